@@ -1,0 +1,468 @@
+
+/*
+ * ngx_http_scep_module: SCEP inspection at the edge, in front of NDES.
+ *
+ * The decoding of untrusted bytes lives in scep_*.c, free of nginx types;
+ * this file holds the configuration and the request phase handler.
+ */
+
+
+#include "ngx_http_scep_module.h"
+
+
+static ngx_int_t ngx_http_scep_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_scep_reject(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, scep_reject_e reason, const char *fmt, ...);
+static ngx_int_t ngx_http_scep_init_ctx(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
+static ngx_uint_t ngx_http_scep_core_uri(ngx_http_request_t *r,
+    ngx_str_t *uri);
+static void ngx_http_scep_cleanup(void *data);
+
+static void *ngx_http_scep_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_scep_init(ngx_conf_t *cf);
+
+
+#define NGX_HTTP_SCEP_MAX_URI_LENGTH  65534
+
+
+static ngx_command_t  ngx_http_scep_commands[] = {
+
+    { ngx_string("scep"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("scep_max_uri_length"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, max_uri_length),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_scep_module_ctx = {
+    ngx_http_scep_add_variables,           /* preconfiguration */
+    ngx_http_scep_init,                    /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_scep_create_loc_conf,         /* create location configuration */
+    ngx_http_scep_merge_loc_conf           /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_scep_module = {
+    NGX_MODULE_V1,
+    &ngx_http_scep_module_ctx,             /* module context */
+    ngx_http_scep_commands,                /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_scep_handler(ngx_http_request_t *r)
+{
+    ngx_http_scep_ctx_t       *ctx;
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    if (!slcf->enable || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_scep_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* an internal redirect brings the request here again */
+
+    if (ctx->checked) {
+        return NGX_DECLINED;
+    }
+
+    ctx->checked = 1;
+
+    if (r->unparsed_uri.len > slcf->max_uri_length) {
+        return ngx_http_scep_reject(r, ctx, SCEP_REJECT_URI_TOO_LONG,
+                                    "request URI of %uz bytes exceeds "
+                                    "scep_max_uri_length %uz",
+                                    r->unparsed_uri.len,
+                                    slcf->max_uri_length);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * A rejected request is answered here, with the reason in a short text
+ * body, and never reaches the upstream.
+ */
+
+static ngx_int_t
+ngx_http_scep_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    scep_reject_e reason, const char *fmt, ...)
+{
+    u_char       *p, *last;
+    va_list       args;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+    u_char        detail[NGX_MAX_ERROR_STR];
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(detail, detail + sizeof(detail), fmt, args);
+    va_end(args);
+
+    ctx->reject = reason;
+    ctx->reject_detail.len = last - detail;
+    ctx->reject_detail.data = ngx_pnalloc(r->pool, last - detail);
+    if (ctx->reject_detail.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ctx->reject_detail.data, detail, last - detail);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "scep: rejected, %s: %V", scep_rejects[reason].name,
+                  &ctx->reject_detail);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b = ngx_create_temp_buf(r->pool, ngx_strlen(scep_rejects[reason].name)
+                                     + sizeof(": ") - 1
+                                     + ctx->reject_detail.len + 1);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(b->last, "%s: %V\n", scep_rejects[reason].name,
+                    &ctx->reject_detail);
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = scep_rejects[reason].status;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "text/plain");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
+
+    return NGX_DONE;
+}
+
+
+/*
+ * The context lives in the main request and survives internal redirects
+ * (which clear module contexts) through its pool cleanup, as realip's does.
+ * It is created on first use, by the phase handler or by a variable, and
+ * only where SCEP inspection applies.
+ */
+
+ngx_http_scep_ctx_t *
+ngx_http_scep_get_ctx(ngx_http_request_t *r)
+{
+    ngx_uint_t                 core;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_scep_ctx_t       *ctx;
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    r = r->main;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_scep_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_scep_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_scep_module);
+            return ctx;
+        }
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    /*
+     * A request that never ran the phases was answered by nginx core
+     * (a request line longer than large_client_header_buffers, say) with
+     * the server's configuration: it is SCEP traffic if the server has a
+     * SCEP location.
+     */
+
+    core = (r->phase_handler == 0);
+
+    if (!slcf->enable && !(core && slcf->server_scep)) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_scep_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->core = core;
+
+    if (ngx_http_scep_init_ctx(r, ctx) != NGX_OK) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_scep_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_scep_module);
+
+    return ctx;
+}
+
+
+/*
+ * The record shows the path and the arguments as the client sent them,
+ * before any rewrite.
+ */
+
+static ngx_int_t
+ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    u_char                    *p, *last;
+    ngx_str_t                  uri;
+    scep_query_t               query;
+    ngx_http_core_srv_conf_t  *cscf;
+
+    if (ctx->core) {
+        ctx->args_truncated = ngx_http_scep_core_uri(r, &uri);
+
+    } else {
+        uri = r->unparsed_uri;
+    }
+
+    p = uri.data;
+    last = p + uri.len;
+
+    ctx->path.data = p;
+
+    while (p < last && *p != '?') {
+        p++;
+    }
+
+    ctx->path.len = p - ctx->path.data;
+
+    if (p < last) {
+        ctx->args.data = p + 1;
+        ctx->args.len = last - p - 1;
+    }
+
+    if (ctx->args_truncated) {
+        cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+        ctx->reject = SCEP_REJECT_URI_TOO_LONG;
+        ctx->reject_detail.data = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN + 80);
+        if (ctx->reject_detail.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->reject_detail.len = ngx_sprintf(ctx->reject_detail.data,
+                                     "request line longer than "
+                                     "large_client_header_buffers size %uz",
+                                     cscf->large_client_header_buffers.size)
+                                 - ctx->reject_detail.data;
+    }
+
+    scep_query_parse(&query, ctx->args.data, ctx->args.len,
+                     ctx->args_truncated);
+
+    ctx->op = query.op;
+
+    if (scep_ops[query.op].ca_ident && query.has_message) {
+        ctx->ca_ident.data = ngx_pnalloc(r->pool, query.message_len + 1);
+        if (ctx->ca_ident.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->ca_ident.len = scep_unescape(ctx->ca_ident.data, query.message,
+                                          query.message_len,
+                                          SCEP_UNESCAPE_FORM);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * nginx core answered before it parsed the URI: take it from what was read
+ * of the request line, "METHOD SP URI ...".  When the line was too long,
+ * the URI runs to the end of what was read and its last argument is cut:
+ * the function says so.
+ */
+
+static ngx_uint_t
+ngx_http_scep_core_uri(ngx_http_request_t *r, ngx_str_t *uri)
+{
+    u_char  *p, *last;
+
+    ngx_str_null(uri);
+
+    if (r->request_line.data == NULL) {
+        return 0;
+    }
+
+    p = r->request_line.data;
+    last = p + r->request_line.len;
+
+    while (p < last && *p != ' ') {
+        p++;
+    }
+
+    while (p < last && *p == ' ') {
+        p++;
+    }
+
+    uri->data = p;
+
+    while (p < last && *p != ' ' && *p != CR && *p != LF) {
+        p++;
+    }
+
+    uri->len = p - uri->data;
+
+    return (p == last
+            && r->headers_out.status == NGX_HTTP_REQUEST_URI_TOO_LARGE);
+}
+
+
+static void
+ngx_http_scep_cleanup(void *data)
+{
+    /* a marker that finds the context after an internal redirect */
+}
+
+
+static void *
+ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_scep_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_scep_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->server_scep = 0;
+     *     conf->uri_warned = 0;
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->max_uri_length = NGX_CONF_UNSET_SIZE;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_scep_loc_conf_t *prev = parent;
+    ngx_http_scep_loc_conf_t *conf = child;
+
+    ngx_http_core_srv_conf_t  *cscf;
+    ngx_http_scep_loc_conf_t  *srv;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_size_value(conf->max_uri_length, prev->max_uri_length,
+                              NGX_HTTP_SCEP_MAX_URI_LENGTH);
+
+    if (!conf->enable) {
+        return NGX_CONF_OK;
+    }
+
+    /*
+     * Merging runs server by server, the server level first: mark that
+     * level, which is the configuration of requests nginx core answers.
+     */
+
+    cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+    srv = cscf->ctx->loc_conf[ngx_http_scep_module.ctx_index];
+
+    srv->server_scep = 1;
+
+    if (conf->max_uri_length > cscf->large_client_header_buffers.size
+        && !srv->uri_warned)
+    {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "scep_max_uri_length %uz exceeds "
+                      "large_client_header_buffers size %uz in server \"%V\": "
+                      "nginx answers 414 to longer request lines before the "
+                      "scep module sees them, and iOS sends PKIOperation "
+                      "GET requests of about 10 KB",
+                      conf->max_uri_length,
+                      cscf->large_client_header_buffers.size,
+                      &cscf->server_name);
+
+        srv->uri_warned = 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_scep_handler;
+
+    return NGX_OK;
+}

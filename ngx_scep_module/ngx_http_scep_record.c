@@ -1,0 +1,246 @@
+
+/*
+ * The JSON record of a request, ECS field names where ECS has them and the
+ * rest under "scep".  It is the value of $scep_log_json: nginx's own
+ * access_log writes it (files, buffering, syslog, if=).
+ */
+
+
+#include <jansson.h>
+
+#include "ngx_http_scep_module.h"
+
+
+static json_t *ngx_http_scep_json_object(json_t *parent, const char *key);
+static void ngx_http_scep_json_string(json_t *obj, const char *key,
+    u_char *data, size_t len);
+static ngx_uint_t ngx_http_scep_status(ngx_http_request_t *r);
+
+
+ngx_int_t
+ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_str_t *out)
+{
+    char                       *dump;
+    u_char                     *p, *last;
+    size_t                      len;
+    ngx_tm_t                    tm;
+    ngx_str_t                   method;
+    ngx_int_t                   ms;
+    ngx_uint_t                  status;
+    ngx_time_t                 *tp;
+    json_t                     *root, *obj, *scep, *sub;
+    ngx_http_upstream_state_t  *state;
+    u_char                      ts[sizeof("1970-01-01T00:00:00.000Z")];
+
+    root = json_object();
+    if (root == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_gmtime(r->start_sec, &tm);
+    ngx_sprintf(ts, "%4d-%02d-%02dT%02d:%02d:%02d.%03MZ%Z",
+                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
+                r->start_msec);
+    json_object_set_new(root, "@timestamp", json_string((char *) ts));
+
+    tp = ngx_timeofday();
+    ms = (ngx_int_t) ((tp->sec - r->start_sec) * 1000
+                      + (tp->msec - r->start_msec));
+    ms = ngx_max(ms, 0);
+
+    status = ngx_http_scep_status(r);
+
+    obj = ngx_http_scep_json_object(root, "event");
+    json_object_set_new(obj, "duration", json_integer((json_int_t) ms * 1000000));
+    json_object_set_new(obj, "outcome",
+                        json_string((status >= 400 || status == 0
+                                     || ctx->reject)
+                                    ? "failure" : "success"));
+
+    obj = ngx_http_scep_json_object(root, "source");
+    ngx_http_scep_json_string(obj, "ip", r->connection->addr_text.data,
+                              r->connection->addr_text.len);
+    json_object_set_new(obj, "port",
+                  json_integer(ngx_inet_get_port(r->connection->sockaddr)));
+
+    if (r->headers_in.user_agent) {
+        obj = ngx_http_scep_json_object(root, "user_agent");
+        ngx_http_scep_json_string(obj, "original",
+                                  r->headers_in.user_agent->value.data,
+                                  r->headers_in.user_agent->value.len);
+    }
+
+    method = r->method_name;
+
+    if (method.len == 0 && r->request_line.len) {
+        /* nginx core answered before the method was parsed */
+        p = r->request_line.data;
+        last = p + r->request_line.len;
+
+        method.data = p;
+
+        while (p < last && *p != ' ') {
+            p++;
+        }
+
+        method.len = p - method.data;
+    }
+
+    obj = ngx_http_scep_json_object(root, "http");
+    sub = ngx_http_scep_json_object(obj, "request");
+
+    if (method.len) {
+        ngx_http_scep_json_string(sub, "method", method.data, method.len);
+    }
+
+    json_object_set_new(sub, "bytes", json_integer(r->request_length));
+
+    sub = ngx_http_scep_json_object(obj, "response");
+
+    if (status) {
+        json_object_set_new(sub, "status_code", json_integer(status));
+    }
+
+    json_object_set_new(sub, "bytes", json_integer(r->connection->sent));
+
+    obj = ngx_http_scep_json_object(root, "url");
+    ngx_http_scep_json_string(obj, "path", ctx->path.data, ctx->path.len);
+
+    if (!ctx->args_truncated) {
+        json_object_set_new(obj, "query_length", json_integer(ctx->args.len));
+    }
+
+    scep = ngx_http_scep_json_object(root, "scep");
+    json_object_set_new(scep, "operation", json_string(scep_ops[ctx->op].name));
+
+    if (ctx->ca_ident.data) {
+        ngx_http_scep_json_string(scep, "ca_ident", ctx->ca_ident.data,
+                                  ctx->ca_ident.len);
+    }
+
+    if (ctx->reject) {
+        obj = ngx_http_scep_json_object(scep, "reject");
+        json_object_set_new(obj, "reason",
+                            json_string(scep_rejects[ctx->reject].name));
+        ngx_http_scep_json_string(obj, "detail", ctx->reject_detail.data,
+                                  ctx->reject_detail.len);
+        json_object_set_new(obj, "stage",
+                            json_string(ctx->core ? "nginx" : "module"));
+    }
+
+    if (r->upstream_states && r->upstream_states->nelts) {
+
+        /* the last upstream tried is the one that answered */
+
+        state = r->upstream_states->elts;
+        state = &state[r->upstream_states->nelts - 1];
+
+        obj = ngx_http_scep_json_object(scep, "upstream");
+
+        if (state->peer) {
+            ngx_http_scep_json_string(obj, "addr", state->peer->data,
+                                      state->peer->len);
+        }
+
+        if (state->status) {
+            json_object_set_new(obj, "status", json_integer(state->status));
+        }
+
+        if (state->response_time != (ngx_msec_t) -1) {
+            json_object_set_new(obj, "response_time",
+                                json_real(state->response_time / 1000.0));
+        }
+    }
+
+    dump = json_dumps(root, JSON_COMPACT|JSON_REAL_PRECISION(10));
+    json_decref(root);
+
+    if (dump == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = ngx_strlen(dump);
+
+    out->data = ngx_pnalloc(r->pool, len);
+    if (out->data == NULL) {
+        free(dump);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(out->data, dump, len);
+    out->len = len;
+
+    free(dump);
+
+    return NGX_OK;
+}
+
+
+static json_t *
+ngx_http_scep_json_object(json_t *parent, const char *key)
+{
+    json_t  *obj;
+
+    obj = json_object();
+
+    if (json_object_set_new(parent, key, obj) != 0) {
+        return NULL;
+    }
+
+    return obj;
+}
+
+
+/*
+ * Whatever the client sent, the record holds valid UTF-8: jansson escapes
+ * control characters and NUL, and invalid sequences become U+FFFD.
+ */
+
+static void
+ngx_http_scep_json_string(json_t *obj, const char *key, u_char *data,
+    size_t len)
+{
+    u_char  *p, *last, *buf;
+    size_t   n;
+
+    if (obj == NULL) {
+        return;
+    }
+
+    for (p = data, last = data + len; p < last; p++) {
+        if (*p >= 0x80) {
+            break;
+        }
+    }
+
+    if (p == last) {
+        json_object_set_new(obj, key, json_stringn((char *) data, len));
+        return;
+    }
+
+    buf = malloc(3 * len);
+    if (buf == NULL) {
+        return;
+    }
+
+    n = scep_utf8_sanitize(buf, data, len);
+
+    json_object_set_new(obj, key, json_stringn((char *) buf, n));
+
+    free(buf);
+}
+
+
+/* as nginx's $status */
+
+static ngx_uint_t
+ngx_http_scep_status(ngx_http_request_t *r)
+{
+    if (r->err_status) {
+        return r->err_status;
+    }
+
+    return r->headers_out.status;
+}

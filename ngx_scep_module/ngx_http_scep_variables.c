@@ -1,0 +1,160 @@
+
+/*
+ * $scep_* variables.  Their values change as the request goes on (a
+ * rejection, the upstream's answer), so none is cached.
+ */
+
+
+#include "ngx_http_scep_module.h"
+
+
+static ngx_int_t ngx_http_scep_operation_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_scep_str_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_scep_reject_reason_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_scep_log_json_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static void ngx_http_scep_set_variable(ngx_http_variable_value_t *v,
+    u_char *data, size_t len);
+
+
+static ngx_http_variable_t  ngx_http_scep_vars[] = {
+
+    { ngx_string("scep_operation"), NULL,
+      ngx_http_scep_operation_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_ca_ident"), NULL,
+      ngx_http_scep_str_variable,
+      offsetof(ngx_http_scep_ctx_t, ca_ident),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_reject_reason"), NULL,
+      ngx_http_scep_reject_reason_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_log_json"), NULL,
+      ngx_http_scep_log_json_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+ngx_int_t
+ngx_http_scep_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_scep_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_operation_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_scep_ctx_t  *ctx;
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ngx_http_scep_set_variable(v, (u_char *) scep_ops[ctx->op].name,
+                               ngx_strlen(scep_ops[ctx->op].name));
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_str_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t            *s;
+    ngx_http_scep_ctx_t  *ctx;
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    s = (ngx_str_t *) ((char *) ctx + data);
+
+    ngx_http_scep_set_variable(v, s->data, s->len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_reject_reason_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_scep_ctx_t  *ctx;
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ngx_http_scep_set_variable(v, (u_char *) scep_rejects[ctx->reject].name,
+                               ngx_strlen(scep_rejects[ctx->reject].name));
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_log_json_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t             s;
+    ngx_http_scep_ctx_t  *ctx;
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_http_scep_record(r, ctx, &s) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_scep_set_variable(v, s.data, s.len);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_scep_set_variable(ngx_http_variable_value_t *v, u_char *data,
+    size_t len)
+{
+    v->data = data;
+    v->len = len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+}

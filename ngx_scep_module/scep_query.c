@@ -1,0 +1,114 @@
+
+/*
+ * The query string of a SCEP request: operation= and message=.
+ */
+
+
+#include <string.h>
+#include <strings.h>
+
+#include "scep.h"
+
+
+#define SCEP_OP_NAME_MAX  32
+
+
+static int scep_query_name_is(const unsigned char *p, size_t len,
+    const char *name);
+
+
+void
+scep_query_parse(scep_query_t *q, const unsigned char *p, size_t len,
+    int truncated)
+{
+    int                   has_op;
+    size_t                n;
+    const unsigned char  *end, *last, *eq, *amp;
+
+    memset(q, 0, sizeof(scep_query_t));
+    has_op = 0;
+
+    end = p + len;
+
+    /* sscep sends "??operation=": the second '?' is part of the args */
+
+    while (p < end && *p == '?') {
+        p++;
+    }
+
+    for ( /* void */ ; p < end; p = amp + 1) {
+
+        amp = memchr(p, '&', end - p);
+
+        if (amp == NULL) {
+            if (truncated) {
+                /* the request line was cut: the last field is incomplete */
+                break;
+            }
+
+            amp = end;
+        }
+
+        last = amp;
+        eq = memchr(p, '=', last - p);
+
+        if (eq == NULL) {
+            continue;
+        }
+
+        n = eq - p;
+
+        /* the first occurrence of a parameter wins, as with NDES */
+
+        if (!has_op && scep_query_name_is(p, n, "operation")) {
+            has_op = 1;
+            q->op = scep_op_lookup(eq + 1, last - eq - 1);
+            continue;
+        }
+
+        if (!q->has_message && scep_query_name_is(p, n, "message")) {
+            q->has_message = 1;
+            q->message = eq + 1;
+            q->message_len = last - eq - 1;
+        }
+    }
+
+    if (!has_op) {
+        q->op = SCEP_OP_NONE;
+    }
+}
+
+
+scep_op_e
+scep_op_lookup(const unsigned char *p, size_t len)
+{
+    size_t         n;
+    scep_op_e      op;
+    unsigned char  name[3 * SCEP_OP_NAME_MAX];
+
+    /* escaped, a name of SCEP_OP_NAME_MAX bytes takes three times that */
+
+    if (len > sizeof(name)) {
+        return SCEP_OP_UNKNOWN;
+    }
+
+    n = scep_unescape(name, p, len, SCEP_UNESCAPE_FORM);
+
+    /* clients differ in case; NDES accepts any */
+
+    for (op = SCEP_OP_GETCACERT; op < SCEP_OP_COUNT; op++) {
+        if (scep_query_name_is(name, n, scep_ops[op].name)) {
+            return op;
+        }
+    }
+
+    return SCEP_OP_UNKNOWN;
+}
+
+
+static int
+scep_query_name_is(const unsigned char *p, size_t len, const char *name)
+{
+    return strlen(name) == len
+           && strncasecmp((const char *) p, name, len) == 0;
+}
