@@ -22,9 +22,9 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps demo test clean
+.PHONY: all deps demo test docs clean
 
-all: $(MODULE)
+all: $(MODULE) $(BUILD)/scep-facts
 
 # dpkg-query is cheap: apt-get runs only when something is missing.
 deps:
@@ -55,13 +55,24 @@ $(MODULE): $(NGINX_TREE)/objs/Makefile $(SRCS)
 	$(MAKE) -C $(NGINX_TREE) -f objs/Makefile modules
 	cp $(NGINX_TREE)/objs/ngx_http_scep_module.so $@
 
+# the module's tables as data, for the docs and the tests derived from them
+$(BUILD)/scep-facts: t/lib/scep_facts.c ngx_scep_module/scep_tables.c ngx_scep_module/scep.h
+	@mkdir -p $(BUILD)
+	$(CC) -Wall -Werror -Ingx_scep_module -o $@ t/lib/scep_facts.c ngx_scep_module/scep_tables.c
+
+# rewrites the generated table between the markers in docs/directives.md
+docs: $(BUILD)/scep-facts
+	$(BUILD)/scep-facts markdown > $(BUILD)/rejects.md
+	sed -i -e '/<!-- reject-reasons:begin -->/,/<!-- reject-reasons:end -->/{//!d}' \
+	    -e '/<!-- reject-reasons:begin -->/r $(BUILD)/rejects.md' docs/directives.md
+
 demo: deps $(MODULE)
 	t/lib/demo.sh $(CURDIR)/$(MODULE)
 
 # The compatible harness in t/compat is used only when the real
 # Test::Nginx is not installed.
-test: deps $(MODULE)
-	t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
+test: deps $(MODULE) $(BUILD)/scep-facts
+	SCEP_FACTS=$(CURDIR)/$(BUILD)/scep-facts t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
 
 clean:
 	rm -rf $(BUILD) t/servroot t/records

@@ -314,6 +314,11 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     ctx->op = query.op;
 
+    if (ctx->op == SCEP_OP_NONE && ctx->args_truncated) {
+        /* the operation may be in the part nginx did not read */
+        ctx->op = SCEP_OP_UNKNOWN;
+    }
+
     if (scep_ops[query.op].ca_ident && query.has_message) {
         ctx->ca_ident.data = ngx_pnalloc(r->pool, query.message_len + 1);
         if (ctx->ca_ident.data == NULL) {
@@ -457,7 +462,13 @@ ngx_http_scep_init(ngx_conf_t *cf)
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    /*
+     * The rewrite phase is the first with the location's configuration;
+     * handlers added last run first, so a rejection comes before the
+     * location's own rewrite directives.
+     */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
     if (h == NULL) {
         return NGX_ERROR;
     }

@@ -95,7 +95,10 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         ngx_http_scep_json_string(sub, "method", method.data, method.len);
     }
 
-    json_object_set_new(sub, "bytes", json_integer(r->request_length));
+    if (r->request_length) {
+        /* nginx core does not count a request it answered early */
+        json_object_set_new(sub, "bytes", json_integer(r->request_length));
+    }
 
     sub = ngx_http_scep_json_object(obj, "response");
 

@@ -1,0 +1,41 @@
+# One definition of each fact: the schema and the docs are held to the
+# module's own tables (ngx_scep_module/scep_tables.c).
+
+use strict;
+use warnings;
+
+use JSON::PP;
+use Test::More;
+
+my $facts_bin = $ENV{SCEP_FACTS} // 'build/scep-facts';
+-x $facts_bin or plan skip_all => "$facts_bin is not built (make)";
+
+my $facts = decode_json(scalar `$facts_bin json`);
+my $schema = do {
+    local $/;
+    open my $in, '<', 'docs/scep-log.schema.json' or die $!;
+    decode_json(<$in>);
+};
+
+my $scep = $schema->{properties}{scep}{properties};
+
+is_deeply([sort @{ $scep->{operation}{enum} }],
+          [sort @{ $facts->{operations} }],
+          'schema: scep.operation names the operations of the table');
+
+is_deeply([sort @{ $scep->{reject}{properties}{reason}{enum} }],
+          [sort map { $_->{name} } @{ $facts->{reject_reasons} }],
+          'schema: scep.reject.reason names the reasons of the table');
+
+my $docs = do {
+    local $/;
+    open my $in, '<', 'docs/directives.md' or die $!;
+    <$in>;
+};
+my ($table) = $docs =~ m{<!-- reject-reasons:begin -->\n(.*?)<!-- reject-reasons:end -->}s;
+
+is($table, scalar `$facts_bin markdown`,
+   'docs/directives.md: the reject table is the one the module defines'
+   . ' (make docs)');
+
+done_testing();

@@ -1,0 +1,186 @@
+# SCEP operations are recognised on NDES paths, with and without the
+# /pkiclient.exe suffix, over GET and POST, and forwarded untouched.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use ScepTest;
+
+# /ndes/ stands in for NDES: it answers 403 to the bare URL, as NDES does,
+# and logs its hits in the combined format, so that --- access_log shows
+# what reached the upstream.
+default_config(<<'_EOC_');
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+
+        if ($args = "") {
+            return 403 "403.0 Access denied\n";
+        }
+
+        return 200 "ndes: $request_method $request_uri $content_length\n";
+    }
+
+    location /off/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+_EOC_
+
+no_shuffle();
+run_tests();
+check_records();
+
+__DATA__
+
+=== TEST 1: GetCACert on the NDES path
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
+--- response_body
+ndes: GET /ndes/mscep.dll?operation=GetCACert&message=ca 
+--- access_log eval
+[
+qr{"url":\{"path":"/certsrv/mscep/mscep.dll","query_length":30\},"scep":\{"operation":"GetCACert","ca_ident":"ca","upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,"response_time":[0-9.]+\}\}\}$},
+qr{"GET /ndes/mscep.dll\?operation=GetCACert&message=ca HTTP/1\.0" 200 },
+]
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: GetCACaps with /pkiclient.exe and an escaped CA identifier
+--- request
+GET /certsrv/mscep/mscep.dll/pkiclient.exe?operation=GetCACaps&message=SCEP%20Authority
+--- response_body
+ndes: GET /ndes/mscep.dll/pkiclient.exe?operation=GetCACaps&message=SCEP%20Authority 
+--- access_log eval
+qr{"url":\{"path":"/certsrv/mscep/mscep.dll/pkiclient.exe","query_length":44\},"scep":\{"operation":"GetCACaps","ca_ident":"SCEP Authority",}
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: GetNextCACert, CA identifier with '+' for a space
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetNextCACert&message=SCEP+Authority
+--- access_log eval
+qr{"scep":\{"operation":"GetNextCACert","ca_ident":"SCEP Authority",}
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: PKIOperation over GET: the message is no CA identifier
+--- request
+GET /certsrv/mscep/mscep.dll/pkiclient.exe?operation=PKIOperation&message=MIIBAQ%3D%3D
+--- response_body
+ndes: GET /ndes/mscep.dll/pkiclient.exe?operation=PKIOperation&message=MIIBAQ%3D%3D 
+--- access_log eval
+qr{"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":200,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll/pkiclient.exe","query_length":43\},"scep":\{"operation":"PKIOperation","upstream":}
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: PKIOperation over POST, body forwarded
+--- request
+POST /certsrv/mscep/mscep.dll?operation=PKIOperation
+0123456789abcdef
+--- more_headers
+Content-Type: application/x-pki-message
+--- response_body
+ndes: POST /ndes/mscep.dll?operation=PKIOperation 16
+--- access_log eval
+qr{"http":\{"request":\{"method":"POST","bytes":\d+\},"response":\{"status_code":200,.*"scep":\{"operation":"PKIOperation",}
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: the bare URL: operation "none", NDES's 403 passed on
+--- request
+GET /certsrv/mscep/mscep.dll
+--- error_code: 403
+--- response_body
+403.0 Access denied
+--- access_log eval
+qr{"event":\{"duration":\d+,"outcome":"failure"\}.*"url":\{"path":"/certsrv/mscep/mscep.dll","query_length":0\},"scep":\{"operation":"none","upstream":\{"addr":"[^"]+","status":403,}
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: an operation that SCEP does not have is "unknown"
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCRL&message=ca
+--- access_log eval
+qr{"scep":\{"operation":"unknown","upstream":}
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: operation names in another case are recognised
+--- request
+GET /certsrv/mscep/mscep.dll?message=ca&OPERATION=getcacaps
+--- access_log eval
+qr{"scep":\{"operation":"GetCACaps","ca_ident":"ca",}
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: sscep's double question mark
+--- request
+GET /certsrv/mscep/mscep.dll??operation=GetCACert&message=ca
+--- access_log eval
+qr{"query_length":31\},"scep":\{"operation":"GetCACert","ca_ident":"ca",}
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: the first operation= counts
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&operation=PKIOperation&message=x
+--- access_log eval
+qr{"scep":\{"operation":"GetCACaps","ca_ident":"x",}
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: the variables, in the rewrite phase already
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        return 200 "[$scep_operation] [$scep_ca_ident] [$scep_reject_reason]\n";
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=SCEP%20Authority
+--- response_body
+[GetCACert] [SCEP Authority] []
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: with scep off: no record, empty variables, request untouched
+--- config
+    location /off/ {
+        return 200 "[$scep_operation] [$scep_ca_ident] [$scep_log_json]\n";
+    }
+--- request
+GET /off/mscep.dll?operation=GetCACert&message=ca
+--- response_body
+[] [] []
+--- no_access_log
+"scep":
+--- no_error_log
+[error]

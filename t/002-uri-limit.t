@@ -1,0 +1,190 @@
+# scep_max_uri_length: the module's 414, nginx core's 414, and the warning
+# when nginx's own buffers would refuse what real devices send.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use ScepTest;
+
+default_config(<<'_EOC_');
+    location /certsrv/mscep/ {
+        scep on;
+        scep_max_uri_length 100;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "forwarded\n";
+    }
+_EOC_
+
+# "/certsrv/mscep/mscep.dll?operation=PKIOperation&message=" is 56 bytes,
+# its arguments 31
+our $Prefix = "/certsrv/mscep/mscep.dll?operation=PKIOperation&message=";
+
+no_shuffle();
+run_tests();
+check_records();
+
+__DATA__
+
+=== TEST 1: a URI of exactly scep_max_uri_length passes
+--- request eval
+"GET $main::Prefix" . ("A" x 44)
+--- response_body
+forwarded
+--- access_log eval
+[
+qr{"query_length":75\},"scep":\{"operation":"PKIOperation","upstream":\{"addr":"[^"]+","status":200,},
+qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=A{44} HTTP/1.0" 200 },
+]
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: one byte more: 414 from the module, not forwarded
+--- request eval
+"GET $main::Prefix" . ("A" x 45)
+--- error_code: 414
+--- response_body
+uri_too_long: request URI of 101 bytes exceeds scep_max_uri_length 100
+--- response_headers
+Content-Type: text/plain
+--- access_log eval
+qr{"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":414,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll","query_length":76\},"scep":\{"operation":"PKIOperation","reject":\{"reason":"uri_too_long","detail":"request URI of 101 bytes exceeds scep_max_uri_length 100","stage":"module"\}\}\}$}
+--- no_access_log
+GET /ndes/
+--- error_log
+scep: rejected, uri_too_long: request URI of 101 bytes exceeds scep_max_uri_length 100
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: the limit comes before the location's own rewrite directives
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_max_uri_length 100;
+        return 200 "$scep_reject_reason\n";
+    }
+--- request eval
+"GET $main::Prefix" . ("A" x 45)
+--- error_code: 414
+--- response_body
+uri_too_long: request URI of 101 bytes exceeds scep_max_uri_length 100
+
+
+
+=== TEST 4: a 414 over POST discards the body and keeps the connection sane
+--- request eval
+"POST $main::Prefix" . ("A" x 45) . "\n" . ("B" x 3000)
+--- error_code: 414
+--- response_body
+uri_too_long: request URI of 101 bytes exceeds scep_max_uri_length 100
+--- no_access_log
+POST /ndes/
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: an iOS-sized GET (10 KB) passes with 64k header buffers
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "forwarded\n";
+    }
+--- request eval
+"GET $main::Prefix" . ("A" x 10240)
+--- response_body
+forwarded
+--- access_log eval
+qr{"query_length":10271\},"scep":\{"operation":"PKIOperation","upstream":\{"addr":"[^"]+","status":200,}
+--- no_error_log
+exceeds large_client_header_buffers
+[error]
+
+
+
+=== TEST 6: start-up warning: the default 65534 against 8k buffers
+--- config
+    large_client_header_buffers 4 8k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        return 200 "ok\n";
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- response_body
+ok
+--- error_log
+[warn]
+scep_max_uri_length 65534 exceeds large_client_header_buffers size 8192 in server "localhost"
+
+
+
+=== TEST 7: nginx core's 414 is still logged with a SCEP record
+--- config
+    large_client_header_buffers 4 1k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "forwarded\n";
+    }
+--- request eval
+"GET $main::Prefix" . ("A" x 2000)
+--- error_code: 414
+--- access_log eval
+qr{"http":\{"request":\{"method":"GET"\},"response":\{"status_code":414,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll"\},"scep":\{"operation":"PKIOperation","reject":\{"reason":"uri_too_long","detail":"request line longer than large_client_header_buffers size 1024","stage":"nginx"\}\}\}$}
+--- no_access_log
+GET /ndes/
+--- error_log
+client sent too long URI
+scep_max_uri_length 65534 exceeds large_client_header_buffers size 1024
+
+
+
+=== TEST 8: a core 414 cut before operation= does not guess the operation
+--- config
+    large_client_header_buffers 4 1k;
+
+    location /certsrv/mscep/ {
+        scep on;
+    }
+--- request eval
+"GET /certsrv/mscep/mscep.dll?message=" . ("A" x 2000) . "&operation=PKIOperation"
+--- error_code: 414
+--- access_log eval
+qr{"url":\{"path":"/certsrv/mscep/mscep.dll"\},"scep":\{"operation":"unknown","reject":\{"reason":"uri_too_long",.*"stage":"nginx"\}\}\}$}
+
+
+
+=== TEST 9: no SCEP location in the server: a core 414 gets no record
+--- config
+    large_client_header_buffers 4 1k;
+
+    location /plain/ {
+        return 200 "ok\n";
+    }
+--- request eval
+"GET /plain/?operation=PKIOperation&message=" . ("A" x 2000)
+--- error_code: 414
+--- no_access_log
+"scep":
+--- no_error_log
+scep_max_uri_length

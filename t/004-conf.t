@@ -1,0 +1,32 @@
+# The example configurations in conf/ pass "nginx -t" with the module.
+
+use strict;
+use warnings;
+
+use File::Copy qw(copy);
+use File::Temp qw(tempdir);
+use Test::More;
+
+my $nginx = $ENV{NGINX_BIN} // '/usr/sbin/nginx';
+my $module = $ENV{TEST_NGINX_LOAD_MODULES}
+    or plan skip_all => 'TEST_NGINX_LOAD_MODULES names no module';
+
+for my $name (qw(demo.conf ndes-edge.conf)) {
+    my $dir = tempdir(CLEANUP => 1);
+    mkdir "$dir/conf";
+    mkdir "$dir/conf/ssl";
+    mkdir "$dir/logs";
+    copy("conf/$name", "$dir/conf/$name") or die "copy: $!";
+
+    # ndes-edge.conf names a certificate relative to its own directory
+    system("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=t"
+           . " -keyout $dir/conf/ssl/ndes-edge.key"
+           . " -out $dir/conf/ssl/ndes-edge.crt 2>/dev/null") == 0
+        or die "openssl req failed";
+
+    my $out = `$nginx -t -p $dir/ -c $dir/conf/$name -e $dir/logs/error.log -g 'load_module $module;' 2>&1`;
+    is($?, 0, "nginx -t conf/$name") or diag($out);
+    like($out, qr/syntax is ok/, "conf/$name: syntax is ok");
+}
+
+done_testing();

@@ -1,0 +1,76 @@
+# End to end: the real scepclient enrols a device through nginx and the
+# module to the real scepserver; the certificate is issued and the access
+# log holds the three records of the enrolment.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use ScepTest;
+
+our $Server = scep_server(challenge => 'e2e-challenge');
+
+no_shuffle();
+run_tests();
+check_records();
+
+__DATA__
+
+=== TEST 1: scepclient enrols through nginx: GetCACert, GetCACaps, PKIOperation
+--- http_config
+    upstream ndes {
+        server 127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        rewrite ^ /scep break;
+        proxy_pass http://ndes;
+    }
+--- init
+ScepTest::enrol(server => $main::Server, challenge => 'e2e-challenge',
+                url => "http://127.0.0.1:" . server_port()
+                       . "/certsrv/mscep/mscep.dll",
+                result => html_dir() . "/enrolment");
+--- request
+GET /enrolment
+--- response_body
+issued
+--- access_log eval
+[
+qr{"user_agent":\{"original":"Go-http-client/1\.1"\},"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":200,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":\d+\},"scep":\{"operation":"GetCACert",.*"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
+qr{"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":\d+\},"scep":\{"operation":"GetCACaps",.*"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
+qr{"http":\{"request":\{"method":"POST","bytes":\d{4,}\},"response":\{"status_code":200,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":22\},"scep":\{"operation":"PKIOperation","upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
+]
+--- no_error_log
+[error]
+[warn]
+
+
+
+=== TEST 2: a wrong challenge password: no certificate, NDES's answer passed on
+--- http_config
+    upstream ndes {
+        server 127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        rewrite ^ /scep break;
+        proxy_pass http://ndes;
+    }
+--- init
+ScepTest::enrol(server => $main::Server, challenge => 'wrong',
+                url => "http://127.0.0.1:" . server_port()
+                       . "/certsrv/mscep/mscep.dll",
+                result => html_dir() . "/enrolment", quiet => 1);
+--- request
+GET /enrolment
+--- response_body
+failed
+--- access_log eval
+qr{"method":"POST".*"scep":\{"operation":"PKIOperation","upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,}
+--- no_error_log
+[error]

@@ -1,0 +1,230 @@
+package ScepTest;
+
+# What the ngx_scep suites share, on top of Test::Nginx::Socket:
+#
+# - every block logs $scep_log_json to logs/access.log (so that --- access_log
+#   checks the JSON record) and to t/records/<test>.jsonl for the whole file;
+# - check_records() validates every record the file produced against
+#   docs/scep-log.schema.json;
+# - a real SCEP server (micromdm scepserver) and a real client (scepclient).
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use Encode ();
+use File::Basename qw(basename dirname);
+use File::Path qw(make_path remove_tree);
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use JSON::PP ();
+use POSIX ();
+use Test::More ();
+use Test::Nginx::Socket ();
+
+use Exporter 'import';
+our @EXPORT = qw(check_records default_config scep_server enrol);
+
+our $Top = abs_path(dirname(__FILE__) . '/../..');
+our $Records = "$Top/t/records/" . basename($0, '.t') . '.jsonl';
+
+make_path(dirname($Records));
+unlink $Records;
+
+my $DefaultConfig;
+
+# the --- config of the blocks that have none
+sub default_config {
+    $DefaultConfig = shift;
+}
+
+Test::Nginx::Socket::add_block_preprocessor(sub {
+    my $block = shift;
+
+    if (!defined $block->config && defined $DefaultConfig) {
+        $block->set_value('config', $DefaultConfig);
+    }
+
+    my $http_config = $block->http_config // '';
+    $block->set_value('http_config', <<"_EOC_" . $http_config);
+    log_format scep_json escape=none '\$scep_log_json';
+_EOC_
+
+    my $config = $block->config // '';
+    $block->set_value('config', <<"_EOC_" . $config);
+        access_log logs/access.log scep_json if=\$scep_log_json;
+        access_log $Records scep_json if=\$scep_log_json;
+_EOC_
+});
+
+
+# Every record of this test file: valid UTF-8, one JSON object a line,
+# valid against the schema.
+
+sub check_records {
+    my %opts = @_;
+
+    require JSON::Validator;
+
+    my $jv = JSON::Validator->new;
+    $jv->schema("$Top/docs/scep-log.schema.json");
+
+    my ($n, @bad) = (0);
+
+    if (open my $in, '<:raw', $Records) {
+        while (my $line = <$in>) {
+            chomp $line;
+            $n++;
+
+            my $text = eval {
+                Encode::decode('UTF-8', $line, Encode::FB_CROAK)
+            };
+            if (!defined $text) {
+                push @bad, "line $n: invalid UTF-8";
+                next;
+            }
+
+            my $rec = eval { JSON::PP->new->decode($text) };
+            if (!defined $rec || ref $rec ne 'HASH') {
+                push @bad, "line $n: not a JSON object: $line";
+                next;
+            }
+
+            my @errors = $jv->validate($rec);
+            push @bad, map { "line $n: $_" } @errors;
+        }
+        close $in;
+    }
+
+    Test::More::ok($n > 0 && !@bad,
+                   "$0 - $n JSON records validate against the schema")
+        or Test::More::diag(join "\n", $n ? @bad : "no record in $Records");
+}
+
+
+sub free_port {
+    for (1 .. 50) {
+        my $port = 20000 + int(rand(20000));
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                      LocalPort => $port, Listen => 1,
+                                      ReuseAddr => 1);
+        if ($s) {
+            close $s;
+            return $port;
+        }
+    }
+    die "no free port";
+}
+
+
+sub wait_port {
+    my ($port) = @_;
+
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $port);
+        if ($s) {
+            close $s;
+            return 1;
+        }
+        select undef, undef, undef, 0.1;
+    }
+
+    die "nothing listens on port $port";
+}
+
+
+my @Servers;
+my $Parent = $$;
+
+END {
+    # waitpid sets $?, which END would make the exit status of the test
+    local $?;
+
+    @Servers = () if $$ != $Parent;
+
+    for my $pid (@Servers) {
+        kill 'TERM', $pid;
+        waitpid $pid, 0;
+    }
+}
+
+
+# A fresh CA and scepserver; its port is $TEST_NGINX_SCEP_PORT in configs.
+
+sub scep_server {
+    my %opts = @_;
+
+    my $dir = tempdir('scep-ca-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+
+    system("cd $dir && scepserver ca -init -depot depot -keySize 2048"
+           . " >/dev/null 2>&1") == 0
+        or die "scepserver ca -init failed";
+
+    my $port = free_port();
+    my @cmd = ('scepserver', '-depot', "$dir/depot", '-port', $port);
+    push @cmd, '-challenge', $opts{challenge} if defined $opts{challenge};
+
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDOUT, '>', "$dir/scepserver.log";
+        open STDERR, '>&', \*STDOUT;
+        exec @cmd or POSIX::_exit(127);
+    }
+
+    push @Servers, $pid;
+    wait_port($port);
+
+    $ENV{TEST_NGINX_SCEP_PORT} = $port;
+
+    return { dir => $dir, port => $port, ca => "$dir/depot/ca.pem" };
+}
+
+
+# Enrols one device with scepclient, in a fresh directory (it caches its
+# signer certificate there), and writes what became of it to $result:
+# "issued" when the certificate verifies against the CA.
+
+sub enrol {
+    my %opts = @_;
+
+    my $dir = tempdir('scep-device-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my $out = "$dir/scepclient.log";
+
+    system("openssl genrsa -traditional -out $dir/key.pem 2048 2>/dev/null")
+        == 0 or die "openssl genrsa failed";
+
+    my @cmd = ('scepclient', '-server-url', $opts{url},
+               '-private-key', "$dir/key.pem",
+               '-cn', $opts{cn} // 'test-device');
+    push @cmd, '-challenge', $opts{challenge} if defined $opts{challenge};
+
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        chdir $dir;
+        open STDOUT, '>', $out;
+        open STDERR, '>&', \*STDOUT;
+        exec @cmd or POSIX::_exit(127);
+    }
+    waitpid $pid, 0;
+
+    my $verdict = 'failed';
+    if (-s "$dir/client.pem"
+        && system("openssl verify -CAfile $opts{server}{ca}"
+                  . " $dir/client.pem >/dev/null 2>&1") == 0)
+    {
+        $verdict = 'issued';
+    }
+
+    open my $fh, '>', $opts{result} or die "$opts{result}: $!";
+    print $fh "$verdict\n";
+    close $fh;
+
+    if ($verdict ne "issued" && !$opts{quiet} && open my $log, "<", $out) {
+        Test::More::diag("scepclient: $_") while <$log>;
+    }
+
+    return $verdict;
+}
+
+1;

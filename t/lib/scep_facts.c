@@ -1,0 +1,47 @@
+
+/*
+ * Prints the module's tables, the one definition of each fact, for what is
+ * derived from them: "json" for the tests that hold the schema to them,
+ * "markdown" for the tables in docs/.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "scep.h"
+
+
+int
+main(int argc, char **argv)
+{
+    int  i;
+
+    if (argc == 2 && strcmp(argv[1], "markdown") == 0) {
+        printf("| reason | status | meaning |\n|---|---|---|\n");
+
+        for (i = SCEP_REJECT_NONE + 1; i < SCEP_REJECT_COUNT; i++) {
+            printf("| `%s` | %d | %s |\n", scep_rejects[i].name,
+                   scep_rejects[i].status, scep_rejects[i].meaning);
+        }
+
+        return 0;
+    }
+
+    printf("{\"operations\":[");
+
+    for (i = 0; i < SCEP_OP_COUNT; i++) {
+        printf("%s\"%s\"", i ? "," : "", scep_ops[i].name);
+    }
+
+    printf("],\"reject_reasons\":[");
+
+    for (i = SCEP_REJECT_NONE + 1; i < SCEP_REJECT_COUNT; i++) {
+        printf("%s{\"name\":\"%s\",\"status\":%d}", i > 1 ? "," : "",
+               scep_rejects[i].name, scep_rejects[i].status);
+    }
+
+    printf("]}\n");
+
+    return 0;
+}
