@@ -163,7 +163,7 @@ ngx_http_scep_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     p = ngx_sprintf(b->last, "%s: %V\n", scep_rejects[reason].name,
                     &ctx->reject_detail);
     b->last = p;
-    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_buf = 1;
     b->last_in_chain = 1;
 
     r->headers_out.status = scep_rejects[reason].status;
@@ -320,7 +320,7 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     if (scep_ops[query.op].ca_ident && query.has_message) {
-        ctx->ca_ident.data = ngx_pnalloc(r->pool, query.message_len + 1);
+        ctx->ca_ident.data = ngx_pnalloc(r->pool, query.message_len);
         if (ctx->ca_ident.data == NULL) {
             return NGX_ERROR;
         }

@@ -8,11 +8,13 @@
 #include "ngx_http_scep_module.h"
 
 
-static ngx_int_t ngx_http_scep_operation_variable(ngx_http_request_t *r,
+#define NGX_HTTP_SCEP_VAR_OPERATION      0
+#define NGX_HTTP_SCEP_VAR_REJECT_REASON  1
+
+
+static ngx_int_t ngx_http_scep_name_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_scep_str_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_scep_reject_reason_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_scep_log_json_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -23,7 +25,7 @@ static void ngx_http_scep_set_variable(ngx_http_variable_value_t *v,
 static ngx_http_variable_t  ngx_http_scep_vars[] = {
 
     { ngx_string("scep_operation"), NULL,
-      ngx_http_scep_operation_variable, 0,
+      ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_OPERATION,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("scep_ca_ident"), NULL,
@@ -32,7 +34,7 @@ static ngx_http_variable_t  ngx_http_scep_vars[] = {
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("scep_reject_reason"), NULL,
-      ngx_http_scep_reject_reason_variable, 0,
+      ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_REJECT_REASON,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("scep_log_json"), NULL,
@@ -62,10 +64,13 @@ ngx_http_scep_add_variables(ngx_conf_t *cf)
 }
 
 
+/* the name, from the module's tables, of one of the context's facts */
+
 static ngx_int_t
-ngx_http_scep_operation_variable(ngx_http_request_t *r,
+ngx_http_scep_name_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
+    const char           *name;
     ngx_http_scep_ctx_t  *ctx;
 
     ctx = ngx_http_scep_get_ctx(r);
@@ -75,8 +80,18 @@ ngx_http_scep_operation_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    ngx_http_scep_set_variable(v, (u_char *) scep_ops[ctx->op].name,
-                               ngx_strlen(scep_ops[ctx->op].name));
+    switch (data) {
+
+    case NGX_HTTP_SCEP_VAR_OPERATION:
+        name = scep_ops[ctx->op].name;
+        break;
+
+    default: /* NGX_HTTP_SCEP_VAR_REJECT_REASON */
+        name = scep_rejects[ctx->reject].name;
+        break;
+    }
+
+    ngx_http_scep_set_variable(v, (u_char *) name, ngx_strlen(name));
 
     return NGX_OK;
 }
@@ -99,26 +114,6 @@ ngx_http_scep_str_variable(ngx_http_request_t *r,
     s = (ngx_str_t *) ((char *) ctx + data);
 
     ngx_http_scep_set_variable(v, s->data, s->len);
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_scep_reject_reason_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_http_scep_ctx_t  *ctx;
-
-    ctx = ngx_http_scep_get_ctx(r);
-
-    if (ctx == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    ngx_http_scep_set_variable(v, (u_char *) scep_rejects[ctx->reject].name,
-                               ngx_strlen(scep_rejects[ctx->reject].name));
 
     return NGX_OK;
 }

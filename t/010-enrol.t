@@ -8,6 +8,17 @@ use ScepTest;
 
 our $Server = scep_server(challenge => 'e2e-challenge');
 
+# the NDES path in front of scepserver, which serves /scep
+default_config(<<'_EOC_');
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        rewrite ^ /scep break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+_EOC_
+
 no_shuffle();
 run_tests();
 check_records();
@@ -15,18 +26,6 @@ check_records();
 __DATA__
 
 === TEST 1: scepclient enrols through nginx: GetCACert, GetCACaps, PKIOperation
---- http_config
-    upstream ndes {
-        server 127.0.0.1:$TEST_NGINX_SCEP_PORT;
-    }
---- config
-    large_client_header_buffers 4 64k;
-
-    location /certsrv/mscep/ {
-        scep on;
-        rewrite ^ /scep break;
-        proxy_pass http://ndes;
-    }
 --- init
 ScepTest::enrol(server => $main::Server, challenge => 'e2e-challenge',
                 url => "http://127.0.0.1:" . server_port()
@@ -49,18 +48,6 @@ qr{"http":\{"request":\{"method":"POST","bytes":\d{4,}\},"response":\{"status_co
 
 
 === TEST 2: a wrong challenge password: no certificate, NDES's answer passed on
---- http_config
-    upstream ndes {
-        server 127.0.0.1:$TEST_NGINX_SCEP_PORT;
-    }
---- config
-    large_client_header_buffers 4 64k;
-
-    location /certsrv/mscep/ {
-        scep on;
-        rewrite ^ /scep break;
-        proxy_pass http://ndes;
-    }
 --- init
 ScepTest::enrol(server => $main::Server, challenge => 'wrong',
                 url => "http://127.0.0.1:" . server_port()
