@@ -11,8 +11,10 @@
 
 
 static ngx_int_t ngx_http_scep_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_scep_reject(ngx_http_request_t *r,
-    ngx_http_scep_ctx_t *ctx, scep_reject_e reason, const char *fmt, ...);
+static ngx_int_t ngx_http_scep_check(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
+static ngx_int_t ngx_http_scep_send_reject(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
 static ngx_int_t ngx_http_scep_init_ctx(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
 static ngx_uint_t ngx_http_scep_core_uri(ngx_http_request_t *r,
@@ -22,10 +24,15 @@ static void ngx_http_scep_cleanup(void *data);
 static void *ngx_http_scep_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_http_scep_message_types(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_scep_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_scep_init_process(ngx_cycle_t *cycle);
+static void ngx_http_scep_exit_process(ngx_cycle_t *cycle);
 
 
-#define NGX_HTTP_SCEP_MAX_URI_LENGTH  65534
+#define NGX_HTTP_SCEP_MAX_URI_LENGTH    65534
+#define NGX_HTTP_SCEP_MAX_MESSAGE_SIZE  65536
 
 
 static ngx_command_t  ngx_http_scep_commands[] = {
@@ -42,6 +49,34 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_scep_loc_conf_t, max_uri_length),
+      NULL },
+
+    { ngx_string("scep_max_message_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, max_message_size),
+      NULL },
+
+    { ngx_string("scep_reject"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, reject),
+      NULL },
+
+    { ngx_string("scep_verify_signature"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, verify_signature),
+      NULL },
+
+    { ngx_string("scep_message_types"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_scep_message_types,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
       ngx_null_command
@@ -70,10 +105,10 @@ ngx_module_t  ngx_http_scep_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_scep_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_scep_exit_process,            /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -82,6 +117,7 @@ ngx_module_t  ngx_http_scep_module = {
 static ngx_int_t
 ngx_http_scep_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                  rc;
     ngx_http_scep_ctx_t       *ctx;
     ngx_http_scep_loc_conf_t  *slcf;
 
@@ -102,35 +138,103 @@ ngx_http_scep_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    if (r->unparsed_uri.len > slcf->max_uri_length) {
+        ctx->checked = 1;
+
+        if (ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_URI_TOO_LONG,
+                                     "request URI of %uz bytes exceeds "
+                                     "scep_max_uri_length %uz",
+                                     r->unparsed_uri.len,
+                                     slcf->max_uri_length)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_scep_send_reject(r, ctx);
+    }
+
+    rc = ngx_http_scep_check(r, ctx, slcf);
+
+    if (rc == NGX_DONE) {
+        /* the body is being read; the phases resume when it is in */
+        return NGX_DONE;
+    }
+
     ctx->checked = 1;
 
-    if (r->unparsed_uri.len > slcf->max_uri_length) {
-        return ngx_http_scep_reject(r, ctx, SCEP_REJECT_URI_TOO_LONG,
-                                    "request URI of %uz bytes exceeds "
-                                    "scep_max_uri_length %uz",
-                                    r->unparsed_uri.len,
-                                    slcf->max_uri_length);
+    if (rc != NGX_OK) {
+        return (rc >= NGX_HTTP_SPECIAL_RESPONSE)
+               ? rc : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    if (ctx->reject == SCEP_REJECT_NONE) {
+        return NGX_DECLINED;
+    }
+
+    /* size limits always hold; the rest is policy, off in monitor mode */
+
+    if (slcf->reject || ctx->reject == SCEP_REJECT_MESSAGE_TOO_LARGE) {
+        return ngx_http_scep_send_reject(r, ctx);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "scep: forwarded in monitor mode (scep_reject off), "
+                  "%s: %V", scep_rejects[ctx->reject].name,
+                  &ctx->reject_detail);
 
     return NGX_DECLINED;
 }
 
 
-/*
- * A rejected request is answered here, with the reason in a short text
- * body, and never reaches the upstream.
- */
-
 static ngx_int_t
-ngx_http_scep_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+ngx_http_scep_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_loc_conf_t *slcf)
+{
+    switch (ctx->op) {
+
+    case SCEP_OP_NONE:
+
+        /* the bare URL is NDES's health probe: it answers 403 */
+
+        if (ctx->args.len == 0) {
+            return NGX_OK;
+        }
+
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_MISSING_OPERATION,
+                                        "the query has no operation=");
+
+    case SCEP_OP_UNKNOWN:
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_UNKNOWN_OPERATION,
+                                        "operation \"%V\" is not a SCEP "
+                                        "operation", &ctx->operation);
+
+    case SCEP_OP_PKIOPERATION:
+        return ngx_http_scep_message(r, ctx, slcf);
+
+    default:
+        if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+            return NGX_OK;
+        }
+
+        return ngx_http_scep_set_reject(r, ctx,
+                                        SCEP_REJECT_METHOD_NOT_ALLOWED,
+                                        "%s takes GET, not %V",
+                                        scep_ops[ctx->op].name,
+                                        &r->method_name);
+    }
+}
+
+
+/* the reason and a sentence, for the record, the variables and the log */
+
+ngx_int_t
+ngx_http_scep_set_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     scep_reject_e reason, const char *fmt, ...)
 {
-    u_char       *p, *last;
-    va_list       args;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-    u_char        detail[NGX_MAX_ERROR_STR];
+    u_char   *last;
+    va_list   args;
+    u_char    detail[NGX_MAX_ERROR_STR];
 
     va_start(args, fmt);
     last = ngx_vslprintf(detail, detail + sizeof(detail), fmt, args);
@@ -140,33 +244,76 @@ ngx_http_scep_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ctx->reject_detail.len = last - detail;
     ctx->reject_detail.data = ngx_pnalloc(r->pool, last - detail);
     if (ctx->reject_detail.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     ngx_memcpy(ctx->reject_detail.data, detail, last - detail);
 
+    return NGX_OK;
+}
+
+
+/*
+ * A rejected request is answered here, with the reason in a short text
+ * body, and never reaches the upstream.
+ */
+
+static ngx_int_t
+ngx_http_scep_send_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *h;
+    const char       *name;
+
+    name = scep_rejects[ctx->reject].name;
+
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "scep: rejected, %s: %V", scep_rejects[reason].name,
-                  &ctx->reject_detail);
+                  "scep: rejected, %s: %V", name, &ctx->reject_detail);
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b = ngx_create_temp_buf(r->pool, ngx_strlen(scep_rejects[reason].name)
-                                     + sizeof(": ") - 1
-                                     + ctx->reject_detail.len + 1);
+    len = ngx_strlen(name) + sizeof(": ") - 1 + ctx->reject_detail.len + 1;
+
+    b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_sprintf(b->last, "%s: %V\n", scep_rejects[reason].name,
-                    &ctx->reject_detail);
+    p = ngx_sprintf(b->last, "%s: %V\n", name, &ctx->reject_detail);
     b->last = p;
     b->last_buf = 1;
     b->last_in_chain = 1;
 
-    r->headers_out.status = scep_rejects[reason].status;
+    r->headers_out.status = scep_rejects[ctx->reject].status;
+
+    if (ctx->reject == SCEP_REJECT_MESSAGE_TOO_LARGE && !ctx->post) {
+        /* over GET the message is in the URI */
+        r->headers_out.status = NGX_HTTP_REQUEST_URI_TOO_LARGE;
+    }
+
+    if (ctx->reject == SCEP_REJECT_METHOD_NOT_ALLOWED) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Allow");
+
+        if (ctx->op == SCEP_OP_PKIOPERATION) {
+            ngx_str_set(&h->value, "GET, POST");
+
+        } else {
+            ngx_str_set(&h->value, "GET");
+        }
+    }
+
     r->headers_out.content_length_n = b->last - b->pos;
     ngx_str_set(&r->headers_out.content_type, "text/plain");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
@@ -313,6 +460,11 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
                      ctx->args_truncated);
 
     ctx->op = query.op;
+    ctx->operation.data = (u_char *) query.operation;
+    ctx->operation.len = query.operation_len;
+    ctx->message.data = (u_char *) query.message;
+    ctx->message.len = query.message_len;
+    ctx->has_message = query.has_message;
 
     if (ctx->op == SCEP_OP_NONE && ctx->args_truncated) {
         /* the operation may be in the part nginx did not read */
@@ -401,7 +553,11 @@ ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
      */
 
     conf->enable = NGX_CONF_UNSET;
+    conf->reject = NGX_CONF_UNSET;
+    conf->verify_signature = NGX_CONF_UNSET;
+    conf->message_types = NGX_CONF_UNSET_UINT;
     conf->max_uri_length = NGX_CONF_UNSET_SIZE;
+    conf->max_message_size = NGX_CONF_UNSET_SIZE;
 
     return conf;
 }
@@ -413,12 +569,27 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_scep_loc_conf_t *prev = parent;
     ngx_http_scep_loc_conf_t *conf = child;
 
+    ngx_uint_t                 t, requests;
     ngx_http_core_srv_conf_t  *cscf;
     ngx_http_scep_loc_conf_t  *srv;
 
+    requests = 0;
+
+    for (t = SCEP_MSG_NONE + 1; t < SCEP_MSG_COUNT; t++) {
+        if (scep_msg_types[t].request) {
+            requests |= (ngx_uint_t) 1 << t;
+        }
+    }
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_value(conf->reject, prev->reject, 1);
+    ngx_conf_merge_value(conf->verify_signature, prev->verify_signature, 1);
+    ngx_conf_merge_uint_value(conf->message_types, prev->message_types,
+                              requests);
     ngx_conf_merge_size_value(conf->max_uri_length, prev->max_uri_length,
                               NGX_HTTP_SCEP_MAX_URI_LENGTH);
+    ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
+                              NGX_HTTP_SCEP_MAX_MESSAGE_SIZE);
 
     if (!conf->enable) {
         return NGX_CONF_OK;
@@ -454,6 +625,47 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
+/* scep_message_types PKCSReq RenewalReq ...: names from scep_msg_types */
+
+static char *
+ngx_http_scep_message_types(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_loc_conf_t *slcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i, t;
+
+    if (slcf->message_types != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    slcf->message_types = 0;
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        for (t = SCEP_MSG_NONE + 1; t < SCEP_MSG_COUNT; t++) {
+            if (scep_msg_types[t].request
+                && ngx_strcmp(value[i].data, scep_msg_types[t].name) == 0)
+            {
+                break;
+            }
+        }
+
+        if (t == SCEP_MSG_COUNT) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" is not a SCEP request message type",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        slcf->message_types |= (ngx_uint_t) 1 << t;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static ngx_int_t
 ngx_http_scep_init(ngx_conf_t *cf)
 {
@@ -476,4 +688,18 @@ ngx_http_scep_init(ngx_conf_t *cf)
     *h = ngx_http_scep_handler;
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_scep_keys_init(cycle);
+}
+
+
+static void
+ngx_http_scep_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_scep_keys_done(cycle);
 }

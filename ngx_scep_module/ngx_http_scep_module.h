@@ -13,11 +13,16 @@
 #include <ngx_http.h>
 
 #include "scep.h"
+#include "scep_verify.h"
 
 
 typedef struct {
     ngx_flag_t                 enable;
+    ngx_flag_t                 reject;
+    ngx_flag_t                 verify_signature;
+    ngx_uint_t                 message_types;   /* bit per scep_msg_type_e */
     size_t                     max_uri_length;
+    size_t                     max_message_size;
 
     /* server level only: some location of this server has "scep on" */
     unsigned                   server_scep:1;
@@ -27,12 +32,23 @@ typedef struct {
 
 typedef struct {
     scep_op_e                  op;
+    ngx_str_t                  operation;       /* as sent */
     ngx_str_t                  ca_ident;
+    ngx_str_t                  message;         /* message=, still escaped */
     ngx_str_t                  path;
     ngx_str_t                  args;
 
+    /* PKIOperation */
+    scep_msg_t                *msg;             /* NULL until decoded */
+    ngx_str_t                  signer_subject;
+    scep_sig_e                 signature;
+
     scep_reject_e              reject;
     ngx_str_t                  reject_detail;
+
+    unsigned                   has_message:1;
+    unsigned                   post:1;
+    unsigned                   body_read:1;
 
     /* the request never reached a location: nginx core answered it */
     unsigned                   core:1;
@@ -42,6 +58,12 @@ typedef struct {
 
 
 ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_scep_set_reject(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, scep_reject_e reason, const char *fmt, ...);
+ngx_int_t ngx_http_scep_message(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
+ngx_int_t ngx_http_scep_keys_init(ngx_cycle_t *cycle);
+void ngx_http_scep_keys_done(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_scep_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_scep_record(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_str_t *out);

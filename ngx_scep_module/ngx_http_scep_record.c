@@ -15,6 +15,8 @@ static json_t *ngx_http_scep_json_object(json_t *parent, const char *key);
 static void ngx_http_scep_json_string(json_t *obj, const char *key,
     u_char *data, size_t len);
 static ngx_uint_t ngx_http_scep_status(ngx_http_request_t *r);
+static void ngx_http_scep_record_message(json_t *scep,
+    ngx_http_scep_ctx_t *ctx);
 
 
 ngx_int_t
@@ -123,6 +125,10 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                                   ctx->ca_ident.len);
     }
 
+    if (ctx->msg) {
+        ngx_http_scep_record_message(scep, ctx);
+    }
+
     if (ctx->reject) {
         obj = ngx_http_scep_json_object(scep, "reject");
         json_object_set_new(obj, "reason",
@@ -178,6 +184,66 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     free(dump);
 
     return NGX_OK;
+}
+
+
+/* what was read of the pkiMessage, also when decoding stopped halfway */
+
+static void
+ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
+{
+    json_t      *obj, *signer;
+    scep_msg_t  *m;
+    u_char       hex[2 * 64];
+
+    m = ctx->msg;
+
+    obj = ngx_http_scep_json_object(scep, "message");
+
+    if (m->type != SCEP_MSG_NONE) {
+        json_object_set_new(obj, "type",
+                            json_string(scep_msg_types[m->type].name));
+        json_object_set_new(obj, "type_code",
+                  json_integer(ngx_atoi((u_char *) scep_msg_types[m->type].code,
+                                  ngx_strlen(scep_msg_types[m->type].code))));
+    }
+
+    if (m->transaction_id.data) {
+        ngx_http_scep_json_string(obj, "transaction_id",
+                                  (u_char *) m->transaction_id.data,
+                                  m->transaction_id.len);
+    }
+
+    if (m->sender_nonce.data && m->sender_nonce.len <= sizeof(hex) / 2) {
+        ngx_http_scep_json_string(obj, "sender_nonce", hex,
+                                  ngx_hex_dump(hex, (u_char *) m->sender_nonce.data,
+                                               m->sender_nonce.len)
+                                  - hex);
+    }
+
+    if (m->digest_alg >= 0) {
+        json_object_set_new(obj, "digest_algorithm",
+                        json_string(scep_digest_algs[m->digest_alg].name));
+    }
+
+    json_object_set_new(obj, "encoding", json_string(m->ber ? "ber" : "der"));
+    json_object_set_new(obj, "size", json_integer(m->size));
+    json_object_set_new(obj, "transport",
+                        json_string(ctx->post ? "post" : "get"));
+
+    if (ctx->signer_subject.len) {
+        signer = ngx_http_scep_json_object(obj, "signer");
+        ngx_http_scep_json_string(signer, "subject", ctx->signer_subject.data,
+                                  ctx->signer_subject.len);
+    }
+
+    if (ctx->reject == SCEP_REJECT_NONE
+        || ctx->reject == SCEP_REJECT_SIGNATURE_INVALID
+        || ctx->signature != SCEP_SIG_UNCHECKED)
+    {
+        json_object_set_new(obj, "signature",
+                            json_string(scep_sig_names[ctx->signature]));
+    }
 }
 
 

@@ -10,11 +10,17 @@
 
 #define NGX_HTTP_SCEP_VAR_OPERATION      0
 #define NGX_HTTP_SCEP_VAR_REJECT_REASON  1
+#define NGX_HTTP_SCEP_VAR_MESSAGE_TYPE   2
+#define NGX_HTTP_SCEP_VAR_SIGNATURE      3
 
 
 static ngx_int_t ngx_http_scep_name_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_scep_str_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_scep_transaction_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_scep_sender_nonce_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_scep_log_json_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -35,6 +41,22 @@ static ngx_http_variable_t  ngx_http_scep_vars[] = {
 
     { ngx_string("scep_reject_reason"), NULL,
       ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_REJECT_REASON,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_message_type"), NULL,
+      ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_MESSAGE_TYPE,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_transaction_id"), NULL,
+      ngx_http_scep_transaction_id_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_sender_nonce"), NULL,
+      ngx_http_scep_sender_nonce_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_signature"), NULL,
+      ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_SIGNATURE,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("scep_log_json"), NULL,
@@ -86,6 +108,20 @@ ngx_http_scep_name_variable(ngx_http_request_t *r,
         name = scep_ops[ctx->op].name;
         break;
 
+    case NGX_HTTP_SCEP_VAR_MESSAGE_TYPE:
+        name = ctx->msg ? scep_msg_types[ctx->msg->type].name : "";
+        break;
+
+    case NGX_HTTP_SCEP_VAR_SIGNATURE:
+
+        /* only a message that was decoded and checked has a verdict */
+
+        name = (ctx->msg && (ctx->reject == SCEP_REJECT_NONE
+                             || ctx->reject == SCEP_REJECT_SIGNATURE_INVALID
+                             || ctx->signature != SCEP_SIG_UNCHECKED))
+               ? scep_sig_names[ctx->signature] : "";
+        break;
+
     default: /* NGX_HTTP_SCEP_VAR_REJECT_REASON */
         name = scep_rejects[ctx->reject].name;
         break;
@@ -114,6 +150,60 @@ ngx_http_scep_str_variable(ngx_http_request_t *r,
     s = (ngx_str_t *) ((char *) ctx + data);
 
     ngx_http_scep_set_variable(v, s->data, s->len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_transaction_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_scep_ctx_t  *ctx;
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx == NULL || ctx->msg == NULL
+        || ctx->msg->transaction_id.data == NULL)
+    {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ngx_http_scep_set_variable(v, (u_char *) ctx->msg->transaction_id.data,
+                               ctx->msg->transaction_id.len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_sender_nonce_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char               *p;
+    scep_bytes_t         *nonce;
+    ngx_http_scep_ctx_t  *ctx;
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx == NULL || ctx->msg == NULL
+        || ctx->msg->sender_nonce.data == NULL)
+    {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    nonce = &ctx->msg->sender_nonce;
+
+    p = ngx_pnalloc(r->pool, 2 * nonce->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_scep_set_variable(v, p,
+                               ngx_hex_dump(p, (u_char *) nonce->data,
+                                            nonce->len) - p);
 
     return NGX_OK;
 }

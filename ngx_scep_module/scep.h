@@ -76,6 +76,8 @@ extern const scep_reject_def_t  scep_rejects[SCEP_REJECT_COUNT];
 
 typedef struct {
     scep_op_e                  op;
+    const unsigned char       *operation;   /* raw value of operation= */
+    size_t                     operation_len;
     const unsigned char       *message;     /* raw value of message= */
     size_t                     message_len;
     unsigned                   has_message:1;
@@ -100,6 +102,165 @@ size_t scep_unescape(unsigned char *dst, const unsigned char *src, size_t len,
  */
 size_t scep_utf8_sanitize(unsigned char *dst, const unsigned char *src,
     size_t len);
+
+
+/* pkiMessage types (RFC 8894, section 3.2.1.2), in scep_msg_types[] */
+
+typedef enum {
+    SCEP_MSG_NONE = 0,
+    SCEP_MSG_PKCSREQ,                 /* "19" */
+    SCEP_MSG_RENEWALREQ,              /* "17" */
+    SCEP_MSG_UPDATEREQ,               /* "18" */
+    SCEP_MSG_CERTPOLL,                /* "20", GetCertInitial */
+    SCEP_MSG_GETCERT,                 /* "21" */
+    SCEP_MSG_GETCRL,                  /* "22" */
+    SCEP_MSG_CERTREP,                 /* "3" */
+    SCEP_MSG_COUNT
+} scep_msg_type_e;
+
+
+typedef struct {
+    const char                *name;
+    const char                *code;
+    unsigned                   request:1;
+} scep_msg_type_def_t;
+
+
+/* pkiStatus and failInfo of a CertRep (RFC 8894, section 3.2.1.3-4) */
+
+typedef enum {
+    SCEP_STATUS_NONE = 0,
+    SCEP_STATUS_SUCCESS,              /* "0" */
+    SCEP_STATUS_FAILURE,              /* "2" */
+    SCEP_STATUS_PENDING,              /* "3" */
+    SCEP_STATUS_COUNT
+} scep_pki_status_e;
+
+
+typedef enum {
+    SCEP_FAIL_NONE = 0,
+    SCEP_FAIL_BADALG,                 /* "0" */
+    SCEP_FAIL_BADMESSAGECHECK,        /* "1" */
+    SCEP_FAIL_BADREQUEST,             /* "2" */
+    SCEP_FAIL_BADTIME,                /* "3" */
+    SCEP_FAIL_BADCERTID,              /* "4" */
+    SCEP_FAIL_COUNT
+} scep_fail_info_e;
+
+
+typedef struct {
+    const char                *name;
+    const char                *code;
+} scep_code_def_t;
+
+
+/* digest algorithms a SignerInfo may name, by OID content bytes */
+
+typedef struct {
+    const char                *name;
+    const unsigned char       *oid;
+    size_t                     oid_len;
+} scep_oid_def_t;
+
+
+extern const scep_msg_type_def_t  scep_msg_types[SCEP_MSG_COUNT];
+extern const scep_code_def_t      scep_pki_statuses[SCEP_STATUS_COUNT];
+extern const scep_code_def_t      scep_fail_infos[SCEP_FAIL_COUNT];
+extern const scep_oid_def_t       scep_digest_algs[];
+
+
+typedef struct {
+    const unsigned char       *data;
+    size_t                     len;
+} scep_bytes_t;
+
+
+#define SCEP_NONCE_LEN         16
+#define SCEP_MAX_DEPTH         32
+
+
+/*
+ * What scep_msg_decode() reads of a pkiMessage: pointers into the message
+ * bytes, which must outlive it; nothing is allocated.
+ */
+
+typedef struct {
+    size_t                     size;
+    unsigned                   ber:1;        /* indefinite or long-form
+                                                lengths, constructed
+                                                strings: not DER */
+    unsigned                   signers;      /* SignerInfos; the first
+                                                is read */
+    unsigned                   certificates;
+
+    scep_msg_type_e            type;
+    scep_bytes_t               message_type; /* as carried */
+    scep_bytes_t               transaction_id;
+    scep_bytes_t               sender_nonce;
+    scep_bytes_t               recipient_nonce;
+    scep_pki_status_e          pki_status;
+    scep_fail_info_e           fail_info;
+
+    int                        digest_alg;   /* index in scep_digest_algs,
+                                                -1 if not known */
+    scep_bytes_t               digest_oid;   /* OID content bytes */
+    scep_bytes_t               sig_alg_oid;
+    scep_bytes_t               signature;    /* OCTET STRING content */
+    scep_bytes_t               message_digest;
+
+    /*
+     * The signed attributes' content, without the [0] header: the
+     * signature covers them DER-encoded as a SET (tag 0x31).
+     */
+    scep_bytes_t               signed_attrs;
+
+    /*
+     * The encapsulated content: the whole OCTET STRING TLV, primitive
+     * (DER) or constructed of segments (BER); scep_content_next() walks
+     * its bytes.  Empty when the SignedData carries no content.
+     */
+    scep_bytes_t               content;
+
+    scep_bytes_t               signer_cert;  /* Certificate TLV matching the
+                                                SignerInfo, if carried */
+    scep_bytes_t               signer_subject; /* its subject Name TLV */
+
+    char                       detail[128];  /* why decoding failed */
+} scep_msg_t;
+
+
+/*
+ * Decodes a pkiMessage (CMS ContentInfo holding SignedData, BER or DER).
+ * Returns SCEP_REJECT_NONE, or the reason with a sentence in m->detail.
+ * It checks the structure and the attributes every pkiMessage must carry
+ * (messageType, transactionID, a 16-byte senderNonce); whether the type
+ * fits the direction (request or CertRep) is the caller's to judge.
+ */
+scep_reject_e scep_msg_decode(scep_msg_t *m, const unsigned char *p,
+    size_t len);
+
+
+/* walks the segments of m->content: 1 while there is one, 0 at the end */
+
+typedef struct {
+    const unsigned char       *p;
+    const unsigned char       *end;
+    unsigned                   depth;
+    const unsigned char       *stack[SCEP_MAX_DEPTH];
+} scep_content_iter_t;
+
+void scep_content_init(scep_content_iter_t *it, const scep_msg_t *m);
+int scep_content_next(scep_content_iter_t *it, scep_bytes_t *segment);
+
+
+/*
+ * base64 as SCEP clients send it: line breaks, missing padding.  Returns
+ * 0, or 1 + the offset of the first byte that is not base64.
+ */
+
+size_t scep_base64_decoded_len(size_t len);
+int scep_base64_decode(unsigned char *dst, size_t *dst_len,
+    const unsigned char *src, size_t len);
 
 
 #endif /* _SCEP_H_INCLUDED_ */

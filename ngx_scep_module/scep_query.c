@@ -62,7 +62,9 @@ scep_query_parse(scep_query_t *q, const unsigned char *p, size_t len,
 
         if (!has_op && scep_query_name_is(p, n, "operation")) {
             has_op = 1;
-            q->op = scep_op_lookup(eq + 1, last - eq - 1);
+            q->operation = eq + 1;
+            q->operation_len = last - eq - 1;
+            q->op = scep_op_lookup(q->operation, q->operation_len);
             continue;
         }
 

@@ -139,3 +139,107 @@ scep_utf8_sanitize(unsigned char *dst, const unsigned char *src, size_t len)
 
     return d - dst;
 }
+
+
+/*
+ * Base64 as clients send it: the standard alphabet (a '+' that became a
+ * space is a '+'), line breaks anywhere, padding present or not.
+ */
+
+static const signed char  scep_base64_values[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -2, -2, -1, -1, -2, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    62, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -3, -1, -1,
+    -1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+    -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+};
+
+#define SCEP_B64_SKIP   -2          /* CR, LF, tab */
+#define SCEP_B64_PAD    -3          /* '=' */
+
+
+size_t
+scep_base64_decoded_len(size_t len)
+{
+    return len / 4 * 3 + 3;
+}
+
+
+/*
+ * Returns 0, or the offset + 1 of the first byte that is not base64 (so
+ * that the caller can say where), with *dst_len set to the bytes decoded.
+ */
+
+int
+scep_base64_decode(unsigned char *dst, size_t *dst_len,
+    const unsigned char *src, size_t len)
+{
+    int             v, pad;
+    size_t          i;
+    unsigned int    acc;
+    unsigned int    n;
+    unsigned char  *d;
+
+    d = dst;
+    acc = 0;
+    n = 0;
+    pad = 0;
+
+    for (i = 0; i < len; i++) {
+        v = scep_base64_values[src[i]];
+
+        if (v == SCEP_B64_SKIP) {
+            continue;
+        }
+
+        if (v == SCEP_B64_PAD) {
+            pad++;
+            continue;
+        }
+
+        if (v < 0 || pad) {
+            *dst_len = d - dst;
+            return (int) (i < 0x7fffffff ? i + 1 : 0x7fffffff);
+        }
+
+        acc = (acc << 6) | (unsigned int) v;
+
+        if (++n == 4) {
+            *d++ = (unsigned char) (acc >> 16);
+            *d++ = (unsigned char) (acc >> 8);
+            *d++ = (unsigned char) acc;
+            acc = 0;
+            n = 0;
+        }
+    }
+
+    /* the last group: 2 or 3 characters carry 1 or 2 bytes */
+
+    if (n == 1) {
+        *dst_len = d - dst;
+        return (int) (len < 0x7fffffff ? len : 0x7fffffff);
+    }
+
+    if (n == 2) {
+        *d++ = (unsigned char) (acc >> 4);
+
+    } else if (n == 3) {
+        *d++ = (unsigned char) (acc >> 10);
+        *d++ = (unsigned char) (acc >> 2);
+    }
+
+    *dst_len = d - dst;
+
+    return 0;
+}

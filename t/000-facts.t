@@ -27,6 +27,14 @@ is_deeply([sort @{ $scep->{reject}{properties}{reason}{enum} }],
           [sort map { $_->{name} } @{ $facts->{reject_reasons} }],
           'schema: scep.reject.reason names the reasons of the table');
 
+is_deeply([sort @{ $scep->{message}{properties}{type}{enum} }],
+          [sort map { $_->{name} } @{ $facts->{message_types} }],
+          'schema: scep.message.type names the message types of the table');
+
+is_deeply([sort { $a <=> $b } @{ $scep->{message}{properties}{type_code}{enum} }],
+          [sort { $a <=> $b } map { $_->{code} } @{ $facts->{message_types} }],
+          'schema: scep.message.type_code gives their codes');
+
 my $docs = do {
     local $/;
     open my $in, '<', 'docs/directives.md' or die $!;

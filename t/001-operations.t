@@ -74,28 +74,34 @@ qr{"scep":\{"operation":"GetNextCACert","ca_ident":"SCEP Authority",}
 
 
 
-=== TEST 4: PKIOperation over GET: the message is no CA identifier
+=== TEST 4: PKIOperation over GET: the message is decoded, no CA identifier
 --- request
 GET /certsrv/mscep/mscep.dll/pkiclient.exe?operation=PKIOperation&message=MIIBAQ%3D%3D
+--- error_code: 400
 --- response_body
-ndes: GET /ndes/mscep.dll/pkiclient.exe?operation=PKIOperation&message=MIIBAQ%3D%3D 
+truncated: the TLV at byte 0 declares more than the 4 bytes that remain
 --- access_log eval
-qr{"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":200,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll/pkiclient.exe","query_length":43\},"scep":\{"operation":"PKIOperation","upstream":}
+qr{"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":400,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll/pkiclient.exe","query_length":43\},"scep":\{"operation":"PKIOperation","message":\{"encoding":"der","size":4,"transport":"get"\},"reject":\{"reason":"truncated",}
+--- no_access_log
+GET /ndes/
 --- no_error_log
 [error]
 
 
 
-=== TEST 5: PKIOperation over POST, body forwarded
+=== TEST 5: PKIOperation over POST: the body is decoded before NDES sees it
 --- request
 POST /certsrv/mscep/mscep.dll?operation=PKIOperation
 0123456789abcdef
 --- more_headers
 Content-Type: application/x-pki-message
+--- error_code: 400
 --- response_body
-ndes: POST /ndes/mscep.dll?operation=PKIOperation 16
+truncated: the TLV at byte 0 declares more than the 16 bytes that remain
 --- access_log eval
-qr{"http":\{"request":\{"method":"POST","bytes":\d+\},"response":\{"status_code":200,.*"scep":\{"operation":"PKIOperation",}
+qr{"http":\{"request":\{"method":"POST","bytes":\d+\},"response":\{"status_code":400,.*"scep":\{"operation":"PKIOperation","message":\{"encoding":"der","size":16,"transport":"post"\},"reject":\{"reason":"truncated",}
+--- no_access_log
+POST /ndes/
 --- no_error_log
 [error]
 
@@ -114,11 +120,16 @@ qr{"event":\{"duration":\d+,"outcome":"failure"\}.*"url":\{"path":"/certsrv/msce
 
 
 
-=== TEST 7: an operation that SCEP does not have is "unknown"
+=== TEST 7: an operation that SCEP does not have is "unknown", and refused
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCRL&message=ca
+--- error_code: 400
+--- response_body
+unknown_operation: operation "GetCRL" is not a SCEP operation
 --- access_log eval
-qr{"scep":\{"operation":"unknown","upstream":}
+qr{"scep":\{"operation":"unknown","reject":\{"reason":"unknown_operation","detail":"operation \\"GetCRL\\" is not a SCEP operation","stage":"module"\}\}\}$}
+--- no_access_log
+GET /ndes/
 --- no_error_log
 [error]
 

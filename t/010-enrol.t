@@ -39,7 +39,7 @@ issued
 [
 qr{"user_agent":\{"original":"Go-http-client/1\.1"\},"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":200,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":\d+\},"scep":\{"operation":"GetCACert",.*"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
 qr{"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":\d+\},"scep":\{"operation":"GetCACaps",.*"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
-qr{"http":\{"request":\{"method":"POST","bytes":\d{4,}\},"response":\{"status_code":200,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":22\},"scep":\{"operation":"PKIOperation","upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
+qr{"http":\{"request":\{"method":"POST","bytes":\d{4,}\},"response":\{"status_code":200,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":22\},"scep":\{"operation":"PKIOperation","message":\{"type":"PKCSReq","type_code":19,"transaction_id":"[^"]+","sender_nonce":"[0-9a-f]{32}","digest_algorithm":"sha\d+","encoding":"der","size":\d+,"transport":"post","signer":\{"subject":"CN=SCEP SIGNER,O=scep-client"\},"signature":"valid"\},"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
 ]
 --- no_error_log
 [error]
@@ -58,6 +58,6 @@ GET /enrolment
 --- response_body
 failed
 --- access_log eval
-qr{"method":"POST".*"scep":\{"operation":"PKIOperation","upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,}
+qr{"method":"POST".*"scep":\{"operation":"PKIOperation","message":\{"type":"PKCSReq",.*"signature":"valid"\},"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,}
 --- no_error_log
 [error]

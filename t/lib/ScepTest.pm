@@ -23,7 +23,8 @@ use Test::More ();
 use Test::Nginx::Socket ();
 
 use Exporter 'import';
-our @EXPORT = qw(check_records default_config scep_server enrol);
+our @EXPORT = qw(check_records default_config scep_server enrol
+                 message pkiop_get pkiop_post);
 
 our $Top = abs_path(dirname(__FILE__) . '/../..');
 our $Records = "$Top/t/records/" . basename($0, '.t') . '.jsonl';
@@ -99,6 +100,90 @@ sub check_records {
     Test::More::ok($n > 0 && !@bad,
                    "$0 - $n JSON records validate against the schema")
         or Test::More::diag(join "\n", $n ? @bad : "no record in $Records");
+}
+
+
+# A pkiMessage from t/data.
+
+sub message {
+    my ($name) = @_;
+
+    open my $in, '<:raw', "$Top/t/data/$name" or die "t/data/$name: $!";
+    local $/;
+    my $bytes = <$in>;
+    close $in;
+
+    return $bytes;
+}
+
+
+# The request line of a PKIOperation GET carrying $bytes the way a client
+# of the given style sends it:
+#   percent   base64 percent-encoded (Android/jscep, Windows, iOS)
+#   raw       base64 as is, '+' and '/' unescaped
+#   space     '+' sent as %20, as after a form decoder
+#   lf, crlf  sscep: line breaks every 64 characters, escaped
+#   nopad     without the '=' padding
+
+sub pkiop_get {
+    my ($bytes, $style, $path) = @_;
+
+    require MIME::Base64;
+
+    $style //= 'percent';
+    $path //= '/certsrv/mscep/mscep.dll';
+
+    my $b64 = MIME::Base64::encode_base64($bytes, '');
+    my $m;
+
+    if ($style eq 'raw') {
+        $m = $b64;
+
+    } elsif ($style eq 'space') {
+        ($m = $b64) =~ s/\+/%20/g;
+        $m =~ s{/}{%2F}g;
+        $m =~ s/=/%3D/g;
+
+    } elsif ($style eq 'lf' || $style eq 'crlf') {
+        my $br = $style eq 'lf' ? '%0A' : '%0D%0A';
+        $m = join $br, map { s/\+/%2B/gr =~ s{/}{%2F}gr =~ s/=/%3D/gr }
+                           unpack '(A64)*', $b64;
+        $m .= $br;
+
+    } elsif ($style eq 'nopad') {
+        ($m = $b64) =~ s/=+$//;
+        $m =~ s/\+/%2B/g;
+        $m =~ s{/}{%2F}g;
+
+    } else {
+        ($m = $b64) =~ s/([^A-Za-z0-9])/sprintf('%%%02X', ord $1)/ge;
+    }
+
+    return "GET $path?operation=PKIOperation&message=$m";
+}
+
+
+# A whole PKIOperation POST request with a binary body, for --- raw_request
+# (--- request would trim the body's leading and trailing white space).
+
+sub pkiop_post {
+    my ($bytes, %opts) = @_;
+
+    my $path = $opts{path} // '/certsrv/mscep/mscep.dll';
+    my $req = "POST $path?operation=PKIOperation HTTP/1.1\r\n"
+              . "Host: localhost\r\n"
+              . "Content-Type: application/x-pki-message\r\n"
+              . "Connection: close\r\n";
+
+    if ($opts{chunked}) {
+        my $body = '';
+        for my $chunk (unpack '(a1000)*', $bytes) {
+            $body .= sprintf("%x\r\n", length $chunk) . "$chunk\r\n";
+        }
+        return $req . "Transfer-Encoding: chunked\r\n\r\n$body" . "0\r\n\r\n";
+    }
+
+    return $req . "Content-Length: " . length($bytes) . "\r\n\r\n$bytes";
 }
 
 

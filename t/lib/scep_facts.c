@@ -34,6 +34,13 @@ main(int argc, char **argv)
         printf("%s\"%s\"", i ? "," : "", scep_ops[i].name);
     }
 
+    printf("],\"message_types\":[");
+
+    for (i = SCEP_MSG_NONE + 1; i < SCEP_MSG_COUNT; i++) {
+        printf("%s{\"name\":\"%s\",\"code\":%s}", i > 1 ? "," : "",
+               scep_msg_types[i].name, scep_msg_types[i].code);
+    }
+
     printf("],\"reject_reasons\":[");
 
     for (i = SCEP_REJECT_NONE + 1; i < SCEP_REJECT_COUNT; i++) {

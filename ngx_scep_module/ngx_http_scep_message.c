@@ -1,0 +1,319 @@
+
+/*
+ * PKIOperation: the pkiMessage from the query (GET) or the body (POST),
+ * decoded by scep_msg.c, checked against the location's policy, and its
+ * signature verified with a per-worker cache of signer keys.
+ */
+
+
+#include "ngx_http_scep_module.h"
+
+
+static ngx_int_t ngx_http_scep_message_get(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_str_t *msg);
+static ngx_int_t ngx_http_scep_message_post(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf,
+    ngx_str_t *msg);
+static void ngx_http_scep_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_scep_decode(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf,
+    ngx_str_t *msg);
+
+
+#define NGX_HTTP_SCEP_KEY_CACHE  64
+#define NGX_HTTP_SCEP_SUBJECT    512
+
+
+static scep_key_cache_t  *ngx_http_scep_keys;
+
+
+/*
+ * Returns NGX_OK with ctx->reject set or not, NGX_DONE while the body is
+ * read, NGX_ERROR.
+ */
+
+ngx_int_t
+ngx_http_scep_message(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_loc_conf_t *slcf)
+{
+    ngx_int_t  rc;
+    ngx_str_t  msg;
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        rc = ngx_http_scep_message_get(r, ctx, &msg);
+
+    } else if (r->method == NGX_HTTP_POST) {
+        ctx->post = 1;
+        rc = ngx_http_scep_message_post(r, ctx, slcf, &msg);
+
+    } else {
+        return ngx_http_scep_set_reject(r, ctx,
+                                        SCEP_REJECT_METHOD_NOT_ALLOWED,
+                                        "PKIOperation takes GET or POST, "
+                                        "not %V", &r->method_name);
+    }
+
+    if (rc != NGX_OK || ctx->reject) {
+        return rc;
+    }
+
+    if (msg.len > slcf->max_message_size) {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_MESSAGE_TOO_LARGE,
+                                        "message of %uz bytes exceeds "
+                                        "scep_max_message_size %uz",
+                                        msg.len, slcf->max_message_size);
+    }
+
+    return ngx_http_scep_decode(r, ctx, slcf, &msg);
+}
+
+
+/*
+ * message= is percent-decoded ('+' stays '+': it is base64) and then
+ * base64-decoded, both in place.
+ */
+
+static ngx_int_t
+ngx_http_scep_message_get(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_str_t *msg)
+{
+    int      bad;
+    u_char  *buf;
+    size_t   n, len;
+
+    if (!ctx->has_message || ctx->message.len == 0) {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_MISSING_MESSAGE,
+                                        "a PKIOperation GET without "
+                                        "message=");
+    }
+
+    buf = ngx_pnalloc(r->pool, ctx->message.len + 3);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = scep_unescape(buf, ctx->message.data, ctx->message.len, 0);
+
+    bad = scep_base64_decode(buf, &len, buf, n);
+
+    if (bad) {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_BAD_ENCODING,
+                                        "message is not base64: byte 0x%02xd "
+                                        "at offset %d of its decoded text",
+                                        bad <= (int) n ? buf[bad - 1] : 0,
+                                        bad - 1);
+    }
+
+    msg->data = buf;
+    msg->len = len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The body is read here, before the upstream sees the request, as the
+ * mirror module does: the phases resume when it is in.
+ */
+
+static ngx_int_t
+ngx_http_scep_message_post(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_loc_conf_t *slcf, ngx_str_t *msg)
+{
+    u_char       *p;
+    off_t         len;
+    ssize_t       n;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (!ctx->body_read) {
+
+        if (r->headers_in.content_length_n > (off_t) slcf->max_message_size) {
+            return ngx_http_scep_set_reject(r, ctx,
+                                            SCEP_REJECT_MESSAGE_TOO_LARGE,
+                                            "body of %O bytes exceeds "
+                                            "scep_max_message_size %uz",
+                                            r->headers_in.content_length_n,
+                                            slcf->max_message_size);
+        }
+
+        rc = ngx_http_read_client_request_body(r, ngx_http_scep_body_handler);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        ngx_http_finalize_request(r, NGX_DONE);
+        return NGX_DONE;
+    }
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_MISSING_MESSAGE,
+                                        "a PKIOperation POST without a body");
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    if (len > (off_t) slcf->max_message_size) {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_MESSAGE_TOO_LARGE,
+                                        "body of %O bytes exceeds "
+                                        "scep_max_message_size %uz",
+                                        len, slcf->max_message_size);
+    }
+
+    cl = r->request_body->bufs;
+    b = cl->buf;
+
+    if (cl->next == NULL && !b->in_file) {
+        msg->data = b->pos;
+        msg->len = b->last - b->pos;
+        return NGX_OK;
+    }
+
+    /* in several buffers, or written to a temporary file */
+
+    p = ngx_pnalloc(r->pool, (size_t) len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    msg->data = p;
+    msg->len = (size_t) len;
+
+    for ( /* void */ ; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!b->in_file) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        n = ngx_read_file(b->file, p, (size_t) (b->file_last - b->file_pos),
+                          b->file_pos);
+
+        if (n != b->file_last - b->file_pos) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "scep: could not read the request body from %V",
+                          &b->file->name);
+            return NGX_ERROR;
+        }
+
+        p += n;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_scep_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_scep_ctx_t  *ctx;
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx) {
+        ctx->body_read = 1;
+    }
+
+    r->preserve_body = 1;
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_loc_conf_t *slcf, ngx_str_t *msg)
+{
+    size_t          n;
+    scep_msg_t     *m;
+    scep_reject_e   reason;
+    u_char          subject[NGX_HTTP_SCEP_SUBJECT];
+    char            detail[128];
+
+    m = ngx_palloc(r->pool, sizeof(scep_msg_t));
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->msg = m;
+
+    reason = scep_msg_decode(m, msg->data, msg->len);
+
+    if (reason) {
+        return ngx_http_scep_set_reject(r, ctx, reason, "%s", m->detail);
+    }
+
+    n = scep_msg_signer_subject(ngx_http_scep_keys, m, (char *) subject,
+                                sizeof(subject));
+    if (n) {
+        ctx->signer_subject.data = ngx_pnalloc(r->pool, n);
+        if (ctx->signer_subject.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->signer_subject.len = n;
+        ngx_memcpy(ctx->signer_subject.data, subject, n);
+    }
+
+    if (!scep_msg_types[m->type].request) {
+        return ngx_http_scep_set_reject(r, ctx,
+                                        SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
+                                        "%s (%s) is not a request",
+                                        scep_msg_types[m->type].name,
+                                        scep_msg_types[m->type].code);
+    }
+
+    if (!(slcf->message_types & ((ngx_uint_t) 1 << m->type))) {
+        return ngx_http_scep_set_reject(r, ctx,
+                                        SCEP_REJECT_MESSAGE_TYPE_NOT_ALLOWED,
+                                        "%s is not in scep_message_types",
+                                        scep_msg_types[m->type].name);
+    }
+
+    if (!slcf->verify_signature) {
+        return NGX_OK;
+    }
+
+    ctx->signature = scep_msg_verify(ngx_http_scep_keys, m, detail,
+                                     sizeof(detail));
+
+    if (ctx->signature == SCEP_SIG_INVALID) {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_SIGNATURE_INVALID,
+                                        "%s", detail);
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_scep_keys_init(ngx_cycle_t *cycle)
+{
+    ngx_http_scep_keys = scep_key_cache_create(NGX_HTTP_SCEP_KEY_CACHE);
+
+    if (ngx_http_scep_keys == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "scep: could not create the signer key cache");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_scep_keys_done(ngx_cycle_t *cycle)
+{
+    if (ngx_http_scep_keys) {
+        scep_key_cache_destroy(ngx_http_scep_keys);
+        ngx_http_scep_keys = NULL;
+    }
+}

@@ -1,0 +1,1074 @@
+
+/*
+ * pkiMessage decoding: a bounded, zero-copy reader of the BER or DER of a
+ * CMS ContentInfo holding SignedData, down to the SCEP signed attributes.
+ *
+ * Nothing is allocated and nothing is copied: every length is checked
+ * against the bytes that remain, nesting is bounded by SCEP_MAX_DEPTH, and
+ * the only recursion (finding the end of indefinite lengths) is bounded
+ * by it too.  The encrypted envelope inside is never opened.
+ */
+
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scep.h"
+
+
+#define SCEP_TAG_INTEGER      0x02
+#define SCEP_TAG_OCTETS       0x04
+#define SCEP_TAG_OCTETS_C     0x24
+#define SCEP_TAG_OID          0x06
+#define SCEP_TAG_UTF8         0x0c
+#define SCEP_TAG_PRINTABLE    0x13
+#define SCEP_TAG_IA5          0x16
+#define SCEP_TAG_SEQUENCE     0x30
+#define SCEP_TAG_SET          0x31
+#define SCEP_TAG_CTX0         0xa0
+#define SCEP_TAG_CTX1         0xa1
+#define SCEP_TAG_CTX3         0xa3
+#define SCEP_TAG_CTX0_PRIM    0x80
+
+
+typedef struct {
+    unsigned char             tag;
+    unsigned                  indefinite:1;
+    unsigned                  long_form:1;   /* not the shortest length */
+    const unsigned char      *start;
+    const unsigned char      *content;
+    const unsigned char      *content_end;
+    const unsigned char      *end;
+} scep_tlv_t;
+
+
+typedef struct {
+    scep_msg_t               *msg;
+    const unsigned char      *base;
+} scep_dec_t;
+
+
+/* the SCEP attributes, 2.16.840.1.113733.1.9.N, and PKCS #9's */
+
+static const unsigned char  scep_oid_scep_attr[] =
+    { 0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x45, 0x01, 0x09 };
+
+#define SCEP_ATTR_MESSAGE_TYPE     2
+#define SCEP_ATTR_PKI_STATUS       3
+#define SCEP_ATTR_FAIL_INFO        4
+#define SCEP_ATTR_SENDER_NONCE     5
+#define SCEP_ATTR_RECIPIENT_NONCE  6
+#define SCEP_ATTR_TRANSACTION_ID   7
+
+static const unsigned char  scep_oid_message_digest[] =
+    { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04 };
+static const unsigned char  scep_oid_signed_data[] =
+    { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
+static const unsigned char  scep_oid_ski[] =
+    { 0x55, 0x1d, 0x0e };
+
+
+static scep_reject_e scep_fail(scep_dec_t *d, scep_reject_e reason,
+    const char *fmt, ...);
+static const unsigned char *scep_header(const unsigned char *p,
+    const unsigned char *end, scep_tlv_t *t);
+static scep_reject_e scep_tlv(scep_dec_t *d, const unsigned char *p,
+    const unsigned char *end, unsigned depth, scep_tlv_t *t);
+static scep_reject_e scep_expect(scep_dec_t *d, const unsigned char *p,
+    const unsigned char *end, unsigned depth, unsigned char tag,
+    scep_tlv_t *t, const char *what);
+static scep_reject_e scep_signed_data(scep_dec_t *d, scep_tlv_t *sd);
+static scep_reject_e scep_signer_info(scep_dec_t *d, scep_tlv_t *si,
+    scep_tlv_t *sid);
+static scep_reject_e scep_attributes(scep_dec_t *d, scep_tlv_t *attrs);
+static scep_reject_e scep_attribute(scep_dec_t *d, unsigned n,
+    scep_tlv_t *value, unsigned *seen);
+static int scep_string(scep_tlv_t *t);
+static void scep_signer_cert(scep_dec_t *d, scep_tlv_t *certs,
+    scep_tlv_t *sid);
+static int scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert,
+    scep_tlv_t *sid, scep_bytes_t *subject);
+static int scep_bytes_eq(const unsigned char *a, size_t alen,
+    const unsigned char *b, size_t blen);
+static void scep_oid_text(char *buf, size_t size, scep_tlv_t *oid);
+
+
+scep_reject_e
+scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
+{
+    char                  oid[64];
+    scep_tlv_t            ci, type, content, sd;
+    scep_dec_t            d;
+    scep_reject_e         rc;
+    const unsigned char  *end;
+
+    memset(m, 0, sizeof(scep_msg_t));
+    m->size = len;
+    m->digest_alg = -1;
+
+    d.msg = m;
+    d.base = p;
+
+    end = p + len;
+
+    if (len == 0 || p[0] != SCEP_TAG_SEQUENCE) {
+        return scep_fail(&d, SCEP_REJECT_NOT_CMS,
+                         len ? "starts with tag 0x%02x, not a SEQUENCE"
+                             : "empty message", len ? p[0] : 0);
+    }
+
+    /* ContentInfo ::= SEQUENCE { contentType OID, [0] EXPLICIT content } */
+
+    rc = scep_tlv(&d, p, end, 0, &ci);
+    if (rc) {
+        return rc;
+    }
+
+    rc = scep_tlv(&d, ci.content, ci.content_end, 1, &type);
+    if (rc) {
+        return rc;
+    }
+
+    if (type.tag != SCEP_TAG_OID) {
+        return scep_fail(&d, SCEP_REJECT_NOT_CMS,
+                         "ContentInfo starts with tag 0x%02x, not an OID",
+                         type.tag);
+    }
+
+    if (!scep_bytes_eq(type.content, type.content_end - type.content,
+                       scep_oid_signed_data, sizeof(scep_oid_signed_data)))
+    {
+        scep_oid_text(oid, sizeof(oid), &type);
+        return scep_fail(&d, SCEP_REJECT_NOT_SIGNED_DATA,
+                         "content type %s is not signedData", oid);
+    }
+
+    rc = scep_expect(&d, type.end, ci.content_end, 1, SCEP_TAG_CTX0,
+                     &content, "ContentInfo content");
+    if (rc) {
+        return rc;
+    }
+
+    rc = scep_expect(&d, content.content, content.content_end, 2,
+                     SCEP_TAG_SEQUENCE, &sd, "SignedData");
+    if (rc) {
+        return rc;
+    }
+
+    return scep_signed_data(&d, &sd);
+}
+
+
+/*
+ * SignedData ::= SEQUENCE { version, digestAlgorithms SET,
+ *     encapContentInfo SEQUENCE { eContentType, [0] EXPLICIT OCTET STRING },
+ *     [0] IMPLICIT certificates, [1] IMPLICIT crls, signerInfos SET }
+ */
+
+static scep_reject_e
+scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
+{
+    scep_tlv_t            t, eci, ect, econtent, octets, certs, sis, si, sid;
+    scep_msg_t           *m;
+    scep_reject_e         rc;
+    const unsigned char  *p, *end;
+
+    m = d->msg;
+    end = sd->content_end;
+
+    memset(&si, 0, sizeof(scep_tlv_t));
+    memset(&certs, 0, sizeof(scep_tlv_t));
+
+    rc = scep_expect(d, sd->content, end, 3, SCEP_TAG_INTEGER, &t,
+                     "SignedData version");
+    if (rc) {
+        return rc;
+    }
+
+    rc = scep_expect(d, t.end, end, 3, SCEP_TAG_SET, &t,
+                     "SignedData digestAlgorithms");
+    if (rc) {
+        return rc;
+    }
+
+    rc = scep_expect(d, t.end, end, 3, SCEP_TAG_SEQUENCE, &eci,
+                     "SignedData encapContentInfo");
+    if (rc) {
+        return rc;
+    }
+
+    rc = scep_expect(d, eci.content, eci.content_end, 4, SCEP_TAG_OID, &ect,
+                     "eContentType");
+    if (rc) {
+        return rc;
+    }
+
+    if (ect.end < eci.content_end) {
+        rc = scep_expect(d, ect.end, eci.content_end, 4, SCEP_TAG_CTX0,
+                         &econtent, "eContent");
+        if (rc) {
+            return rc;
+        }
+
+        rc = scep_tlv(d, econtent.content, econtent.content_end, 5, &octets);
+        if (rc) {
+            return rc;
+        }
+
+        if (octets.tag == SCEP_TAG_OCTETS_C) {
+            m->ber = 1;
+
+        } else if (octets.tag != SCEP_TAG_OCTETS) {
+            return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                             "eContent has tag 0x%02x, not an OCTET STRING",
+                             octets.tag);
+        }
+
+        m->content.data = octets.start;
+        m->content.len = octets.end - octets.start;
+    }
+
+    rc = scep_tlv(d, eci.end, end, 3, &t);
+    if (rc) {
+        return rc;
+    }
+
+    if (t.tag == SCEP_TAG_CTX0) {
+        certs = t;
+
+        for (p = certs.content; p < certs.content_end; p = t.end) {
+            rc = scep_tlv(d, p, certs.content_end, 4, &t);
+            if (rc) {
+                return rc;
+            }
+
+            m->certificates++;
+        }
+
+        rc = scep_tlv(d, certs.end, end, 3, &t);
+        if (rc) {
+            return rc;
+        }
+    }
+
+    if (t.tag == SCEP_TAG_CTX1) {
+        rc = scep_tlv(d, t.end, end, 3, &t);
+        if (rc) {
+            return rc;
+        }
+    }
+
+    if (t.tag != SCEP_TAG_SET) {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "SignedData signerInfos has tag 0x%02x, not a SET",
+                         t.tag);
+    }
+
+    sis = t;
+
+    for (p = sis.content; p < sis.content_end; p = t.end) {
+        rc = scep_tlv(d, p, sis.content_end, 4, &t);
+        if (rc) {
+            return rc;
+        }
+
+        if (m->signers++ == 0) {
+            si = t;
+        }
+    }
+
+    if (m->signers == 0) {
+        return scep_fail(d, SCEP_REJECT_NO_SIGNER,
+                         "the SignedData has no SignerInfo");
+    }
+
+    if (si.tag != SCEP_TAG_SEQUENCE) {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "SignerInfo has tag 0x%02x, not a SEQUENCE", si.tag);
+    }
+
+    rc = scep_signer_info(d, &si, &sid);
+    if (rc) {
+        return rc;
+    }
+
+    if (certs.start) {
+        scep_signer_cert(d, &certs, &sid);
+    }
+
+    return SCEP_REJECT_NONE;
+}
+
+
+/*
+ * SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm,
+ *     [0] IMPLICIT signedAttrs, signatureAlgorithm, signature OCTET STRING,
+ *     [1] IMPLICIT unsignedAttrs }
+ */
+
+static scep_reject_e
+scep_signer_info(scep_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
+{
+    int                   i;
+    size_t                n;
+    scep_tlv_t            t, alg, oid, attrs, sig;
+    scep_msg_t           *m;
+    scep_reject_e         rc;
+    const unsigned char  *end;
+
+    m = d->msg;
+    end = si->content_end;
+
+    rc = scep_expect(d, si->content, end, 5, SCEP_TAG_INTEGER, &t,
+                     "SignerInfo version");
+    if (rc) {
+        return rc;
+    }
+
+    rc = scep_tlv(d, t.end, end, 5, sid);
+    if (rc) {
+        return rc;
+    }
+
+    if (sid->tag != SCEP_TAG_SEQUENCE && sid->tag != SCEP_TAG_CTX0_PRIM) {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "SignerInfo sid has tag 0x%02x", sid->tag);
+    }
+
+    rc = scep_expect(d, sid->end, end, 5, SCEP_TAG_SEQUENCE, &alg,
+                     "SignerInfo digestAlgorithm");
+    if (rc) {
+        return rc;
+    }
+
+    rc = scep_expect(d, alg.content, alg.content_end, 6, SCEP_TAG_OID, &oid,
+                     "digestAlgorithm");
+    if (rc) {
+        return rc;
+    }
+
+    m->digest_oid.data = oid.content;
+    m->digest_oid.len = oid.content_end - oid.content;
+
+    for (i = 0; scep_digest_algs[i].name; i++) {
+        if (scep_bytes_eq(m->digest_oid.data, m->digest_oid.len,
+                          scep_digest_algs[i].oid, scep_digest_algs[i].oid_len))
+        {
+            m->digest_alg = i;
+            break;
+        }
+    }
+
+    rc = scep_tlv(d, alg.end, end, 5, &attrs);
+    if (rc) {
+        return rc;
+    }
+
+    if (attrs.tag != SCEP_TAG_CTX0) {
+        return scep_fail(d, SCEP_REJECT_MISSING_MESSAGE_TYPE,
+                         "the SignerInfo has no signed attributes");
+    }
+
+    m->signed_attrs.data = attrs.content;
+    m->signed_attrs.len = attrs.content_end - attrs.content;
+
+    rc = scep_expect(d, attrs.end, end, 5, SCEP_TAG_SEQUENCE, &alg,
+                     "SignerInfo signatureAlgorithm");
+    if (rc) {
+        return rc;
+    }
+
+    rc = scep_expect(d, alg.content, alg.content_end, 6, SCEP_TAG_OID, &oid,
+                     "signatureAlgorithm");
+    if (rc) {
+        return rc;
+    }
+
+    m->sig_alg_oid.data = oid.content;
+    m->sig_alg_oid.len = oid.content_end - oid.content;
+
+    rc = scep_tlv(d, alg.end, end, 5, &sig);
+    if (rc) {
+        return rc;
+    }
+
+    if (sig.tag == SCEP_TAG_OCTETS) {
+        m->signature.data = sig.content;
+        m->signature.len = sig.content_end - sig.content;
+
+    } else if (sig.tag == SCEP_TAG_OCTETS_C) {
+        /* a segmented signature: BER allows it, nobody sends it */
+        m->ber = 1;
+
+    } else {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "SignerInfo signature has tag 0x%02x", sig.tag);
+    }
+
+    rc = scep_attributes(d, &attrs);
+    if (rc) {
+        return rc;
+    }
+
+    n = m->sender_nonce.len;
+
+    if (m->type == SCEP_MSG_NONE) {
+        return scep_fail(d, SCEP_REJECT_MISSING_MESSAGE_TYPE,
+                         "the signed attributes have no messageType");
+    }
+
+    if (m->transaction_id.data == NULL) {
+        return scep_fail(d, SCEP_REJECT_MISSING_TRANSACTION_ID,
+                         "the signed attributes have no transactionID");
+    }
+
+    if (m->sender_nonce.data == NULL) {
+        return scep_fail(d, SCEP_REJECT_MISSING_SENDER_NONCE,
+                         "the signed attributes have no senderNonce");
+    }
+
+    if (n != SCEP_NONCE_LEN) {
+        return scep_fail(d, SCEP_REJECT_BAD_SENDER_NONCE,
+                         "senderNonce of %zu bytes, not %d", n,
+                         SCEP_NONCE_LEN);
+    }
+
+    return SCEP_REJECT_NONE;
+}
+
+
+/* Attribute ::= SEQUENCE { attrType OID, attrValues SET OF ANY } */
+
+static scep_reject_e
+scep_attributes(scep_dec_t *d, scep_tlv_t *attrs)
+{
+    unsigned              seen;
+    scep_tlv_t            attr, oid, values, value;
+    scep_reject_e         rc;
+    const unsigned char  *p, *q;
+
+    seen = 0;
+
+    for (p = attrs->content; p < attrs->content_end; p = attr.end) {
+
+        rc = scep_expect(d, p, attrs->content_end, 6, SCEP_TAG_SEQUENCE,
+                         &attr, "signed attribute");
+        if (rc) {
+            return rc;
+        }
+
+        rc = scep_expect(d, attr.content, attr.content_end, 7, SCEP_TAG_OID,
+                         &oid, "attribute type");
+        if (rc) {
+            return rc;
+        }
+
+        rc = scep_expect(d, oid.end, attr.content_end, 7, SCEP_TAG_SET,
+                         &values, "attribute values");
+        if (rc) {
+            return rc;
+        }
+
+        if (values.content == values.content_end) {
+            continue;
+        }
+
+        rc = scep_tlv(d, values.content, values.content_end, 8, &value);
+        if (rc) {
+            return rc;
+        }
+
+        q = oid.content;
+
+        if (oid.content_end - q == sizeof(scep_oid_scep_attr) + 1
+            && memcmp(q, scep_oid_scep_attr, sizeof(scep_oid_scep_attr)) == 0)
+        {
+            rc = scep_attribute(d, q[sizeof(scep_oid_scep_attr)], &value,
+                                &seen);
+            if (rc) {
+                return rc;
+            }
+
+            continue;
+        }
+
+        if (scep_bytes_eq(q, oid.content_end - q, scep_oid_message_digest,
+                          sizeof(scep_oid_message_digest))
+            && value.tag == SCEP_TAG_OCTETS)
+        {
+            d->msg->message_digest.data = value.content;
+            d->msg->message_digest.len = value.content_end - value.content;
+        }
+    }
+
+    return SCEP_REJECT_NONE;
+}
+
+
+static scep_reject_e
+scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
+{
+    int            i;
+    size_t         len;
+    scep_msg_t    *m;
+    scep_bytes_t   s;
+
+    if (n < SCEP_ATTR_MESSAGE_TYPE || n > SCEP_ATTR_TRANSACTION_ID) {
+        return SCEP_REJECT_NONE;
+    }
+
+    m = d->msg;
+
+    s.data = value->content;
+    s.len = value->content_end - value->content;
+
+    if (*seen & (1u << n)) {
+        switch (n) {
+        case SCEP_ATTR_MESSAGE_TYPE:
+            return scep_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
+                             "messageType appears twice");
+        case SCEP_ATTR_TRANSACTION_ID:
+            return scep_fail(d, SCEP_REJECT_MISSING_TRANSACTION_ID,
+                             "transactionID appears twice");
+        case SCEP_ATTR_SENDER_NONCE:
+            return scep_fail(d, SCEP_REJECT_BAD_SENDER_NONCE,
+                             "senderNonce appears twice");
+        default:
+            return SCEP_REJECT_NONE;
+        }
+    }
+
+    *seen |= 1u << n;
+
+    switch (n) {
+
+    case SCEP_ATTR_MESSAGE_TYPE:
+        if (!scep_string(value)) {
+            return scep_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
+                             "messageType has tag 0x%02x, not a "
+                             "PrintableString", value->tag);
+        }
+
+        m->message_type = s;
+
+        for (i = SCEP_MSG_NONE + 1; i < SCEP_MSG_COUNT; i++) {
+            len = strlen(scep_msg_types[i].code);
+
+            if (scep_bytes_eq(s.data, s.len,
+                              (const unsigned char *) scep_msg_types[i].code,
+                              len))
+            {
+                m->type = i;
+                return SCEP_REJECT_NONE;
+            }
+        }
+
+        return scep_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
+                         "messageType \"%.*s\" is not a SCEP message type",
+                         (int) (s.len > 16 ? 16 : s.len), s.data);
+
+    case SCEP_ATTR_TRANSACTION_ID:
+        if (!scep_string(value)) {
+            return scep_fail(d, SCEP_REJECT_MISSING_TRANSACTION_ID,
+                             "transactionID has tag 0x%02x, not a "
+                             "PrintableString", value->tag);
+        }
+
+        m->transaction_id = s;
+        return SCEP_REJECT_NONE;
+
+    case SCEP_ATTR_SENDER_NONCE:
+    case SCEP_ATTR_RECIPIENT_NONCE:
+        if (value->tag != SCEP_TAG_OCTETS) {
+            if (n == SCEP_ATTR_RECIPIENT_NONCE) {
+                return SCEP_REJECT_NONE;
+            }
+
+            return scep_fail(d, SCEP_REJECT_BAD_SENDER_NONCE,
+                             "senderNonce has tag 0x%02x, not an OCTET STRING",
+                             value->tag);
+        }
+
+        if (n == SCEP_ATTR_SENDER_NONCE) {
+            m->sender_nonce = s;
+
+        } else {
+            m->recipient_nonce = s;
+        }
+
+        return SCEP_REJECT_NONE;
+
+    default: /* pkiStatus, failInfo */
+
+        if (!scep_string(value)) {
+            return SCEP_REJECT_NONE;
+        }
+
+        if (n == SCEP_ATTR_PKI_STATUS) {
+            for (i = SCEP_STATUS_NONE + 1; i < SCEP_STATUS_COUNT; i++) {
+                if (scep_bytes_eq(s.data, s.len, (const unsigned char *)
+                                  scep_pki_statuses[i].code, 1))
+                {
+                    m->pki_status = i;
+                }
+            }
+
+        } else {
+            for (i = SCEP_FAIL_NONE + 1; i < SCEP_FAIL_COUNT; i++) {
+                if (scep_bytes_eq(s.data, s.len, (const unsigned char *)
+                                  scep_fail_infos[i].code, 1))
+                {
+                    m->fail_info = i;
+                }
+            }
+        }
+
+        return SCEP_REJECT_NONE;
+    }
+}
+
+
+/* RFC 8894 says PrintableString; some clients send UTF8String or IA5 */
+
+static int
+scep_string(scep_tlv_t *t)
+{
+    return t->tag == SCEP_TAG_PRINTABLE || t->tag == SCEP_TAG_UTF8
+           || t->tag == SCEP_TAG_IA5;
+}
+
+
+/*
+ * The certificate the SignerInfo names, by issuer and serial number or by
+ * subject key identifier; none is guessed when none matches.
+ */
+
+static void
+scep_signer_cert(scep_dec_t *d, scep_tlv_t *certs, scep_tlv_t *sid)
+{
+    scep_tlv_t            cert;
+    scep_bytes_t          subject;
+    const unsigned char  *p;
+
+    for (p = certs->content; p < certs->content_end; p = cert.end) {
+
+        if (scep_tlv(d, p, certs->content_end, 4, &cert) != SCEP_REJECT_NONE) {
+            return;
+        }
+
+        if (scep_cert_matches(d, &cert, sid, &subject)) {
+            d->msg->signer_cert.data = cert.start;
+            d->msg->signer_cert.len = cert.end - cert.start;
+            d->msg->signer_subject = subject;
+            return;
+        }
+    }
+}
+
+
+/*
+ * TBSCertificate ::= SEQUENCE { [0] version, serialNumber, signature,
+ *     issuer, validity, subject, subjectPublicKeyInfo, [1], [2],
+ *     [3] extensions }
+ */
+
+static int
+scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert, scep_tlv_t *sid,
+    scep_bytes_t *subject)
+{
+    scep_tlv_t            tbs, t, serial, issuer, subj, ext, oid, id;
+    scep_tlv_t            sid_issuer, sid_serial;
+    const unsigned char  *p, *end;
+
+    if (scep_expect(d, cert->content, cert->content_end, 5, SCEP_TAG_SEQUENCE,
+                    &tbs, "TBSCertificate"))
+    {
+        return 0;
+    }
+
+    end = tbs.content_end;
+
+    if (scep_tlv(d, tbs.content, end, 6, &t)) {
+        return 0;
+    }
+
+    if (t.tag == SCEP_TAG_CTX0) {
+        if (scep_tlv(d, t.end, end, 6, &t)) {
+            return 0;
+        }
+    }
+
+    serial = t;
+
+    if (scep_tlv(d, serial.end, end, 6, &t)             /* signature */
+        || scep_tlv(d, t.end, end, 6, &issuer)
+        || scep_tlv(d, issuer.end, end, 6, &t)          /* validity */
+        || scep_tlv(d, t.end, end, 6, &subj))
+    {
+        return 0;
+    }
+
+    subject->data = subj.start;
+    subject->len = subj.end - subj.start;
+
+    if (sid->tag == SCEP_TAG_SEQUENCE) {
+
+        /* IssuerAndSerialNumber ::= SEQUENCE { issuer Name, serial } */
+
+        if (scep_tlv(d, sid->content, sid->content_end, 6, &sid_issuer)
+            || scep_tlv(d, sid_issuer.end, sid->content_end, 6, &sid_serial))
+        {
+            return 0;
+        }
+
+        return scep_bytes_eq(sid_issuer.start, sid_issuer.end - sid_issuer.start,
+                             issuer.start, issuer.end - issuer.start)
+               && scep_bytes_eq(sid_serial.start,
+                                sid_serial.end - sid_serial.start,
+                                serial.start, serial.end - serial.start);
+    }
+
+    /* [0] SubjectKeyIdentifier: look for the extension 2.5.29.14 */
+
+    for (p = subj.end; p < end; p = t.end) {
+        if (scep_tlv(d, p, end, 6, &t)) {
+            return 0;
+        }
+
+        if (t.tag != SCEP_TAG_CTX3) {
+            continue;
+        }
+
+        if (scep_expect(d, t.content, t.content_end, 7, SCEP_TAG_SEQUENCE,
+                        &t, "extensions"))
+        {
+            return 0;
+        }
+
+        for (p = t.content; p < t.content_end; p = ext.end) {
+            if (scep_tlv(d, p, t.content_end, 8, &ext)
+                || scep_tlv(d, ext.content, ext.content_end, 9, &oid))
+            {
+                return 0;
+            }
+
+            if (!scep_bytes_eq(oid.content, oid.content_end - oid.content,
+                               scep_oid_ski, sizeof(scep_oid_ski)))
+            {
+                continue;
+            }
+
+            /* extnID, [critical], extnValue OCTET STRING { OCTET STRING } */
+
+            for (id = oid; id.end < ext.content_end; ) {
+                if (scep_tlv(d, id.end, ext.content_end, 9, &id)) {
+                    return 0;
+                }
+
+                if (id.tag == SCEP_TAG_OCTETS) {
+                    if (scep_tlv(d, id.content, id.content_end, 10, &id)) {
+                        return 0;
+                    }
+
+                    return scep_bytes_eq(id.content, id.content_end - id.content,
+                                         sid->content,
+                                         sid->content_end - sid->content);
+                }
+            }
+
+            return 0;
+        }
+
+        return 0;
+    }
+
+    return 0;
+}
+
+
+/*
+ * One TLV at p.  For an indefinite length its content is walked, one
+ * level deeper each time, to find the end-of-contents octets.
+ */
+
+static scep_reject_e
+scep_tlv(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
+    unsigned depth, scep_tlv_t *t)
+{
+    scep_tlv_t            child;
+    scep_reject_e         rc;
+    const unsigned char  *q;
+
+    if (depth > SCEP_MAX_DEPTH) {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "nested deeper than %d levels", SCEP_MAX_DEPTH);
+    }
+
+    q = scep_header(p, end, t);
+
+    if (q == NULL) {
+        if (p < end && (p[0] & 0x1f) == 0x1f) {
+            return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                             "multi-byte tag at byte %zu", p - d->base);
+        }
+
+        return scep_fail(d, SCEP_REJECT_TRUNCATED,
+                         "the TLV at byte %zu declares more than the %zu "
+                         "bytes that remain", p - d->base,
+                         (size_t) (end - p));
+    }
+
+    if (t->content_end != NULL) {
+        if (t->long_form) {
+            d->msg->ber = 1;
+        }
+
+        return SCEP_REJECT_NONE;
+    }
+
+    if (!(t->tag & 0x20)) {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "indefinite length on a primitive at byte %zu",
+                         p - d->base);
+    }
+
+    d->msg->ber = 1;
+
+    for ( ;; ) {
+        if (end - q < 2) {
+            return scep_fail(d, SCEP_REJECT_TRUNCATED,
+                             "the indefinite length at byte %zu has no "
+                             "end-of-contents", p - d->base);
+        }
+
+        if (q[0] == 0 && q[1] == 0) {
+            t->content_end = q;
+            t->end = q + 2;
+            return SCEP_REJECT_NONE;
+        }
+
+        rc = scep_tlv(d, q, end, depth + 1, &child);
+        if (rc) {
+            return rc;
+        }
+
+        q = child.end;
+    }
+}
+
+
+/*
+ * The header of a TLV: tag and length.  Returns the start of the content,
+ * or NULL when the header or a definite length does not fit.  For an
+ * indefinite length t->content_end and t->end stay NULL.
+ */
+
+static const unsigned char *
+scep_header(const unsigned char *p, const unsigned char *end, scep_tlv_t *t)
+{
+    size_t                len, n;
+    const unsigned char  *q;
+
+    t->start = p;
+    t->content_end = NULL;
+    t->end = NULL;
+    t->indefinite = 0;
+    t->long_form = 0;
+
+    if (end - p < 2 || (p[0] & 0x1f) == 0x1f) {
+        return NULL;
+    }
+
+    t->tag = p[0];
+    len = p[1];
+    q = p + 2;
+
+    if (len == 0x80) {
+        t->indefinite = 1;
+        t->content = q;
+        return q;
+    }
+
+    if (len & 0x80) {
+        n = len & 0x7f;
+
+        /* no message here comes near 4 GB */
+
+        if (n > 4 || (size_t) (end - q) < n) {
+            return NULL;
+        }
+
+        t->long_form = (n == 0 || *q == 0);
+
+        for (len = 0; n; n--) {
+            len = (len << 8) | *q++;
+        }
+
+        if (len < 0x80) {
+            t->long_form = 1;
+        }
+    }
+
+    if ((size_t) (end - q) < len) {
+        return NULL;
+    }
+
+    t->content = q;
+    t->content_end = q + len;
+    t->end = q + len;
+
+    return q;
+}
+
+
+static scep_reject_e
+scep_expect(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
+    unsigned depth, unsigned char tag, scep_tlv_t *t, const char *what)
+{
+    scep_reject_e  rc;
+
+    if (p >= end) {
+        return scep_fail(d, SCEP_REJECT_TRUNCATED, "%s is missing", what);
+    }
+
+    rc = scep_tlv(d, p, end, depth, t);
+    if (rc) {
+        return rc;
+    }
+
+    if (t->tag != tag) {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "%s has tag 0x%02x, not 0x%02x", what, t->tag, tag);
+    }
+
+    return SCEP_REJECT_NONE;
+}
+
+
+static scep_reject_e
+scep_fail(scep_dec_t *d, scep_reject_e reason, const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    vsnprintf(d->msg->detail, sizeof(d->msg->detail), fmt, args);
+    va_end(args);
+
+    return reason;
+}
+
+
+static int
+scep_bytes_eq(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen)
+{
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+
+/* dotted text of an OID, for the detail of a rejection */
+
+static void
+scep_oid_text(char *buf, size_t size, scep_tlv_t *oid)
+{
+    int                   n;
+    size_t                len;
+    unsigned long         v;
+    const unsigned char  *p;
+
+    len = 0;
+    v = 0;
+    buf[0] = '\0';
+
+    for (p = oid->content; p < oid->content_end && len + 24 < size; p++) {
+
+        if (v > (~0UL >> 8)) {
+            break;
+        }
+
+        v = (v << 7) | (*p & 0x7f);
+
+        if (*p & 0x80) {
+            continue;
+        }
+
+        if (len == 0) {
+            /* the first subidentifier holds two arcs */
+            n = snprintf(buf, size, "%lu.%lu", v < 80 ? v / 40 : 2,
+                         v < 80 ? v % 40 : v - 80);
+
+        } else {
+            n = snprintf(buf + len, size - len, ".%lu", v);
+        }
+
+        len += n;
+        v = 0;
+    }
+}
+
+
+void
+scep_content_init(scep_content_iter_t *it, const scep_msg_t *m)
+{
+    it->p = m->content.data;
+    it->end = m->content.data + m->content.len;
+    it->depth = 0;
+}
+
+
+/*
+ * The primitive segments of the content, in order: a DER OCTET STRING is
+ * one; a BER constructed one nests others, definite or indefinite.
+ * Returns 1 with a segment, 0 at the end, -1 on malformed content.
+ */
+
+int
+scep_content_next(scep_content_iter_t *it, scep_bytes_t *segment)
+{
+    scep_tlv_t            t;
+    const unsigned char  *limit, *q;
+
+    for ( ;; ) {
+        limit = it->depth ? it->stack[it->depth - 1] : it->end;
+
+        if (limit == NULL) {
+            /* inside an indefinite length: until end-of-contents */
+
+            if (it->end - it->p >= 2 && it->p[0] == 0 && it->p[1] == 0) {
+                it->p += 2;
+                it->depth--;
+                continue;
+            }
+
+            limit = it->end;
+
+        } else if (it->p >= limit) {
+            if (it->depth == 0) {
+                return 0;
+            }
+
+            it->depth--;
+            continue;
+        }
+
+        q = scep_header(it->p, limit, &t);
+        if (q == NULL) {
+            return -1;
+        }
+
+        if (t.tag == SCEP_TAG_OCTETS && !t.indefinite) {
+            segment->data = t.content;
+            segment->len = t.content_end - t.content;
+            it->p = t.end;
+            return 1;
+        }
+
+        if (t.tag != SCEP_TAG_OCTETS_C || it->depth == SCEP_MAX_DEPTH) {
+            return -1;
+        }
+
+        it->stack[it->depth++] = t.content_end;
+        it->p = q;
+    }
+}

@@ -1,0 +1,1225 @@
+
+/*
+ * The signature of a pkiMessage: messageDigest against the encapsulated
+ * content, and the SignerInfo signature against the key of the signer
+ * certificate the message carries.  Whether that certificate deserves
+ * trust is not judged here: SCEP requests are signed with self-signed or
+ * soon-to-be-replaced certificates, and NDES decides.
+ *
+ * Reading a key is the expensive step: d2i_PUBKEY() and d2i_X509() go
+ * through OpenSSL 3's decoder framework, about 110 us for RSA-2048, four
+ * times a verification.  So the SubjectPublicKeyInfo is found with a small
+ * DER walk and an RSA or EC key is built from its parts with
+ * EVP_PKEY_fromdata() (5 us for RSA-2048, 20 us for P-256); anything else
+ * falls back to d2i_PUBKEY().  Keys are then kept, keyed by the whole
+ * certificate, because devices retry with the same one.
+ */
+
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+
+#include "scep_verify.h"
+
+
+#define SCEP_KEY_CACHE_MAX      1024     /* entries: a lookup scans them */
+#define SCEP_KEY_CERT_MAX       16384    /* bigger certificates are not kept */
+#define SCEP_KEY_RSA_MAX_BITS   8192     /* an attacker's 16384-bit key would
+                                            cost 60 times a 2048-bit one */
+
+#define SCEP_DER_INTEGER        0x02
+#define SCEP_DER_BIT_STRING     0x03
+#define SCEP_DER_OID            0x06
+#define SCEP_DER_SEQUENCE       0x30
+#define SCEP_DER_SET            0x31
+#define SCEP_DER_CTX0           0xa0
+
+#define SCEP_OID_RSA_ENCRYPTION  "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"
+#define SCEP_OID_EC_PUBLIC_KEY   "\x2a\x86\x48\xce\x3d\x02\x01"
+
+#define scep_oid(s)             (const unsigned char *) s, sizeof(s) - 1
+
+
+typedef enum {
+    SCEP_KEY_NONE = 0,
+    SCEP_KEY_RSA,
+    SCEP_KEY_EC
+} scep_key_type_e;
+
+
+typedef struct {
+    const unsigned char       *oid;
+    size_t                     oid_len;
+    scep_key_type_e            type;
+} scep_sig_alg_t;
+
+
+typedef struct {
+    unsigned char              tag;
+    const unsigned char       *start;
+    const unsigned char       *content;
+    const unsigned char       *end;
+} scep_der_t;
+
+
+typedef struct {
+    uint64_t                   hash;
+    uint64_t                   used;       /* LRU clock; 0: a free slot */
+    const unsigned char       *cert;       /* a copy, compared on a hit */
+    size_t                     cert_len;
+
+    EVP_PKEY                  *key;
+    scep_key_type_e            key_type;
+    char                      *subject;
+    size_t                     subject_len;
+    unsigned                   key_read:1;
+    unsigned                   subject_read:1;
+    unsigned                   borrowed:1; /* cert points into the message */
+
+    char                       error[128]; /* why there is no key */
+} scep_key_t;
+
+
+struct scep_key_cache_s {
+    unsigned                   entries;
+    uint64_t                   clock;
+    scep_key_t                *keys;
+    scep_key_t                 once;       /* a certificate not kept */
+    unsigned                   digests;
+    EVP_MD                   **digest;     /* by scep_digest_algs index */
+};
+
+
+const char *const  scep_sig_names[SCEP_SIG_COUNT] = {
+    "unchecked",
+    "valid",
+    "invalid",
+};
+
+
+/*
+ * Signature algorithms by OID content bytes.  The digest always comes from
+ * the SignerInfo digestAlgorithm, as OpenSSL's CMS does; the signature
+ * algorithm only says which kind of key must verify it.
+ */
+
+static const scep_sig_alg_t  scep_sig_algs[] = {
+    { scep_oid(SCEP_OID_RSA_ENCRYPTION), SCEP_KEY_RSA },
+    { scep_oid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x04"), SCEP_KEY_RSA },
+    { scep_oid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x05"), SCEP_KEY_RSA },
+    { scep_oid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0e"), SCEP_KEY_RSA },
+    { scep_oid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b"), SCEP_KEY_RSA },
+    { scep_oid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0c"), SCEP_KEY_RSA },
+    { scep_oid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0d"), SCEP_KEY_RSA },
+
+    /* some signers name the key algorithm, as with rsaEncryption */
+    { scep_oid(SCEP_OID_EC_PUBLIC_KEY), SCEP_KEY_EC },
+    { scep_oid("\x2a\x86\x48\xce\x3d\x04\x01"), SCEP_KEY_EC },
+    { scep_oid("\x2a\x86\x48\xce\x3d\x04\x03\x01"), SCEP_KEY_EC },
+    { scep_oid("\x2a\x86\x48\xce\x3d\x04\x03\x02"), SCEP_KEY_EC },
+    { scep_oid("\x2a\x86\x48\xce\x3d\x04\x03\x03"), SCEP_KEY_EC },
+    { scep_oid("\x2a\x86\x48\xce\x3d\x04\x03\x04"), SCEP_KEY_EC },
+};
+
+
+static const char *const  scep_key_type_names[] = {
+    "unsupported", "RSA", "EC"
+};
+
+
+static scep_sig_e scep_verify_digest(EVP_MD_CTX *ctx, const EVP_MD *md,
+    const scep_msg_t *m, char *detail, size_t size);
+static scep_sig_e scep_verify_signature(EVP_MD_CTX *ctx, const EVP_MD *md,
+    EVP_PKEY *key, const scep_msg_t *m, char *detail, size_t size);
+static int scep_verify_attrs(EVP_MD_CTX *ctx, const EVP_MD *md,
+    EVP_PKEY *key, const scep_bytes_t *sig, const unsigned char *attrs,
+    size_t len);
+static unsigned char *scep_attrs_der(const scep_bytes_t *attrs,
+    size_t *len);
+static scep_sig_e scep_result(scep_sig_e rc, char *detail, size_t size,
+    const char *fmt, ...);
+static void scep_oid_name(char *buf, size_t size, const scep_bytes_t *oid);
+
+static scep_key_t *scep_key_get(scep_key_cache_t *cache,
+    const scep_bytes_t *cert);
+static void scep_key_release(scep_key_cache_t *cache, scep_key_t *k);
+static void scep_key_clear(scep_key_t *k);
+static uint64_t scep_key_hash(const unsigned char *p, size_t len);
+static void scep_key_read(scep_key_t *k);
+static EVP_PKEY *scep_key_spki(scep_key_t *k, const scep_der_t *spki);
+static EVP_PKEY *scep_key_rsa(const unsigned char *p, size_t len);
+static EVP_PKEY *scep_key_ec(const scep_der_t *curve,
+    const unsigned char *point, size_t len);
+static void scep_key_subject(scep_key_t *k);
+static int scep_cert_fields(const unsigned char *cert, size_t len,
+    scep_der_t *subject, scep_der_t *spki);
+static int scep_der(const unsigned char *p, const unsigned char *end,
+    scep_der_t *t);
+static int scep_der_is(const scep_der_t *t, const unsigned char *oid,
+    size_t len);
+
+
+scep_key_cache_t *
+scep_key_cache_create(unsigned entries)
+{
+    unsigned           i;
+    scep_key_cache_t  *cache;
+
+    cache = calloc(1, sizeof(scep_key_cache_t));
+    if (cache == NULL) {
+        return NULL;
+    }
+
+    if (entries == 0) {
+        entries = 1;
+
+    } else if (entries > SCEP_KEY_CACHE_MAX) {
+        entries = SCEP_KEY_CACHE_MAX;
+    }
+
+    cache->entries = entries;
+
+    cache->keys = calloc(entries, sizeof(scep_key_t));
+    if (cache->keys == NULL) {
+        goto failed;
+    }
+
+    /*
+     * Digests are fetched once: an implicit fetch on each use costs a
+     * lookup in the provider store.  The table's names are OpenSSL's.
+     */
+
+    i = 0;
+
+    while (scep_digest_algs[i].name) {
+        i++;
+    }
+
+    cache->digests = i;
+
+    cache->digest = calloc(i + 1, sizeof(EVP_MD *));
+    if (cache->digest == NULL) {
+        goto failed;
+    }
+
+    ERR_set_mark();
+
+    for (i = 0; i < cache->digests; i++) {
+        /* NULL when the providers lack it, MD5 under FIPS for one */
+        cache->digest[i] = EVP_MD_fetch(NULL, scep_digest_algs[i].name,
+                                        NULL);
+    }
+
+    ERR_pop_to_mark();
+
+    return cache;
+
+failed:
+
+    scep_key_cache_destroy(cache);
+
+    return NULL;
+}
+
+
+void
+scep_key_cache_destroy(scep_key_cache_t *cache)
+{
+    unsigned  i;
+
+    if (cache == NULL) {
+        return;
+    }
+
+    if (cache->keys) {
+        for (i = 0; i < cache->entries; i++) {
+            scep_key_clear(&cache->keys[i]);
+        }
+
+        free(cache->keys);
+    }
+
+    if (cache->digest) {
+        for (i = 0; i < cache->digests; i++) {
+            EVP_MD_free(cache->digest[i]);
+        }
+
+        free(cache->digest);
+    }
+
+    free(cache);
+}
+
+
+scep_sig_e
+scep_msg_verify(scep_key_cache_t *cache, const scep_msg_t *m, char *detail,
+    size_t size)
+{
+    char                   name[64];
+    size_t                 i;
+    scep_sig_e             rc;
+    scep_key_t            *k;
+    EVP_MD_CTX            *ctx;
+    const EVP_MD          *md;
+    scep_key_type_e        type;
+    const scep_sig_alg_t  *alg;
+
+    if (size) {
+        detail[0] = '\0';
+    }
+
+    /* OpenSSL errors raised here must not surface in nginx's SSL logs */
+
+    ERR_set_mark();
+
+    k = NULL;
+    ctx = NULL;
+
+    if (m->signer_cert.len == 0) {
+        rc = scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                         "no signer certificate carried");
+        goto done;
+    }
+
+    if (m->digest_alg < 0 || (unsigned) m->digest_alg >= cache->digests) {
+        scep_oid_name(name, sizeof(name), &m->digest_oid);
+        rc = scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                         "digest algorithm %s not supported", name);
+        goto done;
+    }
+
+    md = cache->digest[m->digest_alg];
+
+    if (md == NULL) {
+        rc = scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                         "digest algorithm %s not available",
+                         scep_digest_algs[m->digest_alg].name);
+        goto done;
+    }
+
+    type = SCEP_KEY_NONE;
+
+    for (i = 0; i < sizeof(scep_sig_algs) / sizeof(scep_sig_algs[0]); i++) {
+        alg = &scep_sig_algs[i];
+
+        if (alg->oid_len == m->sig_alg_oid.len
+            && memcmp(alg->oid, m->sig_alg_oid.data, alg->oid_len) == 0)
+        {
+            type = alg->type;
+            break;
+        }
+    }
+
+    if (type == SCEP_KEY_NONE) {
+        scep_oid_name(name, sizeof(name), &m->sig_alg_oid);
+        rc = scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                         "signature algorithm %s not supported", name);
+        goto done;
+    }
+
+    if (m->signature.data == NULL) {
+        /* the decoder leaves a constructed (segmented) signature unread */
+        rc = scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                         "segmented signature value not supported");
+        goto done;
+    }
+
+    if (m->signed_attrs.len == 0) {
+        rc = scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                         "no signed attributes");
+        goto done;
+    }
+
+    k = scep_key_get(cache, &m->signer_cert);
+
+    if (!k->key_read) {
+        scep_key_read(k);
+    }
+
+    if (k->key == NULL) {
+        rc = scep_result(SCEP_SIG_UNCHECKED, detail, size, "%s", k->error);
+        goto done;
+    }
+
+    if (k->key_type != type) {
+        scep_oid_name(name, sizeof(name), &m->sig_alg_oid);
+        rc = scep_result(SCEP_SIG_INVALID, detail, size,
+                         "signature algorithm %s does not fit the signer's "
+                         "%s key", name, scep_key_type_names[k->key_type]);
+        goto done;
+    }
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        rc = scep_result(SCEP_SIG_UNCHECKED, detail, size, "out of memory");
+        goto done;
+    }
+
+    /* the cheap check first: a mismatch spares the public key operation */
+
+    rc = scep_verify_digest(ctx, md, m, detail, size);
+
+    if (rc == SCEP_SIG_INVALID) {
+        goto done;
+    }
+
+    /*
+     * An invalid or unverifiable signature overrides the digest's verdict;
+     * a valid one leaves it: valid, or unchecked with its detail.
+     */
+
+    switch (scep_verify_signature(ctx, md, k->key, m, detail, size)) {
+
+    case SCEP_SIG_VALID:
+        break;
+
+    case SCEP_SIG_INVALID:
+        rc = SCEP_SIG_INVALID;
+        break;
+
+    default:
+        rc = SCEP_SIG_UNCHECKED;
+        break;
+    }
+
+done:
+
+    EVP_MD_CTX_free(ctx);
+
+    if (k) {
+        scep_key_release(cache, k);
+    }
+
+    ERR_pop_to_mark();
+
+    return rc;
+}
+
+
+size_t
+scep_msg_signer_subject(scep_key_cache_t *cache, const scep_msg_t *m,
+    char *buf, size_t size)
+{
+    size_t       n;
+    scep_key_t  *k;
+
+    if (size == 0) {
+        return 0;
+    }
+
+    buf[0] = '\0';
+
+    if (m->signer_cert.len == 0) {
+        return 0;
+    }
+
+    ERR_set_mark();
+
+    k = scep_key_get(cache, &m->signer_cert);
+
+    if (!k->subject_read) {
+        scep_key_subject(k);
+    }
+
+    n = k->subject_len < size - 1 ? k->subject_len : size - 1;
+
+    if (n) {
+        memcpy(buf, k->subject, n);
+        buf[n] = '\0';
+    }
+
+    scep_key_release(cache, k);
+    ERR_pop_to_mark();
+
+    return n;
+}
+
+
+/* messageDigest must be the digest of the content octets, in segments */
+
+static scep_sig_e
+scep_verify_digest(EVP_MD_CTX *ctx, const EVP_MD *md, const scep_msg_t *m,
+    char *detail, size_t size)
+{
+    int                   rc;
+    unsigned int          n;
+    scep_bytes_t          segment;
+    scep_content_iter_t   it;
+    unsigned char         digest[EVP_MAX_MD_SIZE];
+
+    if (m->message_digest.data == NULL) {
+        return scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                           "no messageDigest attribute");
+    }
+
+    if (m->content.len == 0) {
+        return scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                           "no encapsulated content to compare "
+                           "messageDigest with");
+    }
+
+    if (EVP_DigestInit_ex2(ctx, md, NULL) != 1) {
+        return scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                           "%s digest failed", EVP_MD_get0_name(md));
+    }
+
+    scep_content_init(&it, m);
+
+    while ((rc = scep_content_next(&it, &segment)) == 1) {
+        if (EVP_DigestUpdate(ctx, segment.data, segment.len) != 1) {
+            return scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                               "%s digest failed", EVP_MD_get0_name(md));
+        }
+    }
+
+    if (rc < 0) {
+        return scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                           "the encapsulated content's segments are "
+                           "malformed");
+    }
+
+    if (EVP_DigestFinal_ex(ctx, digest, &n) != 1) {
+        return scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                           "%s digest failed", EVP_MD_get0_name(md));
+    }
+
+    if (n != m->message_digest.len) {
+        return scep_result(SCEP_SIG_INVALID, detail, size,
+                           "messageDigest has %zu bytes, a %s digest %u",
+                           m->message_digest.len,
+                           scep_digest_algs[m->digest_alg].name, n);
+    }
+
+    if (memcmp(digest, m->message_digest.data, n) != 0) {
+        return scep_result(SCEP_SIG_INVALID, detail, size,
+                           "messageDigest does not match the content");
+    }
+
+    return SCEP_SIG_VALID;
+}
+
+
+/*
+ * The signature covers the signed attributes as a DER SET.  They are tried
+ * as carried first; when that fails and they are not DER (BER messages may
+ * carry them so), they are tried re-encoded attribute by attribute in
+ * their order, which is what OpenSSL's CMS verification does.
+ */
+
+static scep_sig_e
+scep_verify_signature(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
+    const scep_msg_t *m, char *detail, size_t size)
+{
+    int             rc;
+    size_t          len;
+    unsigned char  *der;
+
+    rc = scep_verify_attrs(ctx, md, key, &m->signature, m->signed_attrs.data,
+                           m->signed_attrs.len);
+
+    if (rc == 0) {
+        der = scep_attrs_der(&m->signed_attrs, &len);
+
+        if (der) {
+            if (len != m->signed_attrs.len
+                || memcmp(der, m->signed_attrs.data, len) != 0)
+            {
+                rc = scep_verify_attrs(ctx, md, key, &m->signature, der, len);
+            }
+
+            free(der);
+        }
+    }
+
+    switch (rc) {
+
+    case 1:
+        return SCEP_SIG_VALID;
+
+    case 0:
+        return scep_result(SCEP_SIG_INVALID, detail, size,
+                           "the signature does not verify with the signer "
+                           "certificate's key");
+
+    default:
+        return scep_result(SCEP_SIG_UNCHECKED, detail, size,
+                           "OpenSSL could not verify a %s signature with %s",
+                           EVP_PKEY_get0_type_name(key),
+                           EVP_MD_get0_name(md));
+    }
+}
+
+
+/* 1: the signature verifies, 0: it does not, -1: no verification was made */
+
+static int
+scep_verify_attrs(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
+    const scep_bytes_t *sig, const unsigned char *attrs, size_t len)
+{
+    size_t         n, i, hlen;
+    unsigned char  header[2 + sizeof(size_t)];
+
+    /* the SET header the [0] IMPLICIT tag replaced */
+
+    header[0] = SCEP_DER_SET;
+
+    if (len < 0x80) {
+        header[1] = (unsigned char) len;
+        hlen = 2;
+
+    } else {
+        for (n = 0, i = len; i; i >>= 8) {
+            n++;
+        }
+
+        header[1] = (unsigned char) (0x80 | n);
+
+        for (i = 0; i < n; i++) {
+            header[2 + i] = (unsigned char) (len >> (8 * (n - 1 - i)));
+        }
+
+        hlen = 2 + n;
+    }
+
+    EVP_MD_CTX_reset(ctx);
+
+    if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) != 1
+        || EVP_DigestVerifyUpdate(ctx, header, hlen) != 1
+        || EVP_DigestVerifyUpdate(ctx, attrs, len) != 1)
+    {
+        return -1;
+    }
+
+    /* a malformed signature fails with -1 like any other */
+
+    return EVP_DigestVerifyFinal(ctx, sig->data, sig->len) == 1 ? 1 : 0;
+}
+
+
+/* the signed attributes re-encoded as DER, or NULL if they do not parse */
+
+static unsigned char *
+scep_attrs_der(const scep_bytes_t *attrs, size_t *len)
+{
+    int                          n;
+    size_t                       total;
+    unsigned char               *der, *q;
+    X509_ATTRIBUTE              *attr;
+    const unsigned char         *p, *end;
+    STACK_OF(X509_ATTRIBUTE)    *list;
+
+    list = sk_X509_ATTRIBUTE_new_null();
+    if (list == NULL) {
+        return NULL;
+    }
+
+    der = NULL;
+    total = 0;
+
+    p = attrs->data;
+    end = p + attrs->len;
+
+    while (p < end) {
+        attr = d2i_X509_ATTRIBUTE(NULL, &p, end - p);
+        if (attr == NULL) {
+            goto done;
+        }
+
+        if (!sk_X509_ATTRIBUTE_push(list, attr)) {
+            X509_ATTRIBUTE_free(attr);
+            goto done;
+        }
+
+        n = i2d_X509_ATTRIBUTE(attr, NULL);
+        if (n <= 0) {
+            goto done;
+        }
+
+        total += n;
+    }
+
+    der = malloc(total ? total : 1);
+    if (der == NULL) {
+        goto done;
+    }
+
+    q = der;
+
+    for (n = 0; n < sk_X509_ATTRIBUTE_num(list); n++) {
+        if (i2d_X509_ATTRIBUTE(sk_X509_ATTRIBUTE_value(list, n), &q) <= 0) {
+            free(der);
+            der = NULL;
+            goto done;
+        }
+    }
+
+    *len = total;
+
+done:
+
+    sk_X509_ATTRIBUTE_pop_free(list, X509_ATTRIBUTE_free);
+
+    return der;
+}
+
+
+static scep_sig_e
+scep_result(scep_sig_e rc, char *detail, size_t size, const char *fmt, ...)
+{
+    va_list  args;
+
+    if (size) {
+        va_start(args, fmt);
+        vsnprintf(detail, size, fmt, args);
+        va_end(args);
+    }
+
+    return rc;
+}
+
+
+/* an OID by OpenSSL's name for it, else dotted */
+
+static void
+scep_oid_name(char *buf, size_t size, const scep_bytes_t *oid)
+{
+    ASN1_OBJECT          *obj;
+    unsigned char         der[2 + 127];
+    const unsigned char  *p;
+
+    obj = NULL;
+
+    /* d2i wants the TLV; OIDs named here are short */
+
+    if (oid->len && oid->len <= 127) {
+        der[0] = SCEP_DER_OID;
+        der[1] = (unsigned char) oid->len;
+        memcpy(der + 2, oid->data, oid->len);
+
+        p = der;
+        obj = d2i_ASN1_OBJECT(NULL, &p, 2 + oid->len);
+    }
+
+    if (obj == NULL || OBJ_obj2txt(buf, size, obj, 0) <= 0) {
+        snprintf(buf, size, "(malformed OID)");
+    }
+
+    ASN1_OBJECT_free(obj);
+}
+
+
+/*
+ * The entry for a certificate: found by hash, length and all its bytes,
+ * or made from the least recently used slot.  Never NULL: a certificate
+ * too large to keep, or one whose copy fails, gets the "once" entry,
+ * cleared on release.
+ */
+
+static scep_key_t *
+scep_key_get(scep_key_cache_t *cache, const scep_bytes_t *cert)
+{
+    unsigned        i;
+    uint64_t        hash;
+    scep_key_t     *k, *victim;
+    unsigned char  *copy;
+
+    hash = scep_key_hash(cert->data, cert->len);
+    victim = NULL;
+
+    for (i = 0; i < cache->entries; i++) {
+        k = &cache->keys[i];
+
+        if (k->used
+            && k->hash == hash
+            && k->cert_len == cert->len
+            && memcmp(k->cert, cert->data, cert->len) == 0)
+        {
+            k->used = ++cache->clock;
+            return k;
+        }
+
+        /* free slots have used == 0 and go first */
+
+        if (victim == NULL || k->used < victim->used) {
+            victim = k;
+        }
+    }
+
+    copy = NULL;
+
+    if (cert->len <= SCEP_KEY_CERT_MAX) {
+        copy = malloc(cert->len);
+    }
+
+    if (copy == NULL) {
+        victim = &cache->once;
+        scep_key_clear(victim);
+
+        victim->cert = cert->data;
+        victim->borrowed = 1;
+
+    } else {
+        scep_key_clear(victim);
+
+        memcpy(copy, cert->data, cert->len);
+        victim->cert = copy;
+    }
+
+    victim->hash = hash;
+    victim->cert_len = cert->len;
+    victim->used = ++cache->clock;
+
+    return victim;
+}
+
+
+static void
+scep_key_release(scep_key_cache_t *cache, scep_key_t *k)
+{
+    /* the once entry points into a message that is about to go */
+
+    if (k == &cache->once) {
+        scep_key_clear(k);
+    }
+}
+
+
+static void
+scep_key_clear(scep_key_t *k)
+{
+    if (!k->borrowed) {
+        free((void *) k->cert);
+    }
+
+    EVP_PKEY_free(k->key);
+    free(k->subject);
+
+    memset(k, 0, sizeof(scep_key_t));
+}
+
+
+/*
+ * A fast 64-bit hash over 8-byte words.  It only spreads entries: a hit
+ * is confirmed by comparing every byte, so a collision costs a memcmp().
+ */
+
+static uint64_t
+scep_key_hash(const unsigned char *p, size_t len)
+{
+    uint64_t  h, w;
+
+    h = 0x9e3779b97f4a7c15ULL ^ len;
+
+    for ( /* void */ ; len >= 8; p += 8, len -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+
+    w = 0;
+    memcpy(&w, p, len);
+
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+
+    return h;
+}
+
+
+static void
+scep_key_read(scep_key_t *k)
+{
+    X509                 *x;
+    EVP_PKEY             *key;
+    scep_der_t            subject, spki;
+    const unsigned char  *p;
+
+    k->key_read = 1;
+
+    if (scep_cert_fields(k->cert, k->cert_len, &subject, &spki) == 0) {
+        key = scep_key_spki(k, &spki);
+
+    } else {
+        /* not plain DER: let OpenSSL read it, at ten times the cost */
+
+        p = k->cert;
+        x = d2i_X509(NULL, &p, k->cert_len);
+
+        key = x ? X509_get0_pubkey(x) : NULL;
+
+        if (key) {
+            EVP_PKEY_up_ref(key);
+        }
+
+        X509_free(x);
+    }
+
+    if (key == NULL) {
+        if (k->error[0] == '\0') {
+            snprintf(k->error, sizeof(k->error),
+                     "the signer certificate's key is unreadable");
+        }
+
+        return;
+    }
+
+    if (EVP_PKEY_is_a(key, "RSA")) {
+        if (EVP_PKEY_get_bits(key) > SCEP_KEY_RSA_MAX_BITS) {
+            snprintf(k->error, sizeof(k->error),
+                     "the signer's RSA key of %d bits is over %d",
+                     EVP_PKEY_get_bits(key), SCEP_KEY_RSA_MAX_BITS);
+            EVP_PKEY_free(key);
+            return;
+        }
+
+        k->key_type = SCEP_KEY_RSA;
+
+    } else if (EVP_PKEY_is_a(key, "EC")) {
+        k->key_type = SCEP_KEY_EC;
+
+    } else {
+        snprintf(k->error, sizeof(k->error),
+                 "the signer's %s key is not supported",
+                 EVP_PKEY_get0_type_name(key));
+        EVP_PKEY_free(key);
+        return;
+    }
+
+    k->key = key;
+}
+
+
+/*
+ * SubjectPublicKeyInfo ::= SEQUENCE { algorithm SEQUENCE { OID, params },
+ *     subjectPublicKey BIT STRING }
+ */
+
+static EVP_PKEY *
+scep_key_spki(scep_key_t *k, const scep_der_t *spki)
+{
+    char                  name[64];
+    EVP_PKEY             *key;
+    scep_der_t            alg, oid, params, bits;
+    scep_bytes_t          b;
+    const unsigned char  *p;
+
+    if (scep_der(spki->content, spki->end, &alg) != 0
+        || alg.tag != SCEP_DER_SEQUENCE
+        || scep_der(alg.content, alg.end, &oid) != 0
+        || oid.tag != SCEP_DER_OID
+        || scep_der(alg.end, spki->end, &bits) != 0
+        || bits.tag != SCEP_DER_BIT_STRING
+        || bits.end - bits.content < 2
+        || bits.content[0] != 0)
+    {
+        goto slow;
+    }
+
+    if (scep_der_is(&oid, scep_oid(SCEP_OID_RSA_ENCRYPTION))) {
+        key = scep_key_rsa(bits.content + 1, bits.end - bits.content - 1);
+
+    } else if (scep_der_is(&oid, scep_oid(SCEP_OID_EC_PUBLIC_KEY))) {
+
+        /* a named curve; explicit parameters are left to OpenSSL */
+
+        if (scep_der(oid.end, alg.end, &params) != 0
+            || params.tag != SCEP_DER_OID)
+        {
+            goto slow;
+        }
+
+        key = scep_key_ec(&params, bits.content + 1,
+                          bits.end - bits.content - 1);
+
+    } else {
+        b.data = oid.content;
+        b.len = oid.end - oid.content;
+
+        scep_oid_name(name, sizeof(name), &b);
+        snprintf(k->error, sizeof(k->error),
+                 "the signer's key algorithm %s is not supported", name);
+
+        return NULL;
+    }
+
+    if (key) {
+        return key;
+    }
+
+slow:
+
+    p = spki->start;
+
+    return d2i_PUBKEY(NULL, &p, spki->end - spki->start);
+}
+
+
+/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
+
+static EVP_PKEY *
+scep_key_rsa(const unsigned char *p, size_t len)
+{
+    BIGNUM          *n, *e;
+    EVP_PKEY        *key;
+    scep_der_t       seq, modulus, exponent;
+    OSSL_PARAM      *params;
+    EVP_PKEY_CTX    *ctx;
+    OSSL_PARAM_BLD  *bld;
+
+    if (scep_der(p, p + len, &seq) != 0
+        || seq.tag != SCEP_DER_SEQUENCE
+        || seq.end != p + len
+        || scep_der(seq.content, seq.end, &modulus) != 0
+        || modulus.tag != SCEP_DER_INTEGER
+        || scep_der(modulus.end, seq.end, &exponent) != 0
+        || exponent.tag != SCEP_DER_INTEGER
+        || exponent.end != seq.end
+        || modulus.content == modulus.end
+        || exponent.content == exponent.end
+        || (modulus.content[0] & 0x80)
+        || (exponent.content[0] & 0x80))
+    {
+        return NULL;
+    }
+
+    key = NULL;
+    params = NULL;
+    ctx = NULL;
+
+    n = BN_bin2bn(modulus.content, modulus.end - modulus.content, NULL);
+    e = BN_bin2bn(exponent.content, exponent.end - exponent.content, NULL);
+    bld = OSSL_PARAM_BLD_new();
+
+    if (n == NULL || e == NULL || bld == NULL
+        || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n)
+        || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+    {
+        goto done;
+    }
+
+    params = OSSL_PARAM_BLD_to_param(bld);
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+
+    if (params == NULL || ctx == NULL
+        || EVP_PKEY_fromdata_init(ctx) != 1
+        || EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    {
+        key = NULL;
+    }
+
+done:
+
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(n);
+    BN_free(e);
+
+    return key;
+}
+
+
+/* the curve by OpenSSL's name, the point as it is encoded; it is checked */
+
+static EVP_PKEY *
+scep_key_ec(const scep_der_t *curve, const unsigned char *point, size_t len)
+{
+    int                   nid;
+    EVP_PKEY             *key;
+    const char           *name;
+    OSSL_PARAM            params[3];
+    ASN1_OBJECT          *obj;
+    EVP_PKEY_CTX         *ctx;
+    const unsigned char  *p;
+
+    p = curve->start;
+    obj = d2i_ASN1_OBJECT(NULL, &p, curve->end - curve->start);
+    nid = obj ? OBJ_obj2nid(obj) : NID_undef;
+    ASN1_OBJECT_free(obj);
+
+    name = OBJ_nid2sn(nid);
+    if (nid == NID_undef || name == NULL) {
+        return NULL;
+    }
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                                 (char *) name, 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                                  (void *) point, len);
+    params[2] = OSSL_PARAM_construct_end();
+
+    key = NULL;
+
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+
+    if (ctx == NULL
+        || EVP_PKEY_fromdata_init(ctx) != 1
+        || EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    {
+        key = NULL;
+    }
+
+    EVP_PKEY_CTX_free(ctx);
+
+    return key;
+}
+
+
+static void
+scep_key_subject(scep_key_t *k)
+{
+    long                  len;
+    char                 *data;
+    BIO                  *bio;
+    X509                 *x;
+    X509_NAME            *name;
+    scep_der_t            subject, spki;
+    const unsigned char  *p;
+
+    k->subject_read = 1;
+
+    if (scep_cert_fields(k->cert, k->cert_len, &subject, &spki) == 0) {
+        p = subject.start;
+        name = d2i_X509_NAME(NULL, &p, subject.end - subject.start);
+
+    } else {
+        p = k->cert;
+        x = d2i_X509(NULL, &p, k->cert_len);
+        name = x ? X509_NAME_dup(X509_get_subject_name(x)) : NULL;
+        X509_free(x);
+    }
+
+    if (name == NULL) {
+        return;
+    }
+
+    bio = BIO_new(BIO_s_mem());
+
+    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
+        len = BIO_get_mem_data(bio, &data);
+
+        if (len > 0) {
+            k->subject = malloc(len);
+
+            if (k->subject) {
+                memcpy(k->subject, data, len);
+                k->subject_len = len;
+            }
+        }
+    }
+
+    BIO_free(bio);
+    X509_NAME_free(name);
+}
+
+
+/*
+ * Certificate ::= SEQUENCE { TBSCertificate SEQUENCE { [0] version,
+ *     serialNumber, signature, issuer, validity, subject,
+ *     subjectPublicKeyInfo, ... }, ... }
+ */
+
+static int
+scep_cert_fields(const unsigned char *cert, size_t len, scep_der_t *subject,
+    scep_der_t *spki)
+{
+    int                   i;
+    scep_der_t            t, tbs;
+    const unsigned char  *p;
+
+    if (scep_der(cert, cert + len, &t) != 0
+        || t.tag != SCEP_DER_SEQUENCE
+        || scep_der(t.content, t.end, &tbs) != 0
+        || tbs.tag != SCEP_DER_SEQUENCE
+        || scep_der(tbs.content, tbs.end, &t) != 0)
+    {
+        return -1;
+    }
+
+    p = (t.tag == SCEP_DER_CTX0) ? t.end : t.start;
+
+    /* serialNumber, signature, issuer, validity */
+
+    for (i = 0; i < 4; i++) {
+        if (scep_der(p, tbs.end, &t) != 0) {
+            return -1;
+        }
+
+        p = t.end;
+    }
+
+    if (scep_der(p, tbs.end, subject) != 0
+        || subject->tag != SCEP_DER_SEQUENCE
+        || scep_der(subject->end, tbs.end, spki) != 0
+        || spki->tag != SCEP_DER_SEQUENCE)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * One TLV with a definite length and a one-byte tag.  Certificates are
+ * DER; whatever else comes is left to OpenSSL's parser.
+ */
+
+static int
+scep_der(const unsigned char *p, const unsigned char *end, scep_der_t *t)
+{
+    size_t  len, n;
+
+    if (end - p < 2 || (p[0] & 0x1f) == 0x1f) {
+        return -1;
+    }
+
+    t->tag = p[0];
+    t->start = p;
+
+    len = p[1];
+    p += 2;
+
+    if (len & 0x80) {
+        n = len & 0x7f;
+
+        /* n == 0 is an indefinite length */
+
+        if (n == 0 || n > 4 || (size_t) (end - p) < n) {
+            return -1;
+        }
+
+        for (len = 0; n; n--) {
+            len = (len << 8) | *p++;
+        }
+    }
+
+    if ((size_t) (end - p) < len) {
+        return -1;
+    }
+
+    t->content = p;
+    t->end = p + len;
+
+    return 0;
+}
+
+
+static int
+scep_der_is(const scep_der_t *t, const unsigned char *oid, size_t len)
+{
+    return (size_t) (t->end - t->content) == len
+           && memcmp(t->content, oid, len) == 0;
+}

@@ -1,0 +1,309 @@
+# PKIOperation: every pkiMessage is decoded, over GET in each encoding real
+# clients use and over POST; malformed ones are rejected before NDES with
+# their reason, or only logged in monitor mode.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use ScepTest;
+
+# /ndes/ stands in for NDES and logs its hits in the combined format:
+# --- access_log shows what reached it, --- no_access_log what did not.
+default_config(<<'_EOC_');
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes: $request_method $content_length\n";
+    }
+_EOC_
+
+# the real micromdm scepclient PKCSReq (t/lib/capture-scepclient)
+our $Req = message('scepclient-pkcsreq.der');
+our $Fields = qr{"message":\{"type":"PKCSReq","type_code":19,"transaction_id":"[A-Za-z0-9+/=]+","sender_nonce":"[0-9a-f]{32}","digest_algorithm":"sha(1|256)","encoding":"der","size":\d{4},"transport":"(get|post)","signer":\{"subject":"[^"]+"\},"signature":"valid"\}};
+
+no_shuffle();
+run_tests();
+check_records();
+
+__DATA__
+
+=== TEST 1: scepclient's PKCSReq over POST: decoded, forwarded
+--- raw_request eval
+ScepTest::pkiop_post($main::Req)
+--- response_body eval
+"ndes: POST " . length($main::Req) . "\n"
+--- access_log eval
+[
+$main::Fields,
+qr{"scep":\{"operation":"PKIOperation","message":\{[^{}]*"transport":"post",[^{}]*"signer":\{[^{}]*\},[^{}]*\},"upstream":\{"addr":"[^"]+","status":200,},
+qr{"POST /ndes/mscep.dll\?operation=PKIOperation HTTP/1.0" 200 },
+]
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: the same message over GET, base64 percent-encoded
+--- request eval
+ScepTest::pkiop_get($main::Req, 'percent')
+--- response_body
+ndes: GET 
+--- access_log eval
+[$main::Fields, qr{"transport":"get"}]
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: GET, base64 as is, '+' and '/' unescaped
+--- request eval
+ScepTest::pkiop_get($main::Req, 'raw')
+--- response_body
+ndes: GET 
+--- access_log eval
+$main::Fields
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: GET, '+' arrived as a space (%20)
+--- request eval
+ScepTest::pkiop_get($main::Req, 'space')
+--- response_body
+ndes: GET 
+--- access_log eval
+$main::Fields
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: GET, sscep: %0A line breaks
+--- request eval
+ScepTest::pkiop_get($main::Req, 'lf')
+--- response_body
+ndes: GET 
+--- access_log eval
+$main::Fields
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: GET, %0D%0A line breaks
+--- request eval
+ScepTest::pkiop_get($main::Req, 'crlf')
+--- response_body
+ndes: GET 
+--- access_log eval
+$main::Fields
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: GET, no padding
+--- request eval
+ScepTest::pkiop_get($main::Req, 'nopad')
+--- response_body
+ndes: GET 
+--- access_log eval
+$main::Fields
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: GET on the /pkiclient.exe path
+--- request eval
+ScepTest::pkiop_get($main::Req, 'percent', '/certsrv/mscep/mscep.dll/pkiclient.exe')
+--- response_body
+ndes: GET 
+--- access_log eval
+$main::Fields
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: the variables, in the location's own rewrite phase
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        return 200 "$scep_operation|$scep_message_type|$scep_transaction_id|$scep_sender_nonce|$scep_signature|$scep_reject_reason\n";
+    }
+--- raw_request eval
+ScepTest::pkiop_post($main::Req)
+--- response_body_like chop
+^PKIOperation\|PKCSReq\|[A-Za-z0-9+/=]+\|[0-9a-f]{32}\|valid\|$
+
+
+
+=== TEST 10: a body nginx wrote to a temporary file, and a chunked one
+--- config
+    large_client_header_buffers 4 64k;
+    client_body_buffer_size 1k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes: $request_method $content_length\n";
+    }
+--- raw_request eval
+[ScepTest::pkiop_post($main::Req, chunked => 1)]
+--- response_body eval
+"ndes: POST " . length($main::Req) . "\n"
+--- access_log eval
+[$main::Fields]
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: a PKIOperation GET without message=
+--- request
+GET /certsrv/mscep/mscep.dll?operation=PKIOperation
+--- error_code: 400
+--- response_body
+missing_message: a PKIOperation GET without message=
+--- no_access_log
+GET /ndes/
+
+
+
+=== TEST 12: not base64
+--- request
+GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=MIIB*AQ
+--- error_code: 400
+--- response_body
+bad_encoding: message is not base64: byte 0x2a at offset 4 of its decoded text
+--- access_log eval
+qr{"scep":\{"operation":"PKIOperation","reject":\{"reason":"bad_encoding",}
+--- no_access_log
+GET /ndes/
+
+
+
+=== TEST 13: a message over scep_max_message_size: 414 over GET, 413 over POST
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        scep_max_message_size 1k;
+        scep_reject off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes\n";
+    }
+--- raw_request eval
+[ScepTest::pkiop_get($main::Req) . " HTTP/1.0\r\n\r\n", ScepTest::pkiop_post($main::Req)]
+--- error_code eval
+[414, 413]
+--- response_body eval
+["message_too_large: message of " . length($main::Req) . " bytes exceeds scep_max_message_size 1024\n",
+ "message_too_large: body of " . length($main::Req) . " bytes exceeds scep_max_message_size 1024\n"]
+--- no_access_log
+/ndes/
+
+
+
+=== TEST 14: methods: PUT for PKIOperation, POST for GetCACert
+--- request eval
+["PUT /certsrv/mscep/mscep.dll?operation=PKIOperation\nabc",
+ "POST /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca\nabc"]
+--- error_code eval
+[405, 405]
+--- response_headers eval
+["Allow: GET, POST", "Allow: GET"]
+--- response_body eval
+["method_not_allowed: PKIOperation takes GET or POST, not PUT\n",
+ "method_not_allowed: GetCACert takes GET, not POST\n"]
+--- no_access_log
+/ndes/
+
+
+
+=== TEST 15: an unknown operation and a query without one are refused
+--- request eval
+["GET /certsrv/mscep/mscep.dll?operation=GetCRL&message=ca",
+ "GET /certsrv/mscep/mscep.dll?message=ca"]
+--- error_code eval
+[400, 400]
+--- response_body eval
+["unknown_operation: operation \"GetCRL\" is not a SCEP operation\n",
+ "missing_operation: the query has no operation=\n"]
+--- no_access_log
+/ndes/
+
+
+
+=== TEST 16: monitor mode: scep_reject off forwards, the record keeps the reason
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        scep_reject off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes: $request_method\n";
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=MIIB*AQ
+--- response_body
+ndes: GET
+--- access_log eval
+[
+qr{"reject":\{"reason":"bad_encoding","detail":"message is not base64: [^"]+","stage":"module"\},"upstream":\{"addr":"[^"]+","status":200,},
+qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=MIIB\*AQ HTTP/1.0" 200 },
+]
+--- error_log
+scep: forwarded in monitor mode (scep_reject off), bad_encoding
+
+
+
+=== TEST 17: scep_message_types: a type left out gets 403
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        scep_message_types RenewalReq CertPoll;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+--- raw_request eval
+ScepTest::pkiop_post($main::Req)
+--- error_code: 403
+--- response_body
+message_type_not_allowed: PKCSReq is not in scep_message_types
+--- access_log eval
+qr{"message":\{"type":"PKCSReq",.*"reject":\{"reason":"message_type_not_allowed",}
+
+
+
+=== TEST 18: an unknown name in scep_message_types stops nginx
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_message_types PKCSReq CertRep;
+    }
+--- must_die
+--- error_log
+"CertRep" is not a SCEP request message type
