@@ -16,19 +16,28 @@ NGINX_BIN  ?= /usr/sbin/nginx
 
 SRCS := $(wildcard ngx_scep_module/*.c ngx_scep_module/*.h)
 
+# the decoding core, free of nginx types: tools, fuzzers and benchmarks
+# build it on its own
+CORE := $(addprefix ngx_scep_module/,scep_tables.c scep_query.c scep_text.c \
+                                     scep_msg.c scep_verify.c)
+CORE_DEPS := $(CORE) ngx_scep_module/scep.h ngx_scep_module/scep_verify.h
+
 DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
                 scep certmonger openssl curl iproute2 util-linux \
                 libtest-base-perl libjson-validator-perl
+TOOL_PACKAGES := clang libclang-rt-14-dev valgrind
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps demo test docs clean
+.PHONY: all deps deps-tools demo test docs fuzz bench-decode fixtures clean
 
-all: $(MODULE) $(BUILD)/scep-facts
+TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-gen
+
+all: $(MODULE) $(TOOLS)
 
 # dpkg-query is cheap: apt-get runs only when something is missing.
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+define apt_install
+	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	        | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -36,6 +45,14 @@ deps:
 	    $(SUDO) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(DEB_PACKAGES))
+
+# clang's libFuzzer and sanitizers, valgrind's callgrind
+deps-tools: deps
+	$(call apt_install,$(TOOL_PACKAGES))
 
 # A copy of the nginx tree is configured once; objs/Makefile then rebuilds
 # only the module objects.
@@ -60,6 +77,26 @@ $(BUILD)/scep-facts: t/lib/scep_facts.c ngx_scep_module/scep_tables.c ngx_scep_m
 	@mkdir -p $(BUILD)
 	$(CC) -Wall -Werror -Ingx_scep_module -o $@ t/lib/scep_facts.c ngx_scep_module/scep_tables.c
 
+$(BUILD)/scep-diff: t/lib/scep_diff.c $(CORE_DEPS) | deps
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -Wall -Werror -Ingx_scep_module -o $@ t/lib/scep_diff.c $(CORE) -lcrypto
+
+$(BUILD)/scep-gen: t/lib/scep_gen.c | deps
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -Wall -Werror -o $@ t/lib/scep_gen.c -lcrypto
+
+# regenerates the committed fixtures in t/data (deterministic)
+fixtures: $(BUILD)/scep-gen
+	$(BUILD)/scep-gen t/data
+
+# libFuzzer targets with ASan and UBSan; FUZZ_SECONDS each (default 60)
+fuzz: deps-tools
+	$(MAKE) -C fuzz run
+
+# decoder, d2i_PKCS7 and signature check, side by side
+bench-decode: deps-tools
+	$(MAKE) -C bench run
+
 # rewrites the generated table between the markers in docs/directives.md
 docs: $(BUILD)/scep-facts
 	$(BUILD)/scep-facts markdown > $(BUILD)/rejects.md
@@ -71,8 +108,9 @@ demo: deps $(MODULE)
 
 # The compatible harness in t/compat is used only when the real
 # Test::Nginx is not installed.
-test: deps $(MODULE) $(BUILD)/scep-facts
-	SCEP_FACTS=$(CURDIR)/$(BUILD)/scep-facts t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
+test: deps $(MODULE) $(TOOLS)
+	SCEP_FACTS=$(CURDIR)/$(BUILD)/scep-facts SCEP_DIFF=$(CURDIR)/$(BUILD)/scep-diff \
+	    t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
 
 clean:
 	rm -rf $(BUILD) t/servroot t/records

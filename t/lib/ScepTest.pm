@@ -24,7 +24,7 @@ use Test::Nginx::Socket ();
 
 use Exporter 'import';
 our @EXPORT = qw(check_records default_config scep_server enrol
-                 message pkiop_get pkiop_post);
+                 message pkiop_get pkiop_post message_fields);
 
 our $Top = abs_path(dirname(__FILE__) . '/../..');
 our $Records = "$Top/t/records/" . basename($0, '.t') . '.jsonl';
@@ -114,6 +114,38 @@ sub message {
     close $in;
 
     return $bytes;
+}
+
+
+my $Manifest;
+
+# What t/data/messages.json says a correct decoder reads from a fixture,
+# as the "message" object of its record.
+
+sub message_fields {
+    my ($name, $transport) = @_;
+
+    $Manifest //= do {
+        open my $in, '<', "$Top/t/data/messages.json" or die $!;
+        local $/;
+        JSON::PP->new->decode(<$in>);
+    };
+
+    my $m = $Manifest->{$name} or die "no $name in t/data/messages.json";
+    my $json = JSON::PP->new->canonical(0);
+
+    my $re = '"message":\\{'
+             . '"type":"' . $m->{type} . '","type_code":' . $m->{type_code}
+             . ',"transaction_id":' . quotemeta($json->encode($m->{transaction_id}))
+             . ',"sender_nonce":"' . $m->{sender_nonce} . '"'
+             . ',"digest_algorithm":"' . $m->{digest} . '"'
+             . ',"encoding":"' . $m->{encoding} . '"'
+             . ',"size":' . $m->{size}
+             . ',"transport":"' . $transport . '"'
+             . ',"signer":\\{"subject":' . quotemeta($json->encode($m->{signer_subject})) . '\\}'
+             . ',"signature":"' . $m->{signature} . '"\\}';
+
+    return qr/$re/;
 }
 
 

@@ -1,0 +1,2691 @@
+
+/*
+ * scep-gen OUTDIR: writes the pkiMessage fixtures of the test suite into
+ * OUTDIR, and OUTDIR/messages.json, the manifest of what a correct decoder
+ * must report for each of them.
+ *
+ *   cc -Wall -Werror -O2 -o build/scep-gen t/lib/scep_gen.c -lcrypto
+ *   build/scep-gen t/data
+ *
+ * The output is reproducible: the keys are fixed (below), the validity
+ * dates, serials, nonces and signing time are constants, and every random
+ * byte OpenSSL asks for (content-encryption keys, IVs, PKCS#1 v1.5
+ * encryption padding, ECDSA nonces) comes from a stream derived from a
+ * fixed seed and the name of the file being made.
+ *
+ * The manifest is not written from what the generator meant to produce:
+ * each file is read back with OpenSSL's own CMS parser and described from
+ * what it actually holds; the generator fails when that differs from what
+ * it intended.  The same description is made of the captures of the real
+ * micromdm scepclient/scepserver (t/lib/capture-scepclient) found in OUTDIR.
+ */
+
+
+/*
+ * RAND_set_rand_method() is deprecated in OpenSSL 3.0, but it is the only
+ * way 3.0 offers to make all of libcrypto's randomness, including that of
+ * the providers, come from the caller: exactly what reproducible fixtures
+ * need.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED  1
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+
+/* SCEP signed attributes (RFC 8894, section 3.2.1) */
+
+#define OID_MESSAGE_TYPE     "2.16.840.1.113733.1.9.2"
+#define OID_PKI_STATUS       "2.16.840.1.113733.1.9.3"
+#define OID_FAIL_INFO        "2.16.840.1.113733.1.9.4"
+#define OID_SENDER_NONCE     "2.16.840.1.113733.1.9.5"
+#define OID_RECIPIENT_NONCE  "2.16.840.1.113733.1.9.6"
+#define OID_TRANSACTION_ID   "2.16.840.1.113733.1.9.7"
+
+#define NONCE_LEN            16
+#define SIGNING_TIME         "260115100000Z"
+#define NOT_BEFORE           "20260101000000Z"
+#define NOT_AFTER            "20491231235959Z"
+#define CHALLENGE            "secret"
+
+/* the segment size of the constructed OCTET STRING in the iOS-like BER */
+#define BER_SEGMENT          1000
+
+/*
+ * Intune's SCEP challenge is a long signed blob, not a password: that
+ * and a 4096-bit key make the ~6.5 KB iOS messages.  Here, the base64 of
+ * that many seeded bytes.
+ */
+#define IOS_CHALLENGE_LEN    1200
+
+#define DEEP_LEVELS          10000
+#define MAX_ENTRIES          64
+
+
+/*
+ * The fixed keys.  Made once with
+ *   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 (4096)
+ *   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+ * They protect nothing: they are test data, like the files made with them.
+ */
+
+/* the device key: the requests' CSR and self-signed signer certificate */
+static const char  signer_key_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDSYM4PUN28pe5U\n"
+    "D4p1wmMOinsdgCafBCf0M251qKBLd9WH8wBMABOWe4RiCeSjEaSr7YKKioUB3WMI\n"
+    "OlnXbRyPNk5YnHt02/p/dOTAuXGJYLCMBGb45CBzayGbI3b5sSVT5H6/ySzytD3I\n"
+    "p3Ro8F3vJpz+yjOXLSsVIjKRKufEeMRz0pIg5avEgAqF2RqgMs6h/2rXXo41KGnJ\n"
+    "iDm/8jkYa5AtB82mbkA7Gurc9YTpu9DM73N8bN0mLL/mac32XErKQpt+U/SW4hIX\n"
+    "3/UGHzlIlD+nDbgEhrz/vmPu7GUrrocdbKUHIcINGCYuinhbq6wbXA1ZUSkQ5ueh\n"
+    "YHIyVEE7AgMBAAECggEAOyRryXJ6Y6ZiMc+MpT5YiqXzpn94XAvXD5fF3d3h8lVl\n"
+    "+ioeUz9SQmPG+6i8VfuHx62lnT0D11pdlNqSlzVdagViURbsvhV5fotmI6f+exhr\n"
+    "iXFTYXUAinH7qJl3wQpD7Cm4WEI+GJ0DIX2yBC5OugSo7hf6GO3hxrcucBEXxuuK\n"
+    "Eyh1tOzrSWMzSdwljgrGtoK7QQY1JuswKhYOQHjld+YhgXRnHQYxqEk6/WrGJ/g2\n"
+    "Nfjx++DyXqOw/hQe3GroUNSkG9by5kx+Lfmsqy3m4g60KHCcwe5Ia4Vfi4Oz3EFl\n"
+    "jfaJmjD3W0OqPpJbB7QPosYSGoTXzhp3EfQ7wI5uwQKBgQDohjejn/WtdGmKBnBz\n"
+    "I8xiLQpF4AgZ1btsPb0iZUAZHxzPYn9co0yljiHmxHQPnphUkFsMwWAXHuXCf0iJ\n"
+    "WkQ0vA0BfT1Yy5St6N/m3zL1uYTN5G5RvD2eOfrX9VqFFtsYe8mYPpuzIXdMeTzc\n"
+    "zDbLSXVVg87wZZkEo/PjNBswPQKBgQDnnjPDhXVhtnyXqOEMRu2HAY3aU3fwWvmC\n"
+    "MnIotzE1aqPhszf0RYfjngmIgVwrjoYb4v853c1TbcsNYpzO/uPi+z5QhW/GoPWD\n"
+    "YpSHBqamRNbjmW1qsYLj8bPUqSgPb5HvI/hQsQiJsVa94yXmyWIZ+NbBKcg4Lv8d\n"
+    "LRDF1teW1wKBgCieCWoTrx61jxoFNe9m+XTM2VaLY97fbvXhcwBnH2NEBAxV8FmG\n"
+    "TQU+Zr2g44U29vUOolkADoD7bLck9M7JbdCoaL0x211/cmFOpI33vzcdSQ2OMZcl\n"
+    "gr348tB2k3FcJLmKJhTqGtiXp/c71l3bblbkZhKiC6wCk1A0M44ks/shAoGBANZL\n"
+    "JcNhh//20gGTa1xrhzogsvjrvw1vbmgKelq3W1z7pFKe+UcUyaxLvLBCV1+pRuUo\n"
+    "OVF1qJHnBDYHJePSKlAIelgPjSIuK9j6bUccXTV6fYMoofZT9DEnoGVCeGEHrfKe\n"
+    "yhEGKksS+5lGPvvvGMfE1hTzrl5lBP4eguU4aFETAoGBAJ2MlCGN7JjFnlHT9o5p\n"
+    "FQdaNfnimcfZVzHU5/30N9mWhNpk1M0877j+ORrTZxacXdltO1gC8E9PyAC4Rmdi\n"
+    "UXPP1VaKlp/qMnyDKWjb/+hbKKymf7LShgmO/+zIB0JPl5NuI2Fe4/dZuU4X3q49\n"
+    "2yHsFg/pLtmy7D/EidyaroZw\n"
+    "-----END PRIVATE KEY-----\n";
+
+/* the CA that issues device certificates */
+static const char  ca_key_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCj8pTYhwbbGTV0\n"
+    "hpGPM1NNcrhHMqqK7aMmNyv7HWfccyIX9z8X+SWJe5LhXc8euKzibLRxUAXK8SqM\n"
+    "TeyYHnqSlJEeJaA4wV0ndqrrDafy5ENwwFhCzRk35gbOzfq3BbBpX92qfuRlnW15\n"
+    "MYYq3mw8e8FA8LcS5oHR6rcXHm04vCg6t6NwH7BhIQ6evG4AykiB9BTH0JUAOj7s\n"
+    "bJWqSkEFDZUuzjiedBjRT+bFapUQX7siYoVlUmE5cKb4TZpyluSXjhvXT0M26usN\n"
+    "zVDij/krtI0ELeRfzY/1N9xgd19whwL43nQwkrLQQMS12GkoNJz8uFnzWVlrB7I9\n"
+    "j/2Gf/JvAgMBAAECggEAC44OVZB2uDx3mwXc/nXEmkHKoSH+CRqklA3xaJpy9oOa\n"
+    "1IuVg9AIiD8QZBfjgCvN64tz0ESuk9YZhJf9Y99KDkiwTaqjNzzRnvVrKHPm8WSL\n"
+    "KEg2MEcaTulEc5Dq6blZ7KNYESsuV8cXryIBbcYNZNnoDfapQIjEf5IGY3e+hPAJ\n"
+    "FkDfRXiZUpgyXwh9TYXAIb2Cssj74ppvZ84Gbf9euwb9ayok7gR4qtWFPs0K88rB\n"
+    "o/OCFUlNc1kNGSXc3lA26WBhd1740FVRRK9noAjV0qVvIVriI1yxRHHlLd2K5Y1G\n"
+    "BrnL/0FCxIi7xWdXdiTCg3cVxtnGZs053wJ+mBnVEQKBgQDShhUurFZjV3+EQo9n\n"
+    "Z93ADKSnXFxM0mzz1094t/+1L2Ntw5CQ37fDMg7RAITL3kezTodp2qg/PgK0sacq\n"
+    "PFu+cZngXOfPqv3dvyXMLw/GgQK8J74V9kAIZfBuRcWGdEf7QloaBrC82ZZUztx8\n"
+    "dwj3X8u/gjSpzVFKIovzqHbC9wKBgQDHXNivt1LDFBPFCmD+gUFZiwAl2hi9svdb\n"
+    "6vfbDATIjnYWOqisHVIpNgztZzdh84mDcAfG3ccwaVyEzdRiH+QRDf63TrTP3WQR\n"
+    "Wl3mKpRvcHxmdcrIsKuW54D68rHOLC2KLeiSoxQ6emEKMWlIOXGqXe4kSHzLhHXN\n"
+    "IQlhkb/2SQKBgFvyAahbznMe0Ouj4lvoSjpJi1QpC4rl0H4DCIuR2RV59/QFmMsd\n"
+    "WnXfFAeGMXmUwD34yz2ZKShN3gKrIHZa3DrmBK2wBfJ2HOBPTqPJ3hr1V4tz1Bpl\n"
+    "bXv9ga+3u1hIyvNa/F0nlOM2KOkrW7Lkjj70UNl4daW/rYQyaGtnpU7rAoGBAIVc\n"
+    "Vpc0yug0RgVJLBkT3eNIWJD5lBNR5KZYR/T/1TNUGSpFkw+PjaaDwaINqb6cayDB\n"
+    "kHI3aUe5M2qjRa9eJfJCqmF1BP8H2ijBio6tbR4e4RipMz2M8TvBIUa9krOYWd5V\n"
+    "V37AGIgF1WQ8KXFm++I7c1JSKyj5MtRFhUD/fqoBAoGBAKdTw97sMHrzeME9xZYw\n"
+    "mcVpn2SggeeBhAC+4UJkm58PR/5wXwtBit18l5pGkhXQyYDs3/63IAyLwAqs5jaf\n"
+    "d+ktd85/LyPlvEK8m57jZ8i1iW5dgiby5dlrAbCtVc7Xfylouqus2sCTbidaCnxA\n"
+    "ofTNkK8MmMBXJmGfhYlCp57a\n"
+    "-----END PRIVATE KEY-----\n";
+
+/* the RA (the NDES "CEP Encryption" role): requests are encrypted to it,
+   it signs the CertReps */
+static const char  ra_key_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDLpLo8EtkTIsGA\n"
+    "2SbPsZ9XqsIlYt8ESWvvelKuyqjaoUAfUH/40pb2eT/a0k6OXaxDmJoAtoJxZS9U\n"
+    "OG3TQOvgCZ4RYRalMMWMpFggP3KoWQYx+jNuzO9Tzob1wchX5ZmpmUK1VjBIUXCu\n"
+    "RvlPoK0L7sfG3xGRCgTRJTnX3Lo9IYCneU/p6qCa4+wtIqw6C5FP9Ustn3+AwVnu\n"
+    "tugiryCeeZCFL5p2SmURitof/zl7QLx6t6NEO7QIVtoJnNWnswGoW0xIBJn12yhy\n"
+    "yL1RB36m8tsmsUGVzJntp/qFeQCL8lfeAB+7EK6Be9DENcRr6DdSfFQlnGGT/r5O\n"
+    "5b/Srmw/AgMBAAECggEAEVug/NuLFudOAMpsVU9pv8JlhQ6d6Cgio/QpwGNe1tqK\n"
+    "yYCGP/J3Uq/4F5H4hzMIgBnYT/o+jnrWThf3PdwD9FdC2sQLTEOm0GZLwAfty9gM\n"
+    "FU4jJy0fCJDgjmnDnBZigth2SAL+NOkthnVfQoB1b5XH/+AQsmuyXb9jZE5uA3rE\n"
+    "l901J4zPe9VeaKaNxSJ0aIn5m+Q7Z1hZZRbepIQTIBsX1aij2MPKTpaKy2kSHKgR\n"
+    "C0aRpDJ6yotZlVHqhYCb/vGMueGruAy5r0gxOTTNk6ae6fReu4vvlBYx+5U3BNvf\n"
+    "/dIdWawtHsvc3fNd7fnbCRhGmUseqkdeAP1HxxTSZQKBgQD+ZiHaqFrzOn8wPc6W\n"
+    "603a+jgUQwJwTVjJsc889k783vbVnkljiQZHAILLn56cmiaGxlEf+ltSOi6gq25X\n"
+    "J9e2HeiduzRlF2i2SJ0FJkjGkhghBKIBg2h8ov/tm3qLB8XT0HaBcPWDeGx0KE8/\n"
+    "OV0jSm/oZUhKX/lDCdaLx//mjQKBgQDM7NJrg3phlifo8biIeJgb2755wxBkxcEs\n"
+    "10U2/43O0kws2R0vM5zWD9TjU5ZSVJo2SOY1El+05acLuzBECPGNUuFLQqN7Xz9t\n"
+    "4ShvUjli4+jDOfISj7LZE403G8DqaznGQ78jEbD2+gObboc2VeTM4P8yzMDDyVs/\n"
+    "/5wt6Dzg+wKBgHE+G3HPIXVGI9ngmXa61dRVL+NtFMfS1mQqH3selXig87WRmU+S\n"
+    "blXq1043Bo7lW6MA4pnegwouVhU1Wo+3b6Fk3OhhregWLIl/902Uhi7GV7FS857C\n"
+    "1R8uG8i0Pi9nTVuFX0stckyMrZJjYytcqKYN+5SyiSR6ZmW+Gl/srm/9AoGAaRWc\n"
+    "RcPTUw2UA7FIxrrIjaiewYPU+UgralotxSlBR+ixZWIkxBq8d00BB13KvQdjWSkC\n"
+    "2/5DE9mcUri35HuNmsIAg/51JQPP3AHVIVjR0rM6njott3T26rhK9xKFV/CKXPBK\n"
+    "qKoezFei1+bS8XsUbDeIxj0XMI8l+uiR5zyrU1cCgYBn5eJEup7K2NZSmNAv8B44\n"
+    "1VmzG+Gx8hLXesFEqgHw2yRJJxLroMtiSoMG0Qx68PZhZZyskpenIR2a/xE30e7z\n"
+    "8XNrbNviUhvEfWWYPJSfnJIXIuLWo+36ZdTyFgwm2So6VuZNsgoBMxQgq1lRAyQ+\n"
+    "dvsr7+O6bsbCzi2pFz6gZg==\n"
+    "-----END PRIVATE KEY-----\n";
+
+/* the iOS-like device: a 4096-bit key, as iOS profiles may ask for */
+static const char  ios_key_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIJQwIBADANBgkqhkiG9w0BAQEFAASCCS0wggkpAgEAAoICAQDN2xHdAH5Jv6CF\n"
+    "CXilAEIME2V84nq9vgVBrwmjMYgyH3wugZnc6w2CyWKuLhAcSLHcKeJ8V79P3k1f\n"
+    "xShxrvh2dzNNSUMp3hfNk6VWSGpFKed7bc6eKze6ltBfdvnPcW86qBhejS26rX34\n"
+    "syNgHMLHeArjtDqeCIO+0JQAimK5qx9ukW7bNmKPOvtiWZO1fp7GBwuLU36mNwlP\n"
+    "cyInHKDEcif7Sfkc1IQ6r9o3nOmxmLTGj/LiTjqfpq6UTjPQL2ZmTq0Qq6rvGerQ\n"
+    "bxe9ri/YP1w8xIKLEzqGfaYXziSirFJ91axJPMuJvFUUnh4ffMMybu7T5RJtUZkB\n"
+    "mSMyBclRJoNcmGqg+MFAiaE9GimeVXZYvnWdZ6FBP3ugSLB9IWF7h4GS6wn1CddT\n"
+    "DXvmCFYZqOnsUPuWAbmmawPLTwZ8gXf6CiqV1RBTGQdjwchCBe61kJUX+XV4wZUu\n"
+    "iGbSiOdsckkPmtQxyS0gakroNYr8Ykvgpo8G+qOoNM7vE/5yESd1VYcGBIgrNvHw\n"
+    "hA3ffbM3/YkT/gbMRRWGeIdkP/1uy/1a0AQIX5pwd9sZ6SXwFJtTUpQGLHGbkfi4\n"
+    "AHy3JkbJatU9O3OdZLU2RXFaU5BmN9w9CTLA6VcJL53VJkzOaW+0aYbJsaVax5ih\n"
+    "PqonW8C85BWpi4wVFpG/malQnpwcqwIDAQABAoICAFQtY9WacQnZOVuNbu8R9vAX\n"
+    "MmXp+sUCIgYk/GzmQUo1w8MErhU/bOvxS8/r+ByIwWpFGl88RnfzcHJcHdi28tUG\n"
+    "k0zkS3mgXt1qpa5tuD8GDqlTUq0tAQHkz9ppvWdNfG1g9W4cjvmKHjwHjMytlhyZ\n"
+    "AuLv/RRIaQ8rHYpHDG3eAuFkyQ8M4yqstMUX2iXaXDSgBuF3SA/R65W4f9u8giUy\n"
+    "hRTlv99BK70P0czx9kHwLuQPUwOld6V3NGZiwB8+csIdI/nwKNrTH0kSVIP06Y2l\n"
+    "AyO6O6OBPmpmkPelDSgUDTt1l5jvKk/tWmEu8yRvESbbY//z6SAYwNd9dn3rDdHM\n"
+    "DDLBdLjzmx1f3RX6xa2+AvX095RyYlAe7YOVQtf6ZRKDz3Wr6pbIhhGvlaOpXYMW\n"
+    "noKGVG4AgS2V2I91NCTAierc1MeomVLpAAb+fK5cgFSf0Qf/0mR4nteHS+7f/Djb\n"
+    "+8F0ruwAkMkja5gAivFuaOfR6KZkOIKZwWUB/mCp2CaJg+F17VE5vDnm2jqiTmfU\n"
+    "IWsMY+UtnaWXDXe+cHe65Tz1KCGUmQzfPjO9sfbYq/tvNRkZrTyjDWHycR5wDr2X\n"
+    "v99QkM9+nUHo2pJ9VGmIAaZAMIj6vXliz6ztT400kvSpx8xwRPLNZR+EI5FJLeSa\n"
+    "VQ0sstR3A/YzNDDoZBrRAoIBAQD3EHggDPZhcpg2L8zDURvErBadvKNoNBaOFsSp\n"
+    "lR/zJSylQzemcc4HLaIJ0PyuirLysiqALcBDrVA4ufZtuy+dEetzKrOAw4+B8Tp3\n"
+    "c6W4QgVBk60fwXCvjwPQfNWpdTeBF4Gn72Q31boBIEBJl+AXb3iHz71rFetWFWYo\n"
+    "E9/IF+gQW8Y1IRUUxVlimmcujG8a/F8I44vxXUqRaVsbvWv7/TNEipp/9iO3BDXr\n"
+    "UaREPDacQyGTLJn+7ud7cr7m2/IhSvqDeO0wqkJm3Jsw2z9KLSmvW/s23sgW2zfW\n"
+    "v5fgoOn0jgeiP0J5ea8CWyBNzgTlgHuo2aMizHLCmwTD/8SZAoIBAQDVTQ53eRGh\n"
+    "un84qa0r6Pu70VsvWh2GMl2gBXOE/Gu8ikSKF6xncwPHg7yr+zLghc5k956dqO4a\n"
+    "JJ5Y0nqBVSPUH8s3wQhr4qiShWHYqtL9gxrlIy2SaJKhdAyH6GaBl0graSfsQrok\n"
+    "hTA+4T1+snfmAF67T0ylwTzOLgCaMK5jEwGYaAEF1eKzqlqOkbCRoKyuOkt/rfWG\n"
+    "e9wQghdu5Foq4mFkPbCU+3QFbSS9cCQ9s98O00OLSnec70STajt8nAy6tvw505RT\n"
+    "I4uovO5dUsL8Ni9ex5ni5aY/FarReM3Cpa8LIlQvgFq2JjxXlJ+rTmqKNO6XqU+w\n"
+    "RJsEVNdV27HjAoIBAQCWio13kg5qcEX49oVBGeHeo7EgKfozm1GHAK6SWlBeem9K\n"
+    "v7tgCwYr741Fh/b/b3n8Ub193uLBGhDAj+dtE1q+zVV3FjTMJ90Ao3kpoej/bhL/\n"
+    "0zjxGZBNGMqNNhOGrurEGQuixUZ+kxdEal9huE4OWZjKwDU909xS1rUphHqd1JtN\n"
+    "pG4Qn3jV8C4327c1cNKeUdqicuwphNvT4KtoKrJql+yuPfpIMDWw5brpCRUbksj/\n"
+    "zBPgNpQa931LBi72Qly2Fpawl3WHaqcNQCy7x0w4KW618EkRNQwciTTsAFBNyh7k\n"
+    "KcrS/NLHa/LMb7QuVHM9WF2BFCPIJ2Vh2M09lFI5AoIBADEYvIS5hFpyoAf93lNm\n"
+    "HFN9+/wpRPR3sV89AfsRUwch2GbkzhU9vxf0dcAsYOiXRAuvh34IvU2dMimFwRb1\n"
+    "7vpLmy4pK3QRxvV66CvEHi6mN9GYSEwT7/RjzuKVlsqrdLwxRzQ1o7z2P0Wp+Mqp\n"
+    "77ksSqHYve7FTOa0ZgUXwXwiitJ21g1uzvDF/HQmirrqffTYjDpGY2ZiKiROnXAz\n"
+    "9aE7XGmDXZrdSjZZigRkxKLDPUufS0PLjz67QFCiOjEThkaQCfyRe+mrG+FqI3+t\n"
+    "ph4BpuOtE/nLHHoW1avDn7D3DBSHAVOxuq+Em40ZM6ttsE5Bos2b9jC/ieL0WGB1\n"
+    "4jsCggEBANd17YJRshOnH7uBHV/bck0PUrtgh0TeXpgwyeJn+KJGcpJI/KBRXeCW\n"
+    "vKYanBRDWi6KVdcg+ufjCpjboX/A/pkv/KC7ZILnUhmjZ8Ahce/G/xPJWY146Ir2\n"
+    "7tfplt8pPULWeaXbImhKPccl5dIqthFysimHi7Yj9XvY9vVaTlBH2XuO257xUVLN\n"
+    "VmpSNHgol6x4I0QvwoYN9O3wuBOr8a5652y8gecneKZ2GEqjCPkNHDhnjSsMPr84\n"
+    "Rx42JbrB0G8bG0wyHmbyz2vJOrCjf5HTTl/RTFC8LOpY209RkyHu36h3RvKUPIhf\n"
+    "VwywZ0BRyXdJQLjX4giuY/O8cFEDxns=\n"
+    "-----END PRIVATE KEY-----\n";
+
+/* a P-256 device key */
+static const char  ec_key_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgENhwZ9wQSLG2mR7q\n"
+    "0BsiYEMx8/hz8d7kggJTlYRX8EuhRANCAARx0r7IWSNiM9AFNxryV9cq/cJR1v5U\n"
+    "f+e2T7bq6wJofS5aMAB6XyKSXXX2AcROTlqi+UTF4el1PaxeBzUQI9Hf\n"
+    "-----END PRIVATE KEY-----\n";
+
+
+/* ------------------------------------------------------------------------ */
+/* failure, byte buffers */
+
+
+static void
+fail(const char *fmt, ...)
+{
+    va_list  args;
+
+    fprintf(stderr, "scep-gen: ");
+    va_start(args, fmt);
+    vfprintf(stderr, fmt, args);
+    va_end(args);
+    fprintf(stderr, "\n");
+    ERR_print_errors_fp(stderr);
+    exit(1);
+}
+
+
+static void *
+xalloc(size_t size)
+{
+    void  *p;
+
+    p = calloc(1, size ? size : 1);
+    if (p == NULL) {
+        fail("out of memory");
+    }
+
+    return p;
+}
+
+
+typedef struct {
+    unsigned char             *data;
+    size_t                     len;
+    size_t                     size;
+} buf_t;
+
+
+static void
+buf_add(buf_t *b, const void *p, size_t n)
+{
+    size_t          size;
+    unsigned char  *data;
+
+    if (b->len + n > b->size) {
+        size = b->size ? b->size : 256;
+        while (size < b->len + n) {
+            size *= 2;
+        }
+
+        data = realloc(b->data, size);
+        if (data == NULL) {
+            fail("out of memory");
+        }
+
+        b->data = data;
+        b->size = size;
+    }
+
+    if (n) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+    }
+}
+
+
+static void
+buf_byte(buf_t *b, unsigned char c)
+{
+    buf_add(b, &c, 1);
+}
+
+
+static void
+buf_printf(buf_t *b, const char *fmt, ...)
+{
+    int      n;
+    char     tmp[1024];
+    va_list  args;
+
+    va_start(args, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, args);
+    va_end(args);
+
+    if (n < 0 || (size_t) n >= sizeof(tmp)) {
+        fail("buf_printf: too long");
+    }
+
+    buf_add(b, tmp, n);
+}
+
+
+static void
+buf_free(buf_t *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->size = 0;
+}
+
+
+static void
+hex(char *dst, const unsigned char *p, size_t len, int upper)
+{
+    size_t       i;
+    const char  *digits;
+
+    digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+
+    for (i = 0; i < len; i++) {
+        *dst++ = digits[p[i] >> 4];
+        *dst++ = digits[p[i] & 0xf];
+    }
+
+    *dst = '\0';
+}
+
+
+/* ------------------------------------------------------------------------ */
+/* the deterministic random stream: SHA-256(seed || counter) blocks */
+
+
+static unsigned char  gen_seed[SHA256_DIGEST_LENGTH];
+static uint64_t       gen_counter;
+static unsigned char  gen_block[SHA256_DIGEST_LENGTH];
+static size_t         gen_avail;
+
+
+static void
+gen_reseed(const char *label)
+{
+    buf_t  b;
+
+    memset(&b, 0, sizeof(b));
+    buf_printf(&b, "ngx_scep fixtures, scep-gen: %s", label);
+    SHA256(b.data, b.len, gen_seed);
+    buf_free(&b);
+
+    gen_counter = 0;
+    gen_avail = 0;
+}
+
+
+static int
+gen_rand_bytes(unsigned char *buf, int num)
+{
+    size_t         n;
+    unsigned char  in[SHA256_DIGEST_LENGTH + 8];
+
+    while (num > 0) {
+        if (gen_avail == 0) {
+            memcpy(in, gen_seed, sizeof(gen_seed));
+            memcpy(in + sizeof(gen_seed), &gen_counter, 8);
+            gen_counter++;
+            SHA256(in, sizeof(in), gen_block);
+            gen_avail = sizeof(gen_block);
+        }
+
+        n = (size_t) num < gen_avail ? (size_t) num : gen_avail;
+        memcpy(buf, gen_block + sizeof(gen_block) - gen_avail, n);
+        gen_avail -= n;
+        buf += n;
+        num -= n;
+    }
+
+    return 1;
+}
+
+
+static int
+gen_rand_status(void)
+{
+    return 1;
+}
+
+
+static RAND_METHOD  gen_rand_method = {
+    NULL,                             /* seed */
+    gen_rand_bytes,
+    NULL,                             /* cleanup */
+    NULL,                             /* add */
+    gen_rand_bytes,                   /* pseudorand */
+    gen_rand_status
+};
+
+
+/* the first 16 bytes of SHA-256 of a label: the nonce of that message */
+
+static void
+gen_nonce(unsigned char *nonce, const char *label)
+{
+    unsigned char  md[SHA256_DIGEST_LENGTH];
+    buf_t          b;
+
+    memset(&b, 0, sizeof(b));
+    buf_printf(&b, "ngx_scep fixtures, senderNonce: %s", label);
+    SHA256(b.data, b.len, md);
+    buf_free(&b);
+
+    memcpy(nonce, md, NONCE_LEN);
+}
+
+
+/*
+ * The transactionID RFC 8894 recommends, and jscep sends: the hex SHA-1 of
+ * the requester's public key (40 digits); with a key of NULL, of a label.
+ */
+
+static void
+gen_transaction_id(char *tid, EVP_PKEY *key, const char *label)
+{
+    int             len;
+    unsigned char  *der, md[SHA_DIGEST_LENGTH];
+
+    if (key != NULL) {
+        der = NULL;
+        len = i2d_PUBKEY(key, &der);
+        if (len <= 0) {
+            fail("i2d_PUBKEY");
+        }
+
+        SHA1(der, len, md);
+        OPENSSL_free(der);
+
+    } else {
+        SHA1((const unsigned char *) label, strlen(label), md);
+    }
+
+    hex(tid, md, sizeof(md), 1);
+}
+
+
+/* ------------------------------------------------------------------------ */
+/*
+ * A DER tree, to make what OpenSSL will not: BER encodings and defects.
+ * Parsed from DER made by OpenSSL, edited, written back with the lengths
+ * recomputed, except where a node carries its own (a defect).
+ */
+
+
+typedef struct der_node_s  der_node_t;
+
+struct der_node_s {
+    unsigned                   tag;       /* identifier octet, low tags */
+    unsigned                   indefinite:1;
+    size_t                     segment;   /* > 0: a primitive string is
+                                             written constructed, of
+                                             segments of this size */
+    const unsigned char       *length;    /* raw length octets to write
+                                             instead of the true ones */
+    size_t                     length_len;
+    unsigned char             *data;      /* primitive content */
+    size_t                     len;
+    der_node_t                *child;     /* constructed content */
+    der_node_t                *next;
+};
+
+
+static der_node_t *
+der_parse(const unsigned char *p, size_t len)
+{
+    size_t       hl, cl, k, i;
+    der_node_t  *head, **tail, *n;
+
+    head = NULL;
+    tail = &head;
+
+    while (len) {
+        if (len < 2 || (p[0] & 0x1f) == 0x1f) {
+            fail("der_parse: not DER this tool can edit");
+        }
+
+        if (p[1] < 0x80) {
+            cl = p[1];
+            hl = 2;
+
+        } else {
+            k = p[1] & 0x7f;
+            if (k == 0 || k > sizeof(size_t) || len < 2 + k) {
+                fail("der_parse: bad length");
+            }
+
+            for (cl = 0, i = 0; i < k; i++) {
+                cl = cl << 8 | p[2 + i];
+            }
+
+            hl = 2 + k;
+        }
+
+        if (cl > len - hl) {
+            fail("der_parse: truncated");
+        }
+
+        n = xalloc(sizeof(der_node_t));
+        n->tag = p[0];
+
+        if (n->tag & 0x20) {
+            n->child = der_parse(p + hl, cl);
+
+        } else {
+            n->data = xalloc(cl);
+            memcpy(n->data, p + hl, cl);
+            n->len = cl;
+        }
+
+        *tail = n;
+        tail = &n->next;
+
+        p += hl + cl;
+        len -= hl + cl;
+    }
+
+    return head;
+}
+
+
+static void
+der_free(der_node_t *n)
+{
+    der_node_t  *next;
+
+    while (n) {
+        next = n->next;
+        der_free(n->child);
+        free(n->data);
+        free(n);
+        n = next;
+    }
+}
+
+
+static void
+der_put_length(buf_t *b, size_t len)
+{
+    int            i, k;
+    unsigned char  octets[sizeof(size_t)];
+
+    if (len < 0x80) {
+        buf_byte(b, (unsigned char) len);
+        return;
+    }
+
+    for (k = 0; len; k++) {
+        octets[k] = len & 0xff;
+        len >>= 8;
+    }
+
+    buf_byte(b, 0x80 | k);
+
+    for (i = k - 1; i >= 0; i--) {
+        buf_byte(b, octets[i]);
+    }
+}
+
+
+static void
+der_write(buf_t *b, const der_node_t *n)
+{
+    size_t             off, seg;
+    buf_t              content;
+    const der_node_t  *k;
+
+    if (n->segment && !(n->tag & 0x20)) {
+        buf_byte(b, n->tag | 0x20);
+        buf_byte(b, 0x80);
+
+        for (off = 0; off < n->len; off += seg) {
+            seg = n->len - off < n->segment ? n->len - off : n->segment;
+            buf_byte(b, n->tag);
+            der_put_length(b, seg);
+            buf_add(b, n->data + off, seg);
+        }
+
+        buf_add(b, "\0\0", 2);
+        return;
+    }
+
+    memset(&content, 0, sizeof(content));
+
+    if (n->tag & 0x20) {
+        for (k = n->child; k; k = k->next) {
+            der_write(&content, k);
+        }
+
+    } else {
+        buf_add(&content, n->data, n->len);
+    }
+
+    buf_byte(b, n->tag);
+
+    if (n->indefinite) {
+        buf_byte(b, 0x80);
+        buf_add(b, content.data, content.len);
+        buf_add(b, "\0\0", 2);
+
+    } else {
+        if (n->length) {
+            buf_add(b, n->length, n->length_len);
+
+        } else {
+            der_put_length(b, content.len);
+        }
+
+        buf_add(b, content.data, content.len);
+    }
+
+    buf_free(&content);
+}
+
+
+static der_node_t *
+der_nth(der_node_t *n, unsigned i, unsigned tag)
+{
+    der_node_t  *k;
+
+    for (k = n->child; k && i; k = k->next, i--) { /* void */ }
+
+    if (k == NULL || k->tag != tag) {
+        fail("der_nth: child %u of tag 0x%02x is not 0x%02x", i, n->tag, tag);
+    }
+
+    return k;
+}
+
+
+/* the nodes of a pkiMessage (ContentInfo of SignedData) that get edited */
+
+typedef struct {
+    der_node_t                *root;
+    der_node_t                *content;          /* ContentInfo [0] */
+    der_node_t                *signed_data;
+    der_node_t                *encap;            /* encapContentInfo */
+    der_node_t                *econtent_tag;     /* its [0], or NULL */
+    der_node_t                *econtent;         /* the OCTET STRING */
+    der_node_t                *certificates;     /* [0], or NULL */
+    der_node_t                *signer_infos;
+    der_node_t                *signer_info;      /* the first, or NULL */
+    der_node_t                *signature;
+} pkimsg_t;
+
+
+static void
+pkimsg_parse(pkimsg_t *m, const buf_t *der)
+{
+    der_node_t  *k;
+
+    memset(m, 0, sizeof(pkimsg_t));
+
+    m->root = der_parse(der->data, der->len);
+    if (m->root->tag != 0x30 || m->root->next) {
+        fail("pkimsg_parse: not one SEQUENCE");
+    }
+
+    m->content = der_nth(m->root, 1, 0xa0);
+    m->signed_data = der_nth(m->content, 0, 0x30);
+    m->encap = der_nth(m->signed_data, 2, 0x30);
+
+    if (m->encap->child->next) {
+        m->econtent_tag = der_nth(m->encap, 1, 0xa0);
+        m->econtent = der_nth(m->econtent_tag, 0, 0x04);
+    }
+
+    for (k = m->encap->next; k; k = k->next) {
+        if (k->tag == 0xa0) {
+            m->certificates = k;
+        }
+
+        if (k->next == NULL) {
+            m->signer_infos = k;
+        }
+    }
+
+    if (m->signer_infos == NULL || m->signer_infos->tag != 0x31) {
+        fail("pkimsg_parse: no signerInfos");
+    }
+
+    m->signer_info = m->signer_infos->child;
+
+    if (m->signer_info) {
+        for (k = m->signer_info->child; k; k = k->next) {
+            if (k->tag == 0x04) {
+                m->signature = k;
+                break;
+            }
+        }
+    }
+}
+
+
+static void
+pkimsg_write(buf_t *out, pkimsg_t *m)
+{
+    memset(out, 0, sizeof(buf_t));
+    der_write(out, m->root);
+    der_free(m->root);
+}
+
+
+/*
+ * DER to BER as iOS sends a pkiMessage: indefinite lengths on the outer
+ * constructed layers, and the encapsulated content as a constructed OCTET
+ * STRING of segments.  Only containers outside what is signed change:
+ * the signed attributes keep their DER (the signature is over it), and so
+ * do the certificates and the content octets (the messageDigest is over
+ * them), so the signature stays valid.
+ */
+
+static void
+der_to_ber(buf_t *ber, const buf_t *der, size_t segment)
+{
+    pkimsg_t  m;
+
+    pkimsg_parse(&m, der);
+
+    m.root->indefinite = 1;
+    m.content->indefinite = 1;
+    m.signed_data->indefinite = 1;
+    m.encap->indefinite = 1;
+    m.signer_infos->indefinite = 1;
+
+    if (m.econtent) {
+        m.econtent_tag->indefinite = 1;
+        m.econtent->segment = segment;
+    }
+
+    if (m.certificates) {
+        m.certificates->indefinite = 1;
+    }
+
+    pkimsg_write(ber, &m);
+}
+
+
+/* ------------------------------------------------------------------------ */
+/* keys, names, certificates, CSRs */
+
+
+static EVP_PKEY *
+key_load(const char *pem)
+{
+    BIO       *bio;
+    EVP_PKEY  *key;
+
+    bio = BIO_new_mem_buf(pem, -1);
+    key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+
+    if (key == NULL) {
+        fail("PEM_read_bio_PrivateKey");
+    }
+
+    return key;
+}
+
+
+/* a Name from "C", "US", "O", "...", ..., NULL: the first RDN first */
+
+static X509_NAME *
+name_make(const char *const *rdn)
+{
+    X509_NAME  *name;
+
+    name = X509_NAME_new();
+
+    for ( /* void */ ; rdn[0]; rdn += 2) {
+        if (!X509_NAME_add_entry_by_txt(name, rdn[0], MBSTRING_ASC,
+                                        (const unsigned char *) rdn[1],
+                                        -1, -1, 0))
+        {
+            fail("X509_NAME_add_entry_by_txt %s", rdn[0]);
+        }
+    }
+
+    return name;
+}
+
+
+static void
+name_rfc2253(char *dst, size_t size, const X509_NAME *name)
+{
+    int   n;
+    BIO  *bio;
+
+    bio = BIO_new(BIO_s_mem());
+    X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
+    n = BIO_read(bio, dst, size - 1);
+    dst[n > 0 ? n : 0] = '\0';
+    BIO_free(bio);
+}
+
+
+static void
+add_exts(X509 *x, X509 *issuer, X509_REQ *req,
+    STACK_OF(X509_EXTENSION) **sk, const char *const *ext)
+{
+    X509V3_CTX       ctx;
+    X509_EXTENSION  *e;
+
+    X509V3_set_ctx(&ctx, issuer, x, req, NULL, 0);
+
+    for ( /* void */ ; ext[0]; ext += 2) {
+        e = X509V3_EXT_nconf(NULL, &ctx, ext[0], ext[1]);
+        if (e == NULL) {
+            fail("X509V3_EXT_nconf %s = %s", ext[0], ext[1]);
+        }
+
+        /* a certificate copies the extension, a CSR's list takes it */
+        if (x) {
+            X509_add_ext(x, e, -1);
+            X509_EXTENSION_free(e);
+
+        } else {
+            sk_X509_EXTENSION_push(*sk, e);
+        }
+    }
+}
+
+
+/*
+ * A certificate of fixed serial and validity; issuer NULL: self-signed.
+ * RSA PKCS#1 v1.5 signatures are deterministic; ECDSA ones take their
+ * nonce from the seeded stream.
+ */
+
+static X509 *
+cert_make(const char *label, const char *const *subject, EVP_PKEY *pub,
+    X509 *issuer, EVP_PKEY *issuer_key, unsigned long serial,
+    const char *const *ext)
+{
+    X509           *x;
+    BIGNUM         *bn;
+    X509_NAME      *name;
+    unsigned char   md[SHA256_DIGEST_LENGTH];
+
+    x = X509_new();
+    X509_set_version(x, 2);
+
+    /* a 16-byte serial as scepclient makes them, or a small one as a CA */
+    if (serial == 0) {
+        SHA256((const unsigned char *) label, strlen(label), md);
+        md[0] &= 0x7f;
+        bn = BN_bin2bn(md, 16, NULL);
+
+    } else {
+        bn = BN_new();
+        BN_set_word(bn, serial);
+    }
+
+    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
+    BN_free(bn);
+
+    name = name_make(subject);
+    X509_set_subject_name(x, name);
+    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
+    X509_NAME_free(name);
+
+    ASN1_TIME_set_string_X509(X509_getm_notBefore(x), NOT_BEFORE);
+    ASN1_TIME_set_string_X509(X509_getm_notAfter(x), NOT_AFTER);
+    X509_set_pubkey(x, pub);
+
+    add_exts(x, issuer ? issuer : x, NULL, NULL, ext);
+
+    gen_reseed(label);
+
+    if (!X509_sign(x, issuer_key ? issuer_key : pub, EVP_sha256())) {
+        fail("X509_sign %s", label);
+    }
+
+    return x;
+}
+
+
+static void
+csr_make(buf_t *out, EVP_PKEY *key, const char *const *subject,
+    const char *challenge, const char *const *ext)
+{
+    X509_REQ                  *req;
+    X509_NAME                 *name;
+    unsigned char             *p;
+    STACK_OF(X509_EXTENSION)  *exts;
+
+    req = X509_REQ_new();
+    X509_REQ_set_version(req, 0);
+
+    name = name_make(subject);
+    X509_REQ_set_subject_name(req, name);
+    X509_NAME_free(name);
+
+    X509_REQ_set_pubkey(req, key);
+
+    if (challenge
+        && !X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword,
+                                      MBSTRING_ASC,
+                                      (const unsigned char *) challenge, -1))
+    {
+        fail("challengePassword");
+    }
+
+    exts = sk_X509_EXTENSION_new_null();
+    add_exts(NULL, NULL, req, &exts, ext);
+    X509_REQ_add_extensions(req, exts);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+
+    gen_reseed("csr");
+
+    if (!X509_REQ_sign(req, key, EVP_sha256())) {
+        fail("X509_REQ_sign");
+    }
+
+    memset(out, 0, sizeof(buf_t));
+    out->len = i2d_X509_REQ(req, NULL);
+    out->data = xalloc(out->len);
+    p = out->data;
+    i2d_X509_REQ(req, &p);
+
+    X509_REQ_free(req);
+}
+
+
+static void
+cert_der(buf_t *out, X509 *x)
+{
+    unsigned char  *p;
+
+    memset(out, 0, sizeof(buf_t));
+    out->len = i2d_X509(x, NULL);
+    out->data = xalloc(out->len);
+    p = out->data;
+    i2d_X509(x, &p);
+}
+
+
+/* the content of GetCert and GetCRL */
+
+static void
+issuer_and_serial(buf_t *out, X509 *x)
+{
+    int                        len;
+    unsigned char             *p;
+    PKCS7_ISSUER_AND_SERIAL   *ias;
+
+    ias = PKCS7_ISSUER_AND_SERIAL_new();
+    X509_NAME_set(&ias->issuer, X509_get_issuer_name(x));
+    ASN1_INTEGER_free(ias->serial);
+    ias->serial = ASN1_INTEGER_dup(X509_get0_serialNumber(x));
+
+    len = i2d_PKCS7_ISSUER_AND_SERIAL(ias, NULL);
+    memset(out, 0, sizeof(buf_t));
+    out->data = xalloc(len);
+    out->len = len;
+    p = out->data;
+    i2d_PKCS7_ISSUER_AND_SERIAL(ias, &p);
+
+    PKCS7_ISSUER_AND_SERIAL_free(ias);
+}
+
+
+/* the content of CertPoll: IssuerAndSubject ::= SEQUENCE { Name, Name } */
+
+static void
+issuer_and_subject(buf_t *out, X509 *issuer, const char *const *subject)
+{
+    int             len;
+    buf_t           names;
+    X509_NAME      *name;
+    unsigned char  *p;
+
+    memset(&names, 0, sizeof(buf_t));
+
+    p = NULL;
+    len = i2d_X509_NAME(X509_get_subject_name(issuer), &p);
+    buf_add(&names, p, len);
+    OPENSSL_free(p);
+
+    name = name_make(subject);
+    p = NULL;
+    len = i2d_X509_NAME(name, &p);
+    buf_add(&names, p, len);
+    OPENSSL_free(p);
+    X509_NAME_free(name);
+
+    memset(out, 0, sizeof(buf_t));
+    buf_byte(out, 0x30);
+    der_put_length(out, names.len);
+    buf_add(out, names.data, names.len);
+    buf_free(&names);
+}
+
+
+/* a degenerate PKCS#7 SignedData of certificates, as CertRep SUCCESS holds */
+
+static void
+degenerate_p7(buf_t *out, X509 *x)
+{
+    int             len;
+    PKCS7          *p7;
+    unsigned char  *p;
+
+    p7 = PKCS7_new();
+    if (!PKCS7_set_type(p7, NID_pkcs7_signed)) {
+        fail("PKCS7_set_type");
+    }
+
+    p7->d.sign->contents->type = OBJ_nid2obj(NID_pkcs7_data);
+    PKCS7_add_certificate(p7, x);
+
+    len = i2d_PKCS7(p7, NULL);
+    memset(out, 0, sizeof(buf_t));
+    out->data = xalloc(len);
+    out->len = len;
+    p = out->data;
+    i2d_PKCS7(p7, &p);
+
+    PKCS7_free(p7);
+}
+
+
+/* ------------------------------------------------------------------------ */
+/* CMS */
+
+
+static void
+cms_der(buf_t *out, CMS_ContentInfo *cms)
+{
+    int             len;
+    unsigned char  *p;
+
+    len = i2d_CMS_ContentInfo(cms, NULL);
+    if (len <= 0) {
+        fail("i2d_CMS_ContentInfo");
+    }
+
+    memset(out, 0, sizeof(buf_t));
+    out->data = xalloc(len);
+    out->len = len;
+    p = out->data;
+    i2d_CMS_ContentInfo(cms, &p);
+}
+
+
+/* the pkcsPKIEnvelope: EnvelopedData, AES-256-CBC, RSA key transport */
+
+static void
+envelope(buf_t *out, const char *label, X509 *recipient, const buf_t *in)
+{
+    BIO              *bio;
+    CMS_ContentInfo  *cms;
+    STACK_OF(X509)   *certs;
+
+    certs = sk_X509_new_null();
+    sk_X509_push(certs, recipient);
+    bio = BIO_new_mem_buf(in->data, in->len);
+
+    gen_reseed(label);
+
+    cms = CMS_encrypt(certs, bio, EVP_aes_256_cbc(), CMS_BINARY);
+    if (cms == NULL) {
+        fail("CMS_encrypt %s", label);
+    }
+
+    cms_der(out, cms);
+
+    CMS_ContentInfo_free(cms);
+    BIO_free(bio);
+    sk_X509_free(certs);
+}
+
+
+typedef struct {
+    const char                *oid;
+    int                        type;      /* V_ASN1_PRINTABLESTRING, ... */
+    const unsigned char       *data;
+    size_t                     len;
+} attr_t;
+
+
+#define MAX_ATTRS  8
+
+typedef struct {
+    const char                *name;      /* file, and seed label */
+    X509                      *cert;
+    EVP_PKEY                  *key;
+    X509                      *extra[2];  /* more certificates */
+    const EVP_MD              *md;
+    unsigned                   keyid:1;   /* SignerInfo v3, by SKI */
+    const buf_t               *content;   /* NULL: none (CertRep) */
+    attr_t                     attrs[MAX_ATTRS];
+    unsigned                   nattrs;
+} sign_t;
+
+
+static void
+attr_add(sign_t *s, const char *oid, int type, const void *data, size_t len)
+{
+    if (s->nattrs == MAX_ATTRS) {
+        fail("too many attributes");
+    }
+
+    s->attrs[s->nattrs].oid = oid;
+    s->attrs[s->nattrs].type = type;
+    s->attrs[s->nattrs].data = data;
+    s->attrs[s->nattrs].len = len;
+    s->nattrs++;
+}
+
+
+static void
+attr_str(sign_t *s, const char *oid, const char *value)
+{
+    attr_add(s, oid, V_ASN1_PRINTABLESTRING, value, strlen(value));
+}
+
+
+/*
+ * The pkiMessage: SignedData with the SCEP attributes, built by OpenSSL;
+ * its signature is valid whatever the attributes say.
+ */
+
+static void
+pki_sign(buf_t *out, const sign_t *s)
+{
+    BIO              *bio;
+    unsigned          i, flags;
+    ASN1_OBJECT      *obj;
+    ASN1_UTCTIME     *t;
+    CMS_SignerInfo   *si;
+    CMS_ContentInfo  *cms;
+
+    flags = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
+
+    cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+    if (cms == NULL) {
+        fail("CMS_sign %s", s->name);
+    }
+
+    si = CMS_add1_signer(cms, s->cert, s->key, s->md,
+                         flags | (s->keyid ? CMS_USE_KEYID : 0));
+    if (si == NULL) {
+        fail("CMS_add1_signer %s", s->name);
+    }
+
+    for (i = 0; i < 2 && s->extra[i]; i++) {
+        CMS_add1_cert(cms, s->extra[i]);
+    }
+
+    /* OpenSSL would add the current time: a fixed one keeps files stable */
+    t = ASN1_UTCTIME_new();
+    ASN1_UTCTIME_set_string(t, SIGNING_TIME);
+    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, V_ASN1_UTCTIME,
+                                t, -1);
+    ASN1_UTCTIME_free(t);
+
+    for (i = 0; i < s->nattrs; i++) {
+        obj = OBJ_txt2obj(s->attrs[i].oid, 1);
+
+        if (!CMS_signed_add1_attr_by_OBJ(si, obj, s->attrs[i].type,
+                                         s->attrs[i].data, s->attrs[i].len))
+        {
+            fail("CMS_signed_add1_attr_by_OBJ %s %s", s->name,
+                 s->attrs[i].oid);
+        }
+
+        ASN1_OBJECT_free(obj);
+    }
+
+    /* RFC 8894: a CertRep without pkcsPKIEnvelope has no content at all */
+    if (s->content == NULL) {
+        CMS_set_detached(cms, 1);
+        bio = BIO_new_mem_buf("", 0);
+
+    } else {
+        bio = BIO_new_mem_buf(s->content->data, s->content->len);
+    }
+
+    gen_reseed(s->name);
+
+    if (!CMS_final(cms, bio, NULL, CMS_BINARY)) {
+        fail("CMS_final %s", s->name);
+    }
+
+    cms_der(out, cms);
+
+    BIO_free(bio);
+    CMS_ContentInfo_free(cms);
+}
+
+
+/* ------------------------------------------------------------------------ */
+/* what a file holds, read back with OpenSSL, and the manifest */
+
+
+typedef struct {
+    const char                *code;
+    const char                *name;
+} code_name_t;
+
+
+static const code_name_t  msg_types[] = {
+    { "19", "PKCSReq" },
+    { "17", "RenewalReq" },
+    { "18", "UpdateReq" },
+    { "20", "CertPoll" },
+    { "21", "GetCert" },
+    { "22", "GetCRL" },
+    { "3", "CertRep" },
+    { NULL, NULL }
+};
+
+
+static const code_name_t  pki_statuses[] = {
+    { "0", "SUCCESS" },
+    { "2", "FAILURE" },
+    { "3", "PENDING" },
+    { NULL, NULL }
+};
+
+
+static const code_name_t  fail_infos[] = {
+    { "0", "badAlg" },
+    { "1", "badMessageCheck" },
+    { "2", "badRequest" },
+    { "3", "badTime" },
+    { "4", "badCertId" },
+    { NULL, NULL }
+};
+
+
+static const char *
+code_lookup(const code_name_t *t, const char *code)
+{
+    for ( /* void */ ; t->code; t++) {
+        if (strcmp(t->code, code) == 0) {
+            return t->name;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* one manifest entry; empty strings and negative counts are left out */
+
+typedef struct {
+    char                       name[64];
+    const char                *kind;
+    size_t                     size;
+    char                       encoding[4];
+    char                       content_type[32];  /* when not signedData */
+    char                       type[16];
+    char                       type_code[16];
+    char                       transaction_id[128];
+    char                       sender_nonce[2 * 64 + 1];
+    char                       recipient_nonce[2 * 64 + 1];
+    char                       pki_status[16];
+    char                       pki_status_code[8];
+    char                       fail_info[24];
+    char                       fail_info_code[8];
+    char                       digest[16];
+    char                       signer_id[32];
+    char                       signer_subject[256];
+    char                       signature[8];
+    int                        signers;
+    int                        certificates;
+    char                       content[32];
+    char                       in_reply_to[64];
+    char                       reject[32];
+    const char                *note;
+    const char                *source;
+    buf_t                      extra;             /* more JSON members */
+} desc_t;
+
+
+static desc_t    entries[MAX_ENTRIES];
+static unsigned  nentries;
+
+
+static desc_t *
+entry_new(const char *name, const char *kind, size_t size)
+{
+    desc_t  *d;
+
+    if (nentries == MAX_ENTRIES) {
+        fail("too many entries");
+    }
+
+    d = &entries[nentries++];
+    memset(d, 0, sizeof(desc_t));
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    d->kind = kind;
+    d->size = size;
+    d->signers = -1;
+    d->certificates = -1;
+
+    return d;
+}
+
+
+/* the values of all the signed attributes of that OID, at most max */
+
+static int
+attr_values(CMS_SignerInfo *si, const char *oid, ASN1_TYPE **v, int max)
+{
+    int              idx, i, n;
+    ASN1_OBJECT     *obj;
+    X509_ATTRIBUTE  *attr;
+
+    obj = OBJ_txt2obj(oid, 1);
+    n = 0;
+    idx = -1;
+
+    while ((idx = CMS_signed_get_attr_by_OBJ(si, obj, idx)) >= 0) {
+        attr = CMS_signed_get_attr(si, idx);
+
+        for (i = 0; i < X509_ATTRIBUTE_count(attr); i++) {
+            if (n < max) {
+                v[n] = X509_ATTRIBUTE_get0_type(attr, i);
+            }
+
+            n++;
+        }
+    }
+
+    ASN1_OBJECT_free(obj);
+
+    return n;
+}
+
+
+/* a single PrintableString value, as every SCEP string attribute is */
+
+static int
+attr_string(CMS_SignerInfo *si, const char *oid, char *dst, size_t size)
+{
+    ASN1_TYPE  *v[2];
+    int         n, len;
+
+    n = attr_values(si, oid, v, 2);
+
+    if (n != 1 || v[0]->type != V_ASN1_PRINTABLESTRING) {
+        return n;
+    }
+
+    len = ASN1_STRING_length(v[0]->value.printablestring);
+    if ((size_t) len >= size) {
+        len = size - 1;
+    }
+
+    memcpy(dst, ASN1_STRING_get0_data(v[0]->value.printablestring), len);
+    dst[len] = '\0';
+
+    return 1;
+}
+
+
+static void
+attr_octets(CMS_SignerInfo *si, const char *oid, char *dst, size_t size)
+{
+    int         len;
+    ASN1_TYPE  *v[2];
+
+    if (attr_values(si, oid, v, 2) != 1 || v[0]->type != V_ASN1_OCTET_STRING)
+    {
+        return;
+    }
+
+    len = ASN1_STRING_length(v[0]->value.octet_string);
+    if ((size_t) len * 2 >= size) {
+        return;
+    }
+
+    hex(dst, ASN1_STRING_get0_data(v[0]->value.octet_string), len, 0);
+}
+
+
+/*
+ * The size of the TLV at p, 0 if it is not BER; *ber is set when it uses
+ * what DER forbids and the module reports as "ber": indefinite or
+ * non-minimal lengths, constructed strings.  (The order of SET OF members,
+ * which DER also fixes, is not looked at: scepserver's CertRep, DER
+ * otherwise, has its certificates out of that order.)
+ */
+
+static size_t
+ber_tlv(const unsigned char *p, size_t len, unsigned depth, unsigned *ber)
+{
+    size_t    hl, cl, k, n, off;
+    unsigned  tag;
+
+    if (depth > 64 || len < 2 || (p[0] & 0x1f) == 0x1f) {
+        return 0;
+    }
+
+    tag = p[0];
+
+    if (p[1] == 0x80) {
+        if (!(tag & 0x20)) {
+            return 0;
+        }
+
+        *ber = 1;
+
+        for (off = 2; /* void */; off += n) {
+            if (len - off < 2) {
+                return 0;
+            }
+
+            if (p[off] == 0 && p[off + 1] == 0) {
+                return off + 2;
+            }
+
+            n = ber_tlv(p + off, len - off, depth + 1, ber);
+            if (n == 0) {
+                return 0;
+            }
+        }
+    }
+
+    if (p[1] < 0x80) {
+        cl = p[1];
+        hl = 2;
+
+    } else {
+        k = p[1] & 0x7f;
+        if (k > sizeof(size_t) || len < 2 + k) {
+            return 0;
+        }
+
+        for (cl = 0, n = 0; n < k; n++) {
+            cl = cl << 8 | p[2 + n];
+        }
+
+        hl = 2 + k;
+
+        if (cl < 0x80 || p[2] == 0) {
+            *ber = 1;
+        }
+    }
+
+    if (cl > len - hl) {
+        return 0;
+    }
+
+    if (tag & 0x20) {
+        /* universal and constructed, but not SEQUENCE or SET: a string */
+        if ((tag & 0xc0) == 0 && tag != 0x30 && tag != 0x31) {
+            *ber = 1;
+        }
+
+        for (off = hl; off < hl + cl; off += n) {
+            n = ber_tlv(p + off, hl + cl - off, depth + 1, ber);
+            if (n == 0) {
+                return 0;
+            }
+        }
+    }
+
+    return hl + cl;
+}
+
+
+static void
+describe_pkimsg(desc_t *d, const buf_t *msg)
+{
+    int                         i, n;
+    BIO                        *dcont;
+    unsigned                    ber;
+    X509                       *x;
+    const char                 *name;
+    ASN1_OCTET_STRING          *keyid, **pos;
+    X509_ALGOR                 *dig, *sig;
+    STACK_OF(X509)             *certs;
+    CMS_SignerInfo             *si;
+    CMS_ContentInfo            *cms, *inner;
+    const unsigned char        *cp;
+    STACK_OF(CMS_SignerInfo)   *sis;
+
+    cp = msg->data;
+    cms = d2i_CMS_ContentInfo(NULL, &cp, msg->len);
+
+    if (cms == NULL || cp != msg->data + msg->len) {
+        ERR_clear_error();
+        CMS_ContentInfo_free(cms);
+        return;
+    }
+
+    ber = 0;
+    if (ber_tlv(msg->data, msg->len, 0, &ber) == msg->len) {
+        strcpy(d->encoding, ber ? "ber" : "der");
+    }
+
+    if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+        OBJ_obj2txt(d->content_type, sizeof(d->content_type),
+                    CMS_get0_type(cms), 0);
+        CMS_ContentInfo_free(cms);
+        return;
+    }
+
+    pos = CMS_get0_content(cms);
+
+    if (pos == NULL || *pos == NULL) {
+        strcpy(d->content, "none");
+
+    } else if (ASN1_STRING_length(*pos) == 0) {
+        strcpy(d->content, "empty");
+
+    } else {
+        cp = ASN1_STRING_get0_data(*pos);
+        inner = d2i_CMS_ContentInfo(NULL, &cp, ASN1_STRING_length(*pos));
+        strcpy(d->content,
+               inner && OBJ_obj2nid(CMS_get0_type(inner)) == NID_pkcs7_enveloped
+               ? "enveloped_data" : "data");
+        CMS_ContentInfo_free(inner);
+        ERR_clear_error();
+    }
+
+    certs = CMS_get1_certs(cms);
+    d->certificates = sk_X509_num(certs);
+
+    sis = CMS_get0_SignerInfos(cms);
+    d->signers = sk_CMS_SignerInfo_num(sis);
+
+    if (d->signers <= 0) {
+        goto done;
+    }
+
+    si = sk_CMS_SignerInfo_value(sis, 0);
+
+    CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sig);
+    strcpy(d->digest, OBJ_nid2ln(OBJ_obj2nid(dig->algorithm)));
+
+    keyid = NULL;
+    CMS_SignerInfo_get0_signer_id(si, &keyid, NULL, NULL);
+    strcpy(d->signer_id,
+           keyid ? "subject_key_identifier" : "issuer_and_serial");
+
+    for (i = 0; i < sk_X509_num(certs); i++) {
+        x = sk_X509_value(certs, i);
+
+        if (CMS_SignerInfo_cert_cmp(si, x) == 0) {
+            name_rfc2253(d->signer_subject, sizeof(d->signer_subject),
+                         X509_get_subject_name(x));
+            break;
+        }
+    }
+
+    if (attr_string(si, OID_MESSAGE_TYPE, d->type_code, sizeof(d->type_code))
+        == 1)
+    {
+        name = code_lookup(msg_types, d->type_code);
+        if (name) {
+            strcpy(d->type, name);
+        }
+    }
+
+    attr_string(si, OID_TRANSACTION_ID, d->transaction_id,
+                sizeof(d->transaction_id));
+    attr_octets(si, OID_SENDER_NONCE, d->sender_nonce,
+                sizeof(d->sender_nonce));
+    attr_octets(si, OID_RECIPIENT_NONCE, d->recipient_nonce,
+                sizeof(d->recipient_nonce));
+
+    if (attr_string(si, OID_PKI_STATUS, d->pki_status_code,
+                    sizeof(d->pki_status_code)) == 1)
+    {
+        name = code_lookup(pki_statuses, d->pki_status_code);
+        if (name) {
+            strcpy(d->pki_status, name);
+        }
+    }
+
+    if (attr_string(si, OID_FAIL_INFO, d->fail_info_code,
+                    sizeof(d->fail_info_code)) == 1)
+    {
+        name = code_lookup(fail_infos, d->fail_info_code);
+        if (name) {
+            strcpy(d->fail_info, name);
+        }
+    }
+
+    /* the signature with the certificate carried, as the module checks it */
+    dcont = strcmp(d->content, "none") == 0 ? BIO_new_mem_buf("", 0) : NULL;
+    n = CMS_verify(cms, NULL, NULL, dcont, NULL,
+                   CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+    strcpy(d->signature, n == 1 ? "valid" : "invalid");
+    BIO_free(dcont);
+    ERR_clear_error();
+
+done:
+
+    sk_X509_pop_free(certs, X509_free);
+    CMS_ContentInfo_free(cms);
+}
+
+
+static void
+json_string(buf_t *b, const char *s, size_t len)
+{
+    size_t  i;
+
+    buf_byte(b, '"');
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '"' || s[i] == '\\') {
+            buf_byte(b, '\\');
+            buf_byte(b, s[i]);
+
+        } else if ((unsigned char) s[i] < 0x20 || (unsigned char) s[i] > 0x7e)
+        {
+            buf_printf(b, "\\u%04x", (unsigned char) s[i]);
+
+        } else {
+            buf_byte(b, s[i]);
+        }
+    }
+
+    buf_byte(b, '"');
+}
+
+
+static void
+json_member(buf_t *b, const char *key, const char *value)
+{
+    if (value == NULL || value[0] == '\0') {
+        return;
+    }
+
+    buf_printf(b, ",\n    \"%s\": ", key);
+    json_string(b, value, strlen(value));
+}
+
+
+static void
+json_write(const char *path)
+{
+    FILE      *f;
+    buf_t      b;
+    desc_t    *d;
+    unsigned   i;
+
+    memset(&b, 0, sizeof(buf_t));
+    buf_printf(&b, "{");
+
+    for (i = 0; i < nentries; i++) {
+        d = &entries[i];
+
+        buf_printf(&b, "%s\n  ", i ? "," : "");
+        json_string(&b, d->name, strlen(d->name));
+        buf_printf(&b, ": {\n    \"kind\": \"%s\"", d->kind);
+        buf_printf(&b, ",\n    \"size\": %zu", d->size);
+        json_member(&b, "encoding", d->encoding);
+        json_member(&b, "content_type", d->content_type);
+        json_member(&b, "type", d->type);
+        json_member(&b, "type_code", d->type_code);
+        json_member(&b, "transaction_id", d->transaction_id);
+        json_member(&b, "sender_nonce", d->sender_nonce);
+        json_member(&b, "recipient_nonce", d->recipient_nonce);
+        json_member(&b, "pki_status", d->pki_status);
+        json_member(&b, "pki_status_code", d->pki_status_code);
+        json_member(&b, "fail_info", d->fail_info);
+        json_member(&b, "fail_info_code", d->fail_info_code);
+        json_member(&b, "digest", d->digest);
+        json_member(&b, "signer_id", d->signer_id);
+        json_member(&b, "signer_subject", d->signer_subject);
+        json_member(&b, "signature", d->signature);
+
+        if (d->signers >= 0) {
+            buf_printf(&b, ",\n    \"signers\": %d", d->signers);
+        }
+
+        if (d->certificates >= 0) {
+            buf_printf(&b, ",\n    \"certificates\": %d", d->certificates);
+        }
+
+        json_member(&b, "content", d->content);
+        json_member(&b, "in_reply_to", d->in_reply_to);
+        json_member(&b, "reject", d->reject);
+        json_member(&b, "note", d->note);
+        json_member(&b, "source", d->source);
+
+        if (d->extra.len) {
+            buf_add(&b, d->extra.data, d->extra.len);
+        }
+
+        buf_printf(&b, "\n  }");
+    }
+
+    buf_printf(&b, "\n}\n");
+
+    f = fopen(path, "w");
+    if (f == NULL || fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0) {
+        fail("cannot write %s", path);
+    }
+
+    buf_free(&b);
+}
+
+
+/* ------------------------------------------------------------------------ */
+/* the fixtures */
+
+
+static const char  *outdir;
+
+
+static void
+file_write(const char *name, const buf_t *b)
+{
+    FILE  *f;
+    char   path[4096];
+
+    snprintf(path, sizeof(path), "%s/%s", outdir, name);
+
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(b->data, 1, b->len, f) != b->len || fclose(f) != 0)
+    {
+        fail("cannot write %s", path);
+    }
+}
+
+
+static int
+file_read(const char *name, buf_t *b)
+{
+    FILE    *f;
+    size_t   n;
+    char     path[4096], tmp[4096];
+
+    snprintf(path, sizeof(path), "%s/%s", outdir, name);
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        return 0;
+    }
+
+    memset(b, 0, sizeof(buf_t));
+
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+        buf_add(b, tmp, n);
+    }
+
+    fclose(f);
+
+    return 1;
+}
+
+
+/*
+ * Writes a fixture and its manifest entry.  want_type: the messageType it
+ * must read back with (NULL: none readable); want_sig: "valid", "invalid"
+ * or NULL when there is no signature to check.
+ */
+
+static desc_t *
+fixture(const char *name, const buf_t *msg, const char *want_type,
+    const char *want_sig, const char *reject, const char *note)
+{
+    desc_t  *d;
+
+    file_write(name, msg);
+
+    d = entry_new(name, "pkimessage", msg->len);
+    describe_pkimsg(d, msg);
+
+    if (reject) {
+        snprintf(d->reject, sizeof(d->reject), "%s", reject);
+    }
+
+    d->note = note;
+
+    if (strcmp(want_type ? want_type : "", d->type_code) != 0) {
+        fail("%s: messageType reads back as \"%s\", not \"%s\"", name,
+             d->type_code, want_type ? want_type : "");
+    }
+
+    if (strcmp(want_sig ? want_sig : "", d->signature) != 0) {
+        fail("%s: signature reads back as \"%s\", not \"%s\"", name,
+             d->signature, want_sig ? want_sig : "");
+    }
+
+    return d;
+}
+
+
+static void
+cert_json(buf_t *b, X509 *x)
+{
+    char             s[256];
+    BIGNUM          *bn;
+    struct tm        tm;
+    const char      *key;
+    const ASN1_TIME *t;
+    char            *serial;
+    int              i;
+
+    buf_printf(b, "{ ");
+
+    name_rfc2253(s, sizeof(s), X509_get_subject_name(x));
+    buf_printf(b, "\"subject\": ");
+    json_string(b, s, strlen(s));
+
+    name_rfc2253(s, sizeof(s), X509_get_issuer_name(x));
+    buf_printf(b, ", \"issuer\": ");
+    json_string(b, s, strlen(s));
+
+    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    serial = BN_bn2hex(bn);
+    for (i = 0; serial[i]; i++) {
+        serial[i] = (serial[i] >= 'A' && serial[i] <= 'F')
+                    ? serial[i] - 'A' + 'a' : serial[i];
+    }
+    buf_printf(b, ", \"serial\": \"%s\"", serial);
+    OPENSSL_free(serial);
+    BN_free(bn);
+
+    for (i = 0; i < 2; i++) {
+        key = i ? "not_after" : "not_before";
+        t = i ? X509_get0_notAfter(x) : X509_get0_notBefore(x);
+        ASN1_TIME_to_tm(t, &tm);
+        strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        buf_printf(b, ", \"%s\": \"%s\"", key, s);
+    }
+
+    buf_printf(b, " }");
+}
+
+
+/* the captures of t/lib/capture-scepclient, when OUTDIR holds them */
+
+static void
+describe_captures(void)
+{
+    int                   i;
+    X509                 *x;
+    PKCS7                *p7;
+    desc_t               *d;
+    buf_t                 b;
+    char                 *line, *end;
+    const char           *sep;
+    STACK_OF(X509)       *certs;
+    const unsigned char  *p;
+
+    static const struct {
+        const char  *name;
+        const char  *type;
+        const char  *source;
+    } msgs[] = {
+        { "scepclient-pkcsreq.der", "19",
+          "micromdm scepclient (Debian package scep), PKIOperation POST body" },
+        { "scepserver-certrep-success.der", "3",
+          "micromdm scepserver (Debian package scep), PKIOperation answer" },
+        { "scepserver-certrep-failure.der", "3",
+          "micromdm scepserver, answer to an enrolment with a wrong"
+          " challenge password" },
+        { NULL, NULL, NULL }
+    };
+
+    for (i = 0; msgs[i].name; i++) {
+        if (!file_read(msgs[i].name, &b)) {
+            fprintf(stderr, "scep-gen: no %s/%s: run t/lib/capture-scepclient"
+                    " to record it\n", outdir, msgs[i].name);
+            continue;
+        }
+
+        d = entry_new(msgs[i].name, "pkimessage", b.len);
+        describe_pkimsg(d, &b);
+        d->source = msgs[i].source;
+
+        if (strcmp(d->type_code, msgs[i].type) != 0
+            || strcmp(d->signature, "valid") != 0)
+        {
+            fail("%s: not a valid message of type %s", msgs[i].name,
+                 msgs[i].type);
+        }
+
+        /* what real servers do that the generated CertReps do not */
+        if (d->recipient_nonce[0]
+            && strcmp(d->sender_nonce, d->recipient_nonce) == 0)
+        {
+            d->note = strcmp(d->content, "empty") == 0
+                      ? "scepserver repeats the request's senderNonce as its"
+                        " own senderNonce; its content is an empty OCTET"
+                        " STRING, not absent"
+                      : "scepserver repeats the request's senderNonce as its"
+                        " own senderNonce";
+        }
+
+        buf_free(&b);
+    }
+
+    /* GetCACert: one certificate, or a degenerate PKCS#7 of CA and RA */
+    if (file_read("scepserver-getcacert.der", &b)) {
+        d = entry_new("scepserver-getcacert.der", "getcacert", b.len);
+        d->source = "micromdm scepserver, GetCACert answer";
+        certs = sk_X509_new_null();
+
+        p = b.data;
+        x = d2i_X509(NULL, &p, b.len);
+
+        if (x && p == b.data + b.len) {
+            strcpy(d->content_type, "application/x-x509-ca-cert");
+            sk_X509_push(certs, x);
+
+        } else {
+            X509_free(x);
+            p = b.data;
+            p7 = d2i_PKCS7(NULL, &p, b.len);
+            if (p7 == NULL || !PKCS7_type_is_signed(p7)) {
+                fail("scepserver-getcacert.der: neither a certificate nor"
+                     " PKCS#7");
+            }
+
+            strcpy(d->content_type, "application/x-x509-ca-ra-cert");
+
+            for (i = 0; i < sk_X509_num(p7->d.sign->cert); i++) {
+                x = sk_X509_value(p7->d.sign->cert, i);
+                X509_up_ref(x);
+                sk_X509_push(certs, x);
+            }
+
+            PKCS7_free(p7);
+        }
+
+        d->certificates = sk_X509_num(certs);
+        buf_printf(&d->extra, ",\n    \"certificate_list\": [");
+
+        for (i = 0; i < sk_X509_num(certs); i++) {
+            buf_printf(&d->extra, "%s\n      ", i ? "," : "");
+            cert_json(&d->extra, sk_X509_value(certs, i));
+        }
+
+        buf_printf(&d->extra, "\n    ]");
+        sk_X509_pop_free(certs, X509_free);
+        buf_free(&b);
+    }
+
+    /* GetCACaps: one capability a line */
+    if (file_read("scepserver-getcacaps.txt", &b)) {
+        d = entry_new("scepserver-getcacaps.txt", "getcacaps", b.len);
+        d->source = "micromdm scepserver, GetCACaps answer";
+        strcpy(d->content_type, "text/plain");
+
+        buf_byte(&b, '\0');
+        buf_printf(&d->extra, ",\n    \"caps\": [");
+        sep = "";
+
+        for (line = (char *) b.data; *line; line = end) {
+            end = line + strcspn(line, "\r\n");
+            if (end > line) {
+                buf_printf(&d->extra, "%s", sep);
+                json_string(&d->extra, line, end - line);
+                sep = ", ";
+            }
+
+            end += strspn(end, "\r\n");
+        }
+
+        buf_printf(&d->extra, "]");
+        buf_free(&b);
+    }
+}
+
+
+/* a CertRep names the request it answers: recipientNonce = senderNonce */
+
+static void
+link_replies(void)
+{
+    unsigned  i, j;
+
+    for (i = 0; i < nentries; i++) {
+        if (entries[i].recipient_nonce[0] == '\0') {
+            continue;
+        }
+
+        for (j = 0; j < nentries; j++) {
+            if (strcmp(entries[j].type_code, "3") != 0
+                && entries[j].reject[0] == '\0'
+                && strcmp(entries[j].sender_nonce,
+                          entries[i].recipient_nonce) == 0
+                && strcmp(entries[j].transaction_id,
+                          entries[i].transaction_id) == 0)
+            {
+                strcpy(entries[i].in_reply_to, entries[j].name);
+                break;
+            }
+        }
+    }
+}
+
+
+static const char *const  ca_name[] = {
+    "C", "US", "O", "ngx_scep fixtures", "CN", "Fixture Issuing CA", NULL
+};
+
+static const char *const  ra_name[] = {
+    "C", "US", "O", "ngx_scep fixtures", "CN", "Fixture NDES RA", NULL
+};
+
+/* the self-signed certificate scepclient and most clients sign with */
+static const char *const  signer_name[] = {
+    "CN", "SCEP SIGNER", NULL
+};
+
+static const char *const  device_name[] = {
+    "C", "US", "O", "scep-client", "OU", "MDM", "CN", "device", NULL
+};
+
+static const char *const  ec_device_name[] = {
+    "C", "US", "O", "scep-client", "OU", "MDM", "CN", "device-p256", NULL
+};
+
+static const char *const  ios_name[] = {
+    "O", "ngx_scep fixtures", "CN", "iPhone 00008030-001A2C3E0C38802E", NULL
+};
+
+
+static const char *const  ca_ext[] = {
+    "basicConstraints", "critical,CA:TRUE",
+    "keyUsage", "critical,keyCertSign,cRLSign",
+    "subjectKeyIdentifier", "hash",
+    NULL
+};
+
+static const char *const  ra_ext[] = {
+    "basicConstraints", "critical,CA:FALSE",
+    "keyUsage", "critical,digitalSignature,keyEncipherment",
+    "subjectKeyIdentifier", "hash",
+    "authorityKeyIdentifier", "keyid",
+    NULL
+};
+
+static const char *const  signer_ext[] = {
+    "basicConstraints", "critical,CA:FALSE",
+    "keyUsage", "critical,digitalSignature,keyEncipherment",
+    "extendedKeyUsage", "clientAuth",
+    "subjectKeyIdentifier", "hash",
+    NULL
+};
+
+static const char *const  device_ext[] = {
+    "basicConstraints", "critical,CA:FALSE",
+    "keyUsage", "critical,digitalSignature,keyEncipherment",
+    "extendedKeyUsage", "clientAuth",
+    "subjectKeyIdentifier", "hash",
+    "authorityKeyIdentifier", "keyid",
+    NULL
+};
+
+static const char *const  csr_ext[] = {
+    "keyUsage", "critical,digitalSignature,keyEncipherment",
+    "extendedKeyUsage", "clientAuth",
+    NULL
+};
+
+/* an MDM profile's request: more names make the ~6.5 KB iOS sends */
+static const char *const  ios_csr_ext[] = {
+    "keyUsage", "critical,digitalSignature,keyEncipherment",
+    "extendedKeyUsage", "clientAuth",
+    "subjectAltName",
+    "email:device-00008030-001A2C3E0C38802E@mdm.example.com,"
+    "DNS:00008030-001A2C3E0C38802E.devices.mdm.example.com,"
+    "URI:urn:uuid:5b0f3c2e-8e4f-4a55-9d43-0e6c1f2b7a91,"
+    "otherName:1.3.6.1.4.1.311.20.2.3;UTF8:00008030-001A2C3E0C38802E"
+    "@corp.example.com",
+    NULL
+};
+
+
+/* the signed attributes of a request: type, transactionID, senderNonce */
+
+static void
+request_attrs(sign_t *s, const char *type, const char *tid,
+    const unsigned char *nonce)
+{
+    attr_str(s, OID_MESSAGE_TYPE, type);
+    attr_str(s, OID_TRANSACTION_ID, tid);
+    attr_add(s, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, nonce, NONCE_LEN);
+}
+
+
+/* the CertRep attributes, answering pkcsreq-sha256.der */
+
+static void
+certrep_attrs(sign_t *s, const char *tid, const unsigned char *nonce,
+    const unsigned char *recipient_nonce, const char *status,
+    const char *fail_info)
+{
+    attr_str(s, OID_MESSAGE_TYPE, "3");
+    attr_str(s, OID_PKI_STATUS, status);
+
+    if (fail_info) {
+        attr_str(s, OID_FAIL_INFO, fail_info);
+    }
+
+    attr_str(s, OID_TRANSACTION_ID, tid);
+    attr_add(s, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, nonce, NONCE_LEN);
+    attr_add(s, OID_RECIPIENT_NONCE, V_ASN1_OCTET_STRING, recipient_nonce,
+             NONCE_LEN);
+}
+
+
+/* everything the fixtures are made of */
+
+typedef struct {
+    EVP_PKEY                  *signer_key;
+    EVP_PKEY                  *ca_key;
+    EVP_PKEY                  *ra_key;
+    EVP_PKEY                  *ios_key;
+    EVP_PKEY                  *ec_key;
+
+    X509                      *ca;
+    X509                      *ra;
+    X509                      *signer;       /* self-signed, signer_key */
+    X509                      *device;       /* issued by ca, signer_key */
+    X509                      *ec_signer;
+    X509                      *ios_signer;   /* issued by ca */
+
+    /* the pkcsPKIEnvelopes, made once: the variants share them */
+    buf_t                      env_pkcsreq;
+    buf_t                      env_renewal;
+    buf_t                      env_ec;
+    buf_t                      env_ios;
+    buf_t                      env_certpoll;
+    buf_t                      env_getcert;
+    buf_t                      env_getcrl;
+    buf_t                      env_certrep;
+
+    char                       tid[41];      /* of signer_key */
+    char                       tid_ec[41];
+    char                       tid_ios[41];
+    char                       tid_renewal[41];
+    char                       tid_get[41];
+
+    unsigned char              nonce[NONCE_LEN];  /* pkcsreq-sha256.der's */
+    buf_t                      pkcsreq;           /* pkcsreq-sha256.der */
+} gen_t;
+
+
+static void
+gen_pki(gen_t *g)
+{
+    g->signer_key = key_load(signer_key_pem);
+    g->ca_key = key_load(ca_key_pem);
+    g->ra_key = key_load(ra_key_pem);
+    g->ios_key = key_load(ios_key_pem);
+    g->ec_key = key_load(ec_key_pem);
+
+    g->ca = cert_make("ca", ca_name, g->ca_key, NULL, NULL, 1, ca_ext);
+    g->ra = cert_make("ra", ra_name, g->ra_key, g->ca, g->ca_key, 2, ra_ext);
+    g->signer = cert_make("signer", signer_name, g->signer_key, NULL, NULL,
+                          0, signer_ext);
+    g->device = cert_make("device", device_name, g->signer_key, g->ca,
+                          g->ca_key, 0x1001, device_ext);
+    g->ec_signer = cert_make("ec signer", signer_name, g->ec_key, NULL, NULL,
+                             0, signer_ext);
+    g->ios_signer = cert_make("ios signer", ios_name, g->ios_key, g->ca,
+                              g->ca_key, 0x1002, device_ext);
+
+    gen_transaction_id(g->tid, g->signer_key, NULL);
+    gen_transaction_id(g->tid_ec, g->ec_key, NULL);
+    gen_transaction_id(g->tid_ios, g->ios_key, NULL);
+    gen_transaction_id(g->tid_renewal, NULL, "renewal");
+    gen_transaction_id(g->tid_get, NULL, "getcert");
+
+    gen_nonce(g->nonce, "pkcsreq-sha256.der");
+}
+
+
+static void
+gen_envelopes(gen_t *g)
+{
+    buf_t          in;
+    unsigned char  blob[IOS_CHALLENGE_LEN];
+    char           challenge[IOS_CHALLENGE_LEN * 4 / 3 + 4];
+
+    csr_make(&in, g->signer_key, device_name, CHALLENGE, csr_ext);
+    envelope(&g->env_pkcsreq, "envelope pkcsreq", g->ra, &in);
+    buf_free(&in);
+
+    /* a renewal is authenticated by the old certificate, not a challenge */
+    csr_make(&in, g->signer_key, device_name, NULL, csr_ext);
+    envelope(&g->env_renewal, "envelope renewal", g->ra, &in);
+    buf_free(&in);
+
+    csr_make(&in, g->ec_key, ec_device_name, CHALLENGE, csr_ext);
+    envelope(&g->env_ec, "envelope ecdsa", g->ra, &in);
+    buf_free(&in);
+
+    gen_reseed("ios challenge");
+    gen_rand_bytes(blob, sizeof(blob));
+    EVP_EncodeBlock((unsigned char *) challenge, blob, sizeof(blob));
+
+    csr_make(&in, g->ios_key, ios_name, challenge, ios_csr_ext);
+    envelope(&g->env_ios, "envelope ios", g->ra, &in);
+    buf_free(&in);
+
+    issuer_and_subject(&in, g->ca, device_name);
+    envelope(&g->env_certpoll, "envelope certpoll", g->ra, &in);
+    buf_free(&in);
+
+    issuer_and_serial(&in, g->device);
+    envelope(&g->env_getcert, "envelope getcert", g->ra, &in);
+    envelope(&g->env_getcrl, "envelope getcrl", g->ra, &in);
+    buf_free(&in);
+
+    /* the issued certificate goes back encrypted to the request's signer */
+    degenerate_p7(&in, g->device);
+    envelope(&g->env_certrep, "envelope certrep", g->signer, &in);
+    buf_free(&in);
+}
+
+
+/* signs s with a fresh senderNonce of its own, and writes it */
+
+static void
+gen_request(sign_t *s, const char *type, const char *tid, const char *note)
+{
+    buf_t          msg;
+    unsigned char  nonce[NONCE_LEN];
+
+    gen_nonce(nonce, s->name);
+    request_attrs(s, type, tid, nonce);
+    pki_sign(&msg, s);
+    fixture(s->name, &msg, type, "valid", NULL, note);
+    buf_free(&msg);
+}
+
+
+static void
+gen_requests(gen_t *g)
+{
+    buf_t          msg, ber;
+    sign_t         s, req;
+    unsigned char  nonce[NONCE_LEN];
+
+    memset(&req, 0, sizeof(sign_t));
+    req.cert = g->signer;
+    req.key = g->signer_key;
+    req.md = EVP_sha256();
+    req.content = &g->env_pkcsreq;
+
+    s = req;
+    s.name = "pkcsreq-sha256.der";
+    request_attrs(&s, "19", g->tid, g->nonce);
+    pki_sign(&g->pkcsreq, &s);
+    fixture(s.name, &g->pkcsreq, "19", "valid", NULL,
+            "PKCSReq as micromdm scepclient makes it: RSA-2048 self-signed"
+            " signer, SHA-256, the CSR with a challengePassword encrypted"
+            " to the RA");
+
+    s = req;
+    s.name = "pkcsreq-sha1.der";
+    s.md = EVP_sha1();
+    gen_request(&s, "19", g->tid, "PKCSReq, SHA-1 digest");
+
+    s = req;
+    s.name = "pkcsreq-sha512.der";
+    s.md = EVP_sha512();
+    gen_request(&s, "19", g->tid, "PKCSReq, SHA-512 digest");
+
+    s = req;
+    s.name = "pkcsreq-ski.der";
+    s.keyid = 1;
+    gen_request(&s, "19", g->tid,
+                "PKCSReq whose SignerInfo (version 3) names the signer by"
+                " subjectKeyIdentifier");
+
+    s = req;
+    s.name = "pkcsreq-ecdsa.der";
+    s.cert = g->ec_signer;
+    s.key = g->ec_key;
+    s.content = &g->env_ec;
+    gen_request(&s, "19", g->tid_ec,
+                "PKCSReq signed with ECDSA P-256 and SHA-256");
+
+    s = req;
+    s.name = "renewalreq.der";
+    s.cert = g->device;
+    s.extra[0] = g->ca;
+    s.content = &g->env_renewal;
+    gen_request(&s, "17", g->tid_renewal,
+                "RenewalReq signed with the device certificate the CA"
+                " issued");
+
+    s = req;
+    s.name = "updatereq.der";
+    s.cert = g->device;
+    s.extra[0] = g->ca;
+    s.content = &g->env_renewal;
+    gen_request(&s, "18", g->tid_renewal,
+                "UpdateReq signed with the device certificate the CA issued");
+
+    s = req;
+    s.name = "certpoll.der";
+    s.content = &g->env_certpoll;
+    gen_request(&s, "20", g->tid,
+                "CertPoll (GetCertInitial) of the enrolment of"
+                " pkcsreq-sha256.der: same transactionID, IssuerAndSubject");
+
+    s = req;
+    s.name = "getcert.der";
+    s.cert = g->device;
+    s.content = &g->env_getcert;
+    gen_request(&s, "21", g->tid_get,
+                "GetCert: IssuerAndSerialNumber of the device certificate");
+
+    s = req;
+    s.name = "getcrl.der";
+    s.cert = g->device;
+    s.content = &g->env_getcrl;
+    gen_request(&s, "22", g->tid_get,
+                "GetCRL: IssuerAndSerialNumber of the device certificate");
+
+    /* iOS: SHA-512, a 4096-bit key, a chain of two, re-encoded as BER */
+
+    s = req;
+    s.name = "ios-pkcsreq-ber.der";
+    s.cert = g->ios_signer;
+    s.key = g->ios_key;
+    s.extra[0] = g->ca;
+    s.md = EVP_sha512();
+    s.content = &g->env_ios;
+    gen_nonce(nonce, s.name);
+    request_attrs(&s, "19", g->tid_ios, nonce);
+    pki_sign(&msg, &s);
+    der_to_ber(&ber, &msg, BER_SEGMENT);
+    fixture(s.name, &ber, "19", "valid", NULL,
+            "PKCSReq re-encoded as iOS sends it: BER, indefinite lengths on"
+            " the outer layers, the content a constructed OCTET STRING of"
+            " segments; SHA-512, RSA-4096, a chain of two certificates, a"
+            " long Intune-like challenge");
+    buf_free(&msg);
+    buf_free(&ber);
+}
+
+
+/* the answers to pkcsreq-sha256.der, signed by the RA */
+
+static void
+gen_responses(gen_t *g)
+{
+    buf_t          msg;
+    sign_t         s, rep;
+    unsigned char  nonce[NONCE_LEN];
+
+    memset(&rep, 0, sizeof(sign_t));
+    rep.cert = g->ra;
+    rep.key = g->ra_key;
+    rep.extra[0] = g->ca;
+    rep.md = EVP_sha256();
+
+    s = rep;
+    s.name = "certrep-success.der";
+    s.content = &g->env_certrep;
+    gen_nonce(nonce, s.name);
+    certrep_attrs(&s, g->tid, nonce, g->nonce, "0", NULL);
+    pki_sign(&msg, &s);
+    fixture(s.name, &msg, "3", "valid", NULL,
+            "CertRep SUCCESS: the issued certificate in a degenerate PKCS#7,"
+            " encrypted to the requester's signer certificate");
+    buf_free(&msg);
+
+    s = rep;
+    s.name = "certrep-failure-badrequest.der";
+    gen_nonce(nonce, s.name);
+    certrep_attrs(&s, g->tid, nonce, g->nonce, "2", "2");
+    pki_sign(&msg, &s);
+    fixture(s.name, &msg, "3", "valid", NULL,
+            "CertRep FAILURE badRequest, without content (RFC 8894)");
+    buf_free(&msg);
+
+    s = rep;
+    s.name = "certrep-pending.der";
+    gen_nonce(nonce, s.name);
+    certrep_attrs(&s, g->tid, nonce, g->nonce, "3", NULL);
+    pki_sign(&msg, &s);
+    fixture(s.name, &msg, "3", "valid", NULL,
+            "CertRep PENDING, without content: the device will poll");
+    buf_free(&msg);
+}
+
+
+/*
+ * pkcsreq-sha256.der with one defect in its signed attributes, signed by
+ * OpenSSL as it is: the signature is valid, the decoder must reject the
+ * message for what it says.
+ */
+
+typedef struct {
+    const char                *name;
+    const char                *reject;
+    const char                *note;
+    const char                *type;        /* NULL: no messageType */
+    const char                *type2;       /* a second messageType */
+    unsigned                   type_integer:1;
+    unsigned                   no_transaction_id:1;
+    size_t                     nonce_len;   /* 0: no senderNonce */
+} bad_attrs_t;
+
+
+static const bad_attrs_t  bad_attrs[] = {
+
+    { "bad-no-message-type.der", "missing_message_type",
+      "no messageType attribute; signature valid",
+      NULL, NULL, 0, 0, NONCE_LEN },
+
+    { "bad-no-transaction-id.der", "missing_transaction_id",
+      "no transactionID attribute; signature valid",
+      "19", NULL, 0, 1, NONCE_LEN },
+
+    { "bad-no-sender-nonce.der", "missing_sender_nonce",
+      "no senderNonce attribute; signature valid",
+      "19", NULL, 0, 0, 0 },
+
+    { "bad-nonce-15.der", "bad_sender_nonce",
+      "senderNonce of 15 bytes; signature valid",
+      "19", NULL, 0, 0, NONCE_LEN - 1 },
+
+    { "bad-nonce-17.der", "bad_sender_nonce",
+      "senderNonce of 17 bytes; signature valid",
+      "19", NULL, 0, 0, NONCE_LEN + 1 },
+
+    { "bad-message-type-99.der", "unknown_message_type",
+      "messageType \"99\"; signature valid",
+      "99", NULL, 0, 0, NONCE_LEN },
+
+    { "bad-message-type-integer.der", "unknown_message_type",
+      "messageType is INTEGER 19, not a PrintableString; signature valid",
+      "19", NULL, 1, 0, NONCE_LEN },
+
+    { "bad-duplicate-message-type.der", "unknown_message_type",
+      "two messageType attributes, \"19\" and \"21\": which one a reader"
+      " takes is ambiguous; signature valid",
+      "19", "21", 0, 0, NONCE_LEN },
+
+    { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
+};
+
+
+static void
+gen_bad_attrs(gen_t *g, const bad_attrs_t *b)
+{
+    buf_t          msg;
+    sign_t         s;
+    unsigned char  nonce[NONCE_LEN + 1];
+
+    static const unsigned char  type_integer[] = { 19 };
+
+    memset(&s, 0, sizeof(sign_t));
+    s.name = b->name;
+    s.cert = g->signer;
+    s.key = g->signer_key;
+    s.md = EVP_sha256();
+    s.content = &g->env_pkcsreq;
+
+    if (b->type_integer) {
+        attr_add(&s, OID_MESSAGE_TYPE, V_ASN1_INTEGER, type_integer,
+                 sizeof(type_integer));
+
+    } else if (b->type) {
+        attr_str(&s, OID_MESSAGE_TYPE, b->type);
+    }
+
+    if (b->type2) {
+        attr_str(&s, OID_MESSAGE_TYPE, b->type2);
+    }
+
+    if (!b->no_transaction_id) {
+        attr_str(&s, OID_TRANSACTION_ID, g->tid);
+    }
+
+    /* the nonce of pkcsreq-sha256.der, cut or with a byte more */
+    memcpy(nonce, g->nonce, NONCE_LEN);
+    nonce[NONCE_LEN] = 0xa5;
+
+    if (b->nonce_len) {
+        attr_add(&s, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, nonce,
+                 b->nonce_len);
+    }
+
+    pki_sign(&msg, &s);
+    fixture(b->name, &msg,
+            b->type_integer || b->type2 ? NULL : b->type, "valid",
+            b->reject, b->note);
+    buf_free(&msg);
+}
+
+
+static void
+gen_malformed(gen_t *g)
+{
+    buf_t           msg;
+    desc_t         *d;
+    unsigned        i;
+    pkimsg_t        m;
+    unsigned char   junk[1024];
+
+    static const unsigned char  len_2g[] = { 0x84, 0x80, 0, 0, 0 };
+    static const unsigned char  len_2e63[] = { 0x88, 0x80, 0, 0, 0, 0, 0, 0,
+                                               0 };
+    static const unsigned char  signed_data_oid[] = {
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02
+    };
+
+    /* the outer layers */
+
+    gen_reseed("not cms");
+    gen_rand_bytes(junk, sizeof(junk));
+    if (junk[0] == 0x30) {
+        junk[0] = 0x5a;                /* not even a SEQUENCE */
+    }
+
+    memset(&msg, 0, sizeof(buf_t));
+    buf_add(&msg, junk, sizeof(junk));
+    fixture("bad-not-cms.der", &msg, NULL, NULL, "not_cms",
+            "1024 random bytes");
+    buf_free(&msg);
+
+    cert_der(&msg, g->signer);
+    fixture("bad-certificate.der", &msg, NULL, NULL, "not_cms",
+            "a bare X.509 certificate (the signer's), not CMS");
+    buf_free(&msg);
+
+    fixture("bad-enveloped.der", &g->env_pkcsreq, NULL, NULL,
+            "not_signed_data",
+            "a ContentInfo of envelopedData (the pkcsPKIEnvelope of"
+            " pkcsreq-sha256.der) instead of signedData");
+
+    pkimsg_parse(&m, &g->pkcsreq);
+    der_free(m.signer_infos->child);
+    m.signer_infos->child = NULL;
+    pkimsg_write(&msg, &m);
+    fixture("bad-no-signer.der", &msg, NULL, NULL, "no_signer",
+            "signerInfos is an empty SET");
+    buf_free(&msg);
+
+    for (i = 0; bad_attrs[i].name; i++) {
+        gen_bad_attrs(g, &bad_attrs[i]);
+    }
+
+    /* the signature and the content it covers */
+
+    pkimsg_parse(&m, &g->pkcsreq);
+    m.signature->data[m.signature->len / 2] ^= 0x01;
+    pkimsg_write(&msg, &m);
+    fixture("bad-signature.der", &msg, "19", "invalid", "signature_invalid",
+            "one bit of the signature flipped");
+    buf_free(&msg);
+
+    pkimsg_parse(&m, &g->pkcsreq);
+    m.econtent->data[m.econtent->len - 1] ^= 0x01;
+    pkimsg_write(&msg, &m);
+    fixture("bad-digest.der", &msg, "19", "invalid", "signature_invalid",
+            "last byte of the encapsulated content changed: the"
+            " messageDigest attribute no longer matches it; the signature"
+            " over the attributes is intact");
+    buf_free(&msg);
+
+    /* lengths a decoder must not believe, nor add to a pointer */
+
+    pkimsg_parse(&m, &g->pkcsreq);
+    m.econtent->length = len_2g;
+    m.econtent->length_len = sizeof(len_2g);
+    pkimsg_write(&msg, &m);
+    fixture("bad-length-2g.der", &msg, NULL, NULL, "truncated",
+            "the encapsulated OCTET STRING declares 2^31 bytes (84 80 00 00"
+            " 00); every enclosing length is consistent with the bytes");
+    buf_free(&msg);
+
+    pkimsg_parse(&m, &g->pkcsreq);
+    m.root->length = len_2e63;
+    m.root->length_len = sizeof(len_2e63);
+    pkimsg_write(&msg, &m);
+    fixture("bad-length-2e63.der", &msg, NULL, NULL, "truncated",
+            "the outer ContentInfo declares 2^63 bytes"
+            " (88 80 00 00 00 00 00 00 00)");
+    buf_free(&msg);
+
+    /*
+     * Depth: ContentInfo { signedData, [0] { 9 998 nested SEQUENCEs } },
+     * all of indefinite length, so that finding where anything ends means
+     * walking down all of them.
+     */
+
+    memset(&msg, 0, sizeof(buf_t));
+    buf_add(&msg, "\x30\x80", 2);
+    buf_add(&msg, signed_data_oid, sizeof(signed_data_oid));
+    buf_add(&msg, "\xa0\x80", 2);
+
+    for (i = 2; i < DEEP_LEVELS; i++) {
+        buf_add(&msg, "\x30\x80", 2);
+    }
+
+    for (i = 0; i < DEEP_LEVELS; i++) {
+        buf_add(&msg, "\0\0", 2);
+    }
+
+    d = fixture("bad-deep.der", &msg, NULL, NULL, "not_cms",
+                "10 000 nested constructed tags of indefinite length: a"
+                " ContentInfo of signedData whose content is 9 998 nested"
+                " SEQUENCEs");
+    strcpy(d->encoding, "ber");
+    buf_free(&msg);
+}
+
+
+int
+main(int argc, char **argv)
+{
+    gen_t  g;
+    char   path[4096];
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: scep-gen OUTDIR\n");
+        return 2;
+    }
+
+    outdir = argv[1];
+
+    /* before anything in libcrypto draws a random byte */
+    if (!RAND_set_rand_method(&gen_rand_method)) {
+        fail("RAND_set_rand_method");
+    }
+
+    gen_reseed("start");
+
+    memset(&g, 0, sizeof(gen_t));
+
+    gen_pki(&g);
+    gen_envelopes(&g);
+    gen_requests(&g);
+    gen_responses(&g);
+    gen_malformed(&g);
+
+    describe_captures();
+    link_replies();
+
+    snprintf(path, sizeof(path), "%s/messages.json", outdir);
+    json_write(path);
+
+    return 0;
+}
