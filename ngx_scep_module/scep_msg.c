@@ -89,6 +89,8 @@ static void scep_signer_cert(scep_dec_t *d, scep_tlv_t *certs,
     scep_tlv_t *sid);
 static int scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert,
     scep_tlv_t *sid, scep_bytes_t *subject);
+static int scep_tlv_equal(scep_dec_t *d, scep_tlv_t *a, scep_tlv_t *b,
+    unsigned depth);
 static int scep_bytes_eq(const unsigned char *a, size_t alen,
     const unsigned char *b, size_t blen);
 static void scep_oid_text(char *buf, size_t size, scep_tlv_t *oid);
@@ -722,11 +724,8 @@ scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert, scep_tlv_t *sid,
             return 0;
         }
 
-        return scep_bytes_eq(sid_issuer.start, sid_issuer.end - sid_issuer.start,
-                             issuer.start, issuer.end - issuer.start)
-               && scep_bytes_eq(sid_serial.start,
-                                sid_serial.end - sid_serial.start,
-                                serial.start, serial.end - serial.start);
+        return scep_tlv_equal(d, &sid_issuer, &issuer, 7)
+               && scep_tlv_equal(d, &sid_serial, &serial, 7);
     }
 
     /* [0] SubjectKeyIdentifier: look for the extension 2.5.29.14 */
@@ -956,6 +955,45 @@ scep_fail(scep_dec_t *d, scep_reject_e reason, const char *fmt, ...)
     va_end(args);
 
     return reason;
+}
+
+
+/*
+ * The same value whatever the length encoding: the SignerInfo and the
+ * certificate may spell an issuer Name in BER and DER.
+ */
+
+static int
+scep_tlv_equal(scep_dec_t *d, scep_tlv_t *a, scep_tlv_t *b, unsigned depth)
+{
+    scep_tlv_t            ca, cb;
+    const unsigned char  *p, *q;
+
+    if (a->tag != b->tag) {
+        return 0;
+    }
+
+    if (!(a->tag & 0x20)) {
+        return scep_bytes_eq(a->content, a->content_end - a->content,
+                             b->content, b->content_end - b->content);
+    }
+
+    p = a->content;
+    q = b->content;
+
+    while (p < a->content_end && q < b->content_end) {
+        if (scep_tlv(d, p, a->content_end, depth + 1, &ca)
+            || scep_tlv(d, q, b->content_end, depth + 1, &cb)
+            || !scep_tlv_equal(d, &ca, &cb, depth + 1))
+        {
+            return 0;
+        }
+
+        p = ca.end;
+        q = cb.end;
+    }
+
+    return p == a->content_end && q == b->content_end;
 }
 
 
