@@ -46,7 +46,18 @@ typedef struct {
 typedef struct {
     scep_msg_t               *msg;
     const unsigned char      *base;
+    unsigned                  budget;       /* TLVs left to read */
 } scep_dec_t;
+
+
+/*
+ * A real pkiMessage has a few hundred TLVs, read at most a few times each
+ * (indefinite lengths are walked once per enclosing level); thousands of
+ * empty ones nested in indefinite lengths would make a 64 KB message cost
+ * milliseconds.
+ */
+
+#define SCEP_TLV_BUDGET  8192
 
 
 /* the SCEP attributes, 2.16.840.1.113733.1.9.N, and PKCS #9's */
@@ -79,6 +90,7 @@ static scep_reject_e scep_expect(scep_dec_t *d, const unsigned char *p,
     const unsigned char *end, unsigned depth, unsigned char tag,
     scep_tlv_t *t, const char *what);
 static scep_reject_e scep_signed_data(scep_dec_t *d, scep_tlv_t *sd);
+static scep_reject_e scep_content_check(scep_dec_t *d);
 static scep_reject_e scep_signer_info(scep_dec_t *d, scep_tlv_t *si,
     scep_tlv_t *sid);
 static scep_reject_e scep_attributes(scep_dec_t *d, scep_tlv_t *attrs);
@@ -111,6 +123,7 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
 
     d.msg = m;
     d.base = p;
+    d.budget = SCEP_TLV_BUDGET;
 
     end = p + len;
 
@@ -158,7 +171,14 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
         return rc;
     }
 
-    return scep_signed_data(&d, &sd);
+    rc = scep_signed_data(&d, &sd);
+
+    if (rc == SCEP_REJECT_NONE) {
+        /* a failed look at a certificate may have left words here */
+        m->detail[0] = '\0';
+    }
+
+    return rc;
 }
 
 
@@ -229,6 +249,13 @@ scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
 
         m->content.data = octets.start;
         m->content.len = octets.end - octets.start;
+
+        if (octets.tag == SCEP_TAG_OCTETS_C) {
+            rc = scep_content_check(d);
+            if (rc) {
+                return rc;
+            }
+        }
     }
 
     rc = scep_tlv(d, eci.end, end, 3, &t);
@@ -297,6 +324,42 @@ scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
 
     if (certs.start) {
         scep_signer_cert(d, &certs, &sid);
+    }
+
+    return SCEP_REJECT_NONE;
+}
+
+
+/*
+ * A constructed eContent must be OCTET STRINGs all the way down, or its
+ * bytes could not be digested as the signer did.
+ */
+
+static scep_reject_e
+scep_content_check(scep_dec_t *d)
+{
+    int                   rc;
+    scep_bytes_t          segment;
+    scep_content_iter_t   it;
+
+    scep_content_init(&it, d->msg);
+
+    do {
+        if (d->budget == 0) {
+            return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                             "more than %d TLVs to read", SCEP_TLV_BUDGET);
+        }
+
+        d->budget--;
+
+        rc = scep_content_next(&it, &segment);
+
+    } while (rc == 1);
+
+    if (rc < 0) {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "the eContent holds something other than OCTET "
+                         "STRING segments");
     }
 
     return SCEP_REJECT_NONE;
@@ -804,6 +867,13 @@ scep_tlv(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
                          "nested deeper than %d levels", SCEP_MAX_DEPTH);
     }
 
+    if (d->budget == 0) {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "more than %d TLVs to read", SCEP_TLV_BUDGET);
+    }
+
+    d->budget--;
+
     q = scep_header(p, end, t);
 
     if (q == NULL) {
@@ -1049,8 +1119,10 @@ scep_oid_text(char *buf, size_t size, scep_tlv_t *oid)
 void
 scep_content_init(scep_content_iter_t *it, const scep_msg_t *m)
 {
+    /* no content: NULL, and NULL + 0 is undefined in C */
+
     it->p = m->content.data;
-    it->end = m->content.data + m->content.len;
+    it->end = m->content.data ? m->content.data + m->content.len : NULL;
     it->depth = 0;
 }
 

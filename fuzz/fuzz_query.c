@@ -1,0 +1,186 @@
+
+/*
+ * libFuzzer target for the query string of a SCEP request, through the
+ * steps the module takes: scep_query_parse(), percent-decoding of
+ * message=, UTF-8 repair for the log, base64 (in place, as the module
+ * does it, and into a separate buffer) and, when that succeeds,
+ * scep_msg_decode() of the result.
+ *
+ * Beyond what the sanitizers see, it checks the promises of each step:
+ * pointers stay in the input, outputs fit the sizes their callers
+ * allocate, and the UTF-8 repair leaves valid UTF-8 (repairing twice
+ * changes nothing).
+ */
+
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scep.h"
+
+
+static void fuzz_check(int ok);
+static unsigned char *fuzz_alloc(size_t size);
+static void fuzz_parse(const unsigned char *p, size_t len, int truncated);
+static void fuzz_message(const unsigned char *p, size_t len);
+static void fuzz_utf8(const unsigned char *p, size_t len);
+
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    size_t          n;
+    unsigned char  *p, *dst;
+
+    p = fuzz_alloc(size);
+    memcpy(p, data, size);
+
+    fuzz_parse(p, size, 0);
+
+    /* a request line cut by the URI limit: the last field is dropped */
+
+    fuzz_parse(p, size, 1);
+
+    /* the whole query as form text, as the log shows other fields */
+
+    dst = fuzz_alloc(size);
+    n = scep_unescape(dst, p, size, SCEP_UNESCAPE_FORM);
+    fuzz_check(n <= size);
+    fuzz_utf8(dst, n);
+    free(dst);
+
+    fuzz_check(scep_op_lookup(p, size) < SCEP_OP_COUNT);
+
+    free(p);
+
+    return 0;
+}
+
+
+static void
+fuzz_parse(const unsigned char *p, size_t len, int truncated)
+{
+    scep_query_t  q;
+
+    scep_query_parse(&q, p, len, truncated);
+
+    fuzz_check(q.op < SCEP_OP_COUNT);
+
+    if (!q.has_message) {
+        fuzz_check(q.message == NULL && q.message_len == 0);
+        return;
+    }
+
+    fuzz_check(q.message >= p);
+    fuzz_check(q.message_len <= len);
+    fuzz_check((size_t) (q.message - p) <= len - q.message_len);
+
+    fuzz_message(q.message, q.message_len);
+}
+
+
+/* message=: percent-decoded with '+' kept (base64), then base64 */
+
+static void
+fuzz_message(const unsigned char *p, size_t len)
+{
+    int             rc, rc2;
+    size_t          n, max, dlen, dlen2;
+    scep_msg_t      m;
+    unsigned char  *text, *der, *inplace;
+
+    text = fuzz_alloc(len);
+    n = scep_unescape(text, p, len, 0);
+    fuzz_check(n <= len);
+
+    fuzz_utf8(text, n);
+
+    max = scep_base64_decoded_len(n);
+    der = fuzz_alloc(max);
+
+    dlen = max + 1;
+    rc = scep_base64_decode(der, &dlen, text, n);
+
+    fuzz_check(rc >= 0);
+    fuzz_check((size_t) rc <= n);
+    fuzz_check(dlen <= max);
+
+    /*
+     * The module decodes in place, in a buffer of the escaped length + 3:
+     * the same bytes must come out as from a separate buffer.
+     */
+
+    inplace = fuzz_alloc(len + 3);
+    memcpy(inplace, text, n);
+
+    rc2 = scep_base64_decode(inplace, &dlen2, inplace, n);
+
+    fuzz_check(rc2 == rc);
+    fuzz_check(dlen2 == dlen);
+    fuzz_check(dlen == 0 || memcmp(inplace, der, dlen) == 0);
+
+    free(inplace);
+
+    if (rc == 0) {
+        /* a copy of the exact size: ASan sees a read past the end */
+
+        free(text);
+        text = fuzz_alloc(dlen);
+        memcpy(text, der, dlen);
+
+        if (scep_msg_decode(&m, text, dlen) != SCEP_REJECT_NONE) {
+            fuzz_check(m.detail[0] != '\0');
+        }
+    }
+
+    free(der);
+    free(text);
+}
+
+
+static void
+fuzz_utf8(const unsigned char *p, size_t len)
+{
+    size_t          n, n2;
+    unsigned char  *once, *twice;
+
+    once = fuzz_alloc(3 * len);
+    n = scep_utf8_sanitize(once, p, len);
+    fuzz_check(n <= 3 * len);
+
+    twice = fuzz_alloc(3 * n);
+    n2 = scep_utf8_sanitize(twice, once, n);
+
+    fuzz_check(n2 == n);
+    fuzz_check(n == 0 || memcmp(once, twice, n) == 0);
+
+    free(twice);
+    free(once);
+}
+
+
+static unsigned char *
+fuzz_alloc(size_t size)
+{
+    unsigned char  *p;
+
+    p = malloc(size ? size : 1);
+    fuzz_check(p != NULL);
+
+    return p;
+}
+
+
+/* an abort is a finding: libFuzzer keeps the input that caused it */
+
+static void
+fuzz_check(int ok)
+{
+    if (!ok) {
+        abort();
+    }
+}
