@@ -19,21 +19,22 @@ SRCS := $(wildcard ngx_scep_module/*.c ngx_scep_module/*.h)
 # the decoding core, free of nginx types: tools, fuzzers and benchmarks
 # build it on its own
 CORE := $(addprefix ngx_scep_module/,scep_tables.c scep_query.c scep_text.c \
-                                     scep_msg.c scep_verify.c)
-CORE_DEPS := $(CORE) ngx_scep_module/scep.h ngx_scep_module/scep_verify.h
+                                     scep_msg.c scep_verify.c scep_resp.c)
+CORE_DEPS := $(CORE) $(wildcard ngx_scep_module/scep*.h)
 
 DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
                 scep certmonger openssl curl iproute2 util-linux \
                 libtest-base-perl libjson-validator-perl
-TOOL_PACKAGES := clang libclang-rt-14-dev valgrind
+TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-tools demo test docs fuzz bench-decode fixtures clean
+.PHONY: all deps deps-tools demo test docs fuzz bench-decode bench-capture fixtures clean
 
-TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-gen
+# what the suite runs besides nginx
+TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump
 
-all: $(MODULE) $(TOOLS)
+all: $(MODULE) $(TEST_TOOLS) $(BUILD)/scep-gen
 
 # dpkg-query is cheap: apt-get runs only when something is missing.
 define apt_install
@@ -81,6 +82,10 @@ $(BUILD)/scep-diff: t/lib/scep_diff.c $(CORE_DEPS) | deps
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -Wall -Werror -Ingx_scep_module -o $@ t/lib/scep_diff.c $(CORE) -lcrypto
 
+$(BUILD)/scep-resp-dump: t/lib/scep_resp_dump.c $(CORE_DEPS) | deps
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -Wall -Werror -Ingx_scep_module -o $@ t/lib/scep_resp_dump.c $(CORE) -lcrypto
+
 $(BUILD)/scep-gen: t/lib/scep_gen.c | deps
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -Wall -Werror -o $@ t/lib/scep_gen.c -lcrypto
@@ -97,19 +102,27 @@ fuzz: deps-tools
 bench-decode: deps-tools
 	$(MAKE) -C bench run
 
-# rewrites the generated table between the markers in docs/directives.md
+# what decoding GetCACert answers costs on the proxy path
+bench-capture: deps-tools $(MODULE)
+	bench/capture.sh $(CURDIR)/$(MODULE)
+
+# rewrites the generated tables between the markers in docs/directives.md
 docs: $(BUILD)/scep-facts
 	$(BUILD)/scep-facts markdown > $(BUILD)/rejects.md
+	$(BUILD)/scep-facts diagnoses > $(BUILD)/diagnoses.md
 	sed -i -e '/<!-- reject-reasons:begin -->/,/<!-- reject-reasons:end -->/{//!d}' \
-	    -e '/<!-- reject-reasons:begin -->/r $(BUILD)/rejects.md' docs/directives.md
+	    -e '/<!-- reject-reasons:begin -->/r $(BUILD)/rejects.md' \
+	    -e '/<!-- diagnoses:begin -->/,/<!-- diagnoses:end -->/{//!d}' \
+	    -e '/<!-- diagnoses:begin -->/r $(BUILD)/diagnoses.md' docs/directives.md
 
 demo: deps $(MODULE)
 	t/lib/demo.sh $(CURDIR)/$(MODULE)
 
 # The compatible harness in t/compat is used only when the real
 # Test::Nginx is not installed.
-test: deps $(MODULE) $(TOOLS)
+test: deps $(MODULE) $(TEST_TOOLS)
 	SCEP_FACTS=$(CURDIR)/$(BUILD)/scep-facts SCEP_DIFF=$(CURDIR)/$(BUILD)/scep-diff \
+	SCEP_RESP_DUMP=$(CURDIR)/$(BUILD)/scep-resp-dump \
 	    t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
 
 clean:

@@ -11,6 +11,10 @@
 # fixture: CertRep attributes, a subjectKeyIdentifier signer, detached
 # content, duplicated or missing attributes, broken headers.
 #
+# CORPUS_DIR/response: upstream answers as they are (GetCACert, GetCACaps,
+# CertRep fixtures of T_DATA_DIR), the CA/RA answer again in BER, with a
+# certificate more than the decoder reads, and GetCACaps variants.
+#
 # CORPUS_DIR/query: query strings as the clients in NDES-NOTES.md send
 # them, the PKIOperation ones carrying the same messages in base64 the way
 # sscep, jscep and iOS escape it.
@@ -354,5 +358,43 @@ sub write_dir {
     printf "%s: %d seeds\n", $dir, scalar keys %$files;
 }
 
+# upstream answers
+
+my %resp;
+
+for my $file (sort(glob("$data/getcacert-*.der"), glob("$data/scepserver-getcacert.der"),
+                   glob("$data/certrep-*.der"), glob("$data/scepserver-certrep-*.der"),
+                   glob("$data/*getcacaps*.txt"))) {
+    open my $in, '<:raw', $file or die "$file: $!\n";
+    $resp{basename($file)} = do { local $/; <$in> };
+    close $in;
+}
+
+if (my $ra = $resp{'getcacert-ca-ra.der'}) {
+    my $tree = parse_tlvs($ra);
+    $resp{'getcacert-ca-ra.ber'} = to_ber($tree) if $tree;
+
+    # ContentInfo { OID, [0] { SignedData { v, algs, encap, [0] certs, sis } } }
+    my $certs = $tree && $tree->[0]{children}[1]{children}[0]{children}[3];
+    if ($certs && $certs->{tag} == 0xa0) {
+        my @c = map { $_->{der} } @{ $certs->{children} };
+        my $p7 = sub {
+            seq(oid($OID{signed_data}), ctx0(seq(int_(1), set(),
+                seq(oid($OID{data})), tlv(0xa0, @_), set())));
+        };
+        $resp{'hand-nine-certs'} = $p7->((@c) x 3);
+        $resp{'hand-no-certs'} = $p7->();
+        $resp{'hand-one-ra'} = $p7->($c[2]);
+        $resp{'hand-cert-trailing'} = $c[0] . "\0";
+    }
+}
+
+%resp = (%resp,
+    'caps-lf'       => "POSTPKIOperation\nSHA-256\nAES\n",
+    'caps-messy'    => "\xef\xbb\xbf  Renewal \r\n\r\n\tSHA-1\t\n" . ('X' x 65) . "\nbad\x01cap\nGetNextCACert",
+    'caps-many'     => join("\n", map { "Cap$_" } 1 .. 40),
+);
+
 write_dir("$out/pkimessage", \%pki);
+write_dir("$out/response", \%resp);
 write_dir("$out/query", \%query);

@@ -33,6 +33,7 @@ static void ngx_http_scep_exit_process(ngx_cycle_t *cycle);
 
 #define NGX_HTTP_SCEP_MAX_URI_LENGTH    65534
 #define NGX_HTTP_SCEP_MAX_MESSAGE_SIZE  65536
+#define NGX_HTTP_SCEP_RESPONSE_BUFFER_SIZE  65536
 
 
 static ngx_command_t  ngx_http_scep_commands[] = {
@@ -70,6 +71,20 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_scep_loc_conf_t, verify_signature),
+      NULL },
+
+    { ngx_string("scep_inspect_response"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, inspect_response),
+      NULL },
+
+    { ngx_string("scep_response_buffer_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, response_buffer_size),
       NULL },
 
     { ngx_string("scep_message_types"),
@@ -558,6 +573,8 @@ ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
     conf->message_types = NGX_CONF_UNSET_UINT;
     conf->max_uri_length = NGX_CONF_UNSET_SIZE;
     conf->max_message_size = NGX_CONF_UNSET_SIZE;
+    conf->inspect_response = NGX_CONF_UNSET;
+    conf->response_buffer_size = NGX_CONF_UNSET_SIZE;
 
     return conf;
 }
@@ -590,6 +607,10 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_SCEP_MAX_URI_LENGTH);
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
                               NGX_HTTP_SCEP_MAX_MESSAGE_SIZE);
+    ngx_conf_merge_value(conf->inspect_response, prev->inspect_response, 1);
+    ngx_conf_merge_size_value(conf->response_buffer_size,
+                              prev->response_buffer_size,
+                              NGX_HTTP_SCEP_RESPONSE_BUFFER_SIZE);
 
     if (!conf->enable) {
         return NGX_CONF_OK;
@@ -687,7 +708,7 @@ ngx_http_scep_init(ngx_conf_t *cf)
 
     *h = ngx_http_scep_handler;
 
-    return NGX_OK;
+    return ngx_http_scep_response_init(cf);
 }
 
 
@@ -702,4 +723,5 @@ static void
 ngx_http_scep_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_scep_keys_done(cycle);
+    ngx_http_scep_certs_cache_free();
 }

@@ -14,6 +14,7 @@
 
 #include "scep.h"
 #include "scep_verify.h"
+#include "scep_resp.h"
 
 
 typedef struct {
@@ -23,6 +24,8 @@ typedef struct {
     ngx_uint_t                 message_types;   /* bit per scep_msg_type_e */
     size_t                     max_uri_length;
     size_t                     max_message_size;
+    ngx_flag_t                 inspect_response;
+    size_t                     response_buffer_size;
 
     /* server level only: some location of this server has "scep on" */
     unsigned                   server_scep:1;
@@ -46,6 +49,16 @@ typedef struct {
     scep_reject_e              reject;
     ngx_str_t                  reject_detail;
 
+    /* the upstream's answer */
+    ngx_str_t                  response;        /* the copy kept */
+    size_t                     response_size;
+    ngx_uint_t                 undecoded;       /* NGX_HTTP_SCEP_UNDECODED_* */
+    ngx_str_t                  response_detail;
+    scep_msg_t                *certrep;
+    scep_certs_t              *certs;
+    scep_caps_t               *caps;
+
+    unsigned                   capture:1;
     unsigned                   has_message:1;
     unsigned                   post:1;
     unsigned                   body_read:1;
@@ -57,6 +70,12 @@ typedef struct {
 } ngx_http_scep_ctx_t;
 
 
+#define NGX_HTTP_SCEP_UNDECODED_TOO_LARGE  1
+#define NGX_HTTP_SCEP_UNDECODED_ENCODED    2
+#define NGX_HTTP_SCEP_UNDECODED_MALFORMED  3
+#define NGX_HTTP_SCEP_UNDECODED_EMPTY      4
+
+
 ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_scep_set_reject(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, scep_reject_e reason, const char *fmt, ...);
@@ -64,6 +83,13 @@ ngx_int_t ngx_http_scep_message(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
 ngx_int_t ngx_http_scep_keys_init(ngx_cycle_t *cycle);
 void ngx_http_scep_keys_done(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_scep_response_init(ngx_conf_t *cf);
+scep_diag_e ngx_http_scep_diagnose(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
+u_char *ngx_http_scep_iso8601(u_char *buf, long long t);
+void ngx_http_scep_certs_cache_free(void);
+
+extern const char  *ngx_http_scep_undecoded_names[];
 ngx_int_t ngx_http_scep_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_scep_record(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_str_t *out);

@@ -17,6 +17,8 @@ static void ngx_http_scep_json_string(json_t *obj, const char *key,
 static ngx_uint_t ngx_http_scep_status(ngx_http_request_t *r);
 static void ngx_http_scep_record_message(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
+static void ngx_http_scep_record_response(json_t *scep,
+    ngx_http_scep_ctx_t *ctx);
 
 
 ngx_int_t
@@ -32,6 +34,7 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_uint_t                  status;
     ngx_time_t                 *tp;
     json_t                     *root, *obj, *scep, *sub;
+    scep_diag_e                 diag;
     ngx_http_upstream_state_t  *state;
     u_char                      ts[sizeof("1970-01-01T00:00:00.000Z")];
 
@@ -163,6 +166,20 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         }
     }
 
+    if (ctx->certrep || ctx->certs || ctx->caps || ctx->undecoded) {
+        ngx_http_scep_record_response(scep, ctx);
+    }
+
+    diag = ngx_http_scep_diagnose(r, ctx);
+
+    if (diag != SCEP_DIAG_NONE) {
+        obj = ngx_http_scep_json_object(scep, "diagnosis");
+        json_object_set_new(obj, "code",
+                            json_string(scep_diagnoses[diag].code));
+        json_object_set_new(obj, "hint",
+                            json_string(scep_diagnoses[diag].hint));
+    }
+
     dump = json_dumps(root, JSON_COMPACT|JSON_REAL_PRECISION(10));
     json_decref(root);
 
@@ -243,6 +260,109 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
     {
         json_object_set_new(obj, "signature",
                             json_string(scep_sig_names[ctx->signature]));
+    }
+}
+
+
+/* what NDES answered, or why it was not decoded */
+
+static void
+ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
+{
+    json_t        *obj, *list, *cert;
+    ngx_uint_t     i;
+    scep_msg_t    *m, *req;
+    scep_cert_t   *c;
+    u_char         date[sizeof("1970-01-01T00:00:00Z")];
+
+    obj = ngx_http_scep_json_object(scep, "response");
+
+    if (ctx->undecoded) {
+        json_object_set_new(obj, "undecoded",
+                  json_string(ngx_http_scep_undecoded_names[ctx->undecoded]));
+        ngx_http_scep_json_string(obj, "detail", ctx->response_detail.data,
+                                  ctx->response_detail.len);
+        return;
+    }
+
+    m = ctx->certrep;
+
+    if (m) {
+        req = ctx->msg;
+
+        json_object_set_new(obj, "message_type",
+                            json_string(scep_msg_types[m->type].name));
+
+        if (m->pki_status) {
+            json_object_set_new(obj, "pki_status",
+                      json_string(scep_pki_statuses[m->pki_status].name));
+        }
+
+        if (m->fail_info) {
+            json_object_set_new(obj, "fail_info",
+                      json_string(scep_fail_infos[m->fail_info].name));
+        }
+
+        ngx_http_scep_json_string(obj, "transaction_id",
+                                  (u_char *) m->transaction_id.data,
+                                  m->transaction_id.len);
+
+        if (req && req->transaction_id.data) {
+            json_object_set_new(obj, "transaction_id_matches",
+                json_boolean(m->transaction_id.len == req->transaction_id.len
+                             && ngx_memcmp(m->transaction_id.data,
+                                           req->transaction_id.data,
+                                           m->transaction_id.len) == 0));
+        }
+
+        if (req && req->sender_nonce.data) {
+            json_object_set_new(obj, "recipient_nonce_matches",
+                json_boolean(m->recipient_nonce.len == req->sender_nonce.len
+                             && ngx_memcmp(m->recipient_nonce.data,
+                                           req->sender_nonce.data,
+                                           m->recipient_nonce.len) == 0));
+        }
+    }
+
+    if (ctx->caps) {
+        list = json_array();
+
+        for (i = 0; i < ctx->caps->n; i++) {
+            json_array_append_new(list,
+                         json_stringn((char *) ctx->caps->caps[i].data,
+                                      ctx->caps->caps[i].len));
+        }
+
+        json_object_set_new(obj, "caps", list);
+    }
+
+    if (ctx->certs) {
+        list = json_array();
+
+        for (i = 0; i < ctx->certs->n; i++) {
+            c = &ctx->certs->certs[i];
+            cert = json_object();
+
+            ngx_http_scep_json_string(cert, "subject", (u_char *) c->subject,
+                                      ngx_strlen(c->subject));
+            ngx_http_scep_json_string(cert, "issuer", (u_char *) c->issuer,
+                                      ngx_strlen(c->issuer));
+            json_object_set_new(cert, "serial", json_string(c->serial));
+
+            ngx_http_scep_iso8601(date, c->not_before);
+            json_object_set_new(cert, "not_before", json_string((char *) date));
+            ngx_http_scep_iso8601(date, c->not_after);
+            json_object_set_new(cert, "not_after", json_string((char *) date));
+
+            json_object_set_new(cert, "expired",
+                                json_boolean(c->not_after < ngx_time()));
+            json_object_set_new(cert, "role",
+                                json_string(scep_cert_roles[c->role]));
+
+            json_array_append_new(list, cert);
+        }
+
+        json_object_set_new(obj, "certificates", list);
     }
 }
 

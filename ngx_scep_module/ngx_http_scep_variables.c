@@ -12,6 +12,9 @@
 #define NGX_HTTP_SCEP_VAR_REJECT_REASON  1
 #define NGX_HTTP_SCEP_VAR_MESSAGE_TYPE   2
 #define NGX_HTTP_SCEP_VAR_SIGNATURE      3
+#define NGX_HTTP_SCEP_VAR_PKI_STATUS     4
+#define NGX_HTTP_SCEP_VAR_FAIL_INFO      5
+#define NGX_HTTP_SCEP_VAR_DIAGNOSIS      6
 
 
 static ngx_int_t ngx_http_scep_name_variable(ngx_http_request_t *r,
@@ -57,6 +60,18 @@ static ngx_http_variable_t  ngx_http_scep_vars[] = {
 
     { ngx_string("scep_signature"), NULL,
       ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_SIGNATURE,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_pki_status"), NULL,
+      ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_PKI_STATUS,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_fail_info"), NULL,
+      ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_FAIL_INFO,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_diagnosis"), NULL,
+      ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_DIAGNOSIS,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("scep_log_json"), NULL,
@@ -120,6 +135,20 @@ ngx_http_scep_name_variable(ngx_http_request_t *r,
                              || ctx->reject == SCEP_REJECT_SIGNATURE_INVALID
                              || ctx->signature != SCEP_SIG_UNCHECKED))
                ? scep_sig_names[ctx->signature] : "";
+        break;
+
+    case NGX_HTTP_SCEP_VAR_PKI_STATUS:
+        name = ctx->certrep ? scep_pki_statuses[ctx->certrep->pki_status].name
+                            : "";
+        break;
+
+    case NGX_HTTP_SCEP_VAR_FAIL_INFO:
+        name = ctx->certrep ? scep_fail_infos[ctx->certrep->fail_info].name
+                            : "";
+        break;
+
+    case NGX_HTTP_SCEP_VAR_DIAGNOSIS:
+        name = scep_diagnoses[ngx_http_scep_diagnose(r, ctx)].code;
         break;
 
     default: /* NGX_HTTP_SCEP_VAR_REJECT_REASON */

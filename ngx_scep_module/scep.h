@@ -263,4 +263,53 @@ int scep_base64_decode(unsigned char *dst, size_t *dst_len,
     const unsigned char *src, size_t len);
 
 
+/*
+ * What went wrong at NDES, from Microsoft's troubleshooting guidance for
+ * the device-to-NDES step (shared/NDES-NOTES.md): the table in
+ * scep_tables.c holds each code and its hint, scep_diagnose() the rules.
+ */
+
+typedef enum {
+    SCEP_DIAG_NONE = 0,
+    SCEP_DIAG_NDES_REACHABLE,
+    SCEP_DIAG_NDES_INTERNAL_ERROR,
+    SCEP_DIAG_NDES_RA_CERT_EXPIRED,
+    SCEP_DIAG_NDES_APP_POOL_STOPPED,
+    SCEP_DIAG_NDES_GATEWAY_TIMEOUT,
+    SCEP_DIAG_NDES_UNREACHABLE,
+    SCEP_DIAG_NDES_URI_TOO_LONG,
+    SCEP_DIAG_PROXY_URI_TOO_LONG,
+    SCEP_DIAG_SCEP_FAILURE,
+    SCEP_DIAG_SCEP_FAILURE_BAD_ALG,
+    SCEP_DIAG_SCEP_FAILURE_BAD_MESSAGE_CHECK,
+    SCEP_DIAG_SCEP_FAILURE_BAD_REQUEST,
+    SCEP_DIAG_SCEP_FAILURE_BAD_TIME,
+    SCEP_DIAG_SCEP_FAILURE_BAD_CERT_ID,
+    SCEP_DIAG_SCEP_PENDING,
+    SCEP_DIAG_COUNT
+} scep_diag_e;
+
+
+typedef struct {
+    const char                *code;
+    const char                *hint;
+} scep_diag_def_t;
+
+
+typedef struct {
+    int                        upstream_status;  /* 0: no upstream answer */
+    unsigned                   bare_url:1;       /* operation none */
+    unsigned                   proxy_uri_too_long:1;
+    unsigned                   ra_expired:1;     /* last GetCACert of that
+                                                    upstream */
+    scep_pki_status_e          pki_status;
+    scep_fail_info_e           fail_info;
+} scep_situation_t;
+
+
+extern const scep_diag_def_t  scep_diagnoses[SCEP_DIAG_COUNT];
+
+scep_diag_e scep_diagnose(const scep_situation_t *s);
+
+
 #endif /* _SCEP_H_INCLUDED_ */

@@ -1,7 +1,8 @@
 
 /*
- * The one definition of each SCEP fact the module reports: operations and
- * reject reasons.  Order follows the enums in scep.h.
+ * The one definition of each SCEP fact the module reports: operations,
+ * reject reasons, message types, statuses, digests and the NDES diagnosis.
+ * Order follows the enums in scep.h.
  */
 
 
@@ -115,3 +116,125 @@ const scep_oid_def_t  scep_digest_algs[] = {
     { "sha512", scep_oid_sha512, sizeof(scep_oid_sha512) },
     { NULL, NULL, 0 }
 };
+
+
+const scep_diag_def_t  scep_diagnoses[SCEP_DIAG_COUNT] = {
+    { "", "" },
+
+    { "ndes_reachable",
+      "NDES answered 403 to the bare SCEP URL: the answer of a healthy NDES, "
+      "nothing to fix" },
+
+    { "ndes_internal_error",
+      "NDES answered 500: give IIS_IUSRS the user right \"Impersonate a "
+      "client after authentication\" (secpol.msc); unlock the NDES service "
+      "account or reset its expired password; renew expired MSCEP-RA "
+      "certificates (CEP Encryption, Exchange Enrollment Agent (Offline "
+      "request)); then iisreset" },
+
+    { "ndes_ra_cert_expired",
+      "NDES answered 500 and its RA certificate in the last GetCACert answer "
+      "has expired: request new CEP Encryption and Exchange Enrollment Agent "
+      "(Offline request) certificates, grant the NDES service account read "
+      "on their keys, then iisreset" },
+
+    { "ndes_app_pool_stopped",
+      "NDES answered 503: the SCEP application pool is stopped (w3wp.exe "
+      "crashes): remove intermediate CAs from the Trusted Root store, make "
+      "the CRL URLs reachable, disable Windows authentication on "
+      "CertificateRegistrationSvc, renew an expired NDESPolicy certificate; "
+      "then start the pool" },
+
+    { "ndes_gateway_timeout",
+      "the upstream did not answer in time (504): start the Azure AD "
+      "Application Proxy connector service (startup type Automatic) and "
+      "check the path to NDES" },
+
+    { "ndes_unreachable",
+      "the upstream refused or reset the connection (502): the NDES host or "
+      "IIS is down or unreachable" },
+
+    { "ndes_uri_too_long",
+      "NDES answered 414: set IIS request filtering maxUrl and "
+      "maxQueryString to 65534, and HTTP.sys MaxFieldLength and "
+      "MaxRequestBytes to 65534 (DWORD, decimal)" },
+
+    { "proxy_uri_too_long",
+      "this proxy answered 414: raise large_client_header_buffers (4 64k) "
+      "and scep_max_uri_length to fit the ~10 KB PKIOperation GETs of iOS" },
+
+    { "scep_failure",
+      "CertRep FAILURE without failInfo: see the NDES and CA event logs" },
+
+    { "scep_failure_bad_alg",
+      "CertRep FAILURE badAlg: the CA does not take the device's algorithm; "
+      "compare GetCACaps with the SCEP profile's hash algorithm" },
+
+    { "scep_failure_bad_message_check",
+      "CertRep FAILURE badMessageCheck: NDES could not check the message, "
+      "often encrypted to a stale RA certificate; renew the RA certificates "
+      "together and let the device fetch GetCACert again" },
+
+    { "scep_failure_bad_request",
+      "CertRep FAILURE badRequest: NDES refused the request, most often a "
+      "challenge password that was rejected or has expired; check the "
+      "Intune certificate connector and the challenge's validity" },
+
+    { "scep_failure_bad_time",
+      "CertRep FAILURE badTime: the message time is outside NDES's window; "
+      "check the device's and the servers' clocks" },
+
+    { "scep_failure_bad_cert_id",
+      "CertRep FAILURE badCertId: no certificate matches the identifier "
+      "(CertPoll, GetCert); the request may have expired at the CA" },
+
+    { "scep_pending",
+      "CertRep PENDING: the request waits for manual approval at the CA; "
+      "the device polls with CertPoll" },
+};
+
+
+scep_diag_e
+scep_diagnose(const scep_situation_t *s)
+{
+    if (s->proxy_uri_too_long) {
+        return SCEP_DIAG_PROXY_URI_TOO_LONG;
+    }
+
+    switch (s->upstream_status) {
+
+    case 403:
+        if (s->bare_url) {
+            return SCEP_DIAG_NDES_REACHABLE;
+        }
+
+        break;
+
+    case 414:
+        return SCEP_DIAG_NDES_URI_TOO_LONG;
+
+    case 500:
+        return s->ra_expired ? SCEP_DIAG_NDES_RA_CERT_EXPIRED
+                             : SCEP_DIAG_NDES_INTERNAL_ERROR;
+
+    case 502:
+        return SCEP_DIAG_NDES_UNREACHABLE;
+
+    case 503:
+        return SCEP_DIAG_NDES_APP_POOL_STOPPED;
+
+    case 504:
+        return SCEP_DIAG_NDES_GATEWAY_TIMEOUT;
+    }
+
+    if (s->pki_status == SCEP_STATUS_PENDING) {
+        return SCEP_DIAG_SCEP_PENDING;
+    }
+
+    if (s->pki_status == SCEP_STATUS_FAILURE) {
+        /* the failInfo diagnoses follow scep_fail_info_e, NONE first */
+        return SCEP_DIAG_SCEP_FAILURE + s->fail_info;
+    }
+
+    return SCEP_DIAG_NONE;
+}

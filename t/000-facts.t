@@ -35,6 +35,10 @@ is_deeply([sort { $a <=> $b } @{ $scep->{message}{properties}{type_code}{enum} }
           [sort { $a <=> $b } map { $_->{code} } @{ $facts->{message_types} }],
           'schema: scep.message.type_code gives their codes');
 
+is_deeply([sort @{ $scep->{diagnosis}{properties}{code}{enum} }],
+          [sort @{ $facts->{diagnoses} }],
+          'schema: scep.diagnosis.code names the diagnoses of the table');
+
 my $docs = do {
     local $/;
     open my $in, '<', 'docs/directives.md' or die $!;
@@ -44,6 +48,12 @@ my ($table) = $docs =~ m{<!-- reject-reasons:begin -->\n(.*?)<!-- reject-reasons
 
 is($table, scalar `$facts_bin markdown`,
    'docs/directives.md: the reject table is the one the module defines'
+   . ' (make docs)');
+
+my ($diag) = $docs =~ m{<!-- diagnoses:begin -->\n(.*?)<!-- diagnoses:end -->}s;
+
+is($diag, scalar `$facts_bin diagnoses`,
+   'docs/directives.md: the diagnosis table is the one the module defines'
    . ' (make docs)');
 
 done_testing();

@@ -17,6 +17,17 @@ main(int argc, char **argv)
 {
     int  i;
 
+    if (argc == 2 && strcmp(argv[1], "diagnoses") == 0) {
+        printf("| code | hint |\n|---|---|\n");
+
+        for (i = SCEP_DIAG_NONE + 1; i < SCEP_DIAG_COUNT; i++) {
+            printf("| `%s` | %s |\n", scep_diagnoses[i].code,
+                   scep_diagnoses[i].hint);
+        }
+
+        return 0;
+    }
+
     if (argc == 2 && strcmp(argv[1], "markdown") == 0) {
         printf("| reason | status | meaning |\n|---|---|---|\n");
 
@@ -39,6 +50,12 @@ main(int argc, char **argv)
     for (i = SCEP_MSG_NONE + 1; i < SCEP_MSG_COUNT; i++) {
         printf("%s{\"name\":\"%s\",\"code\":%s}", i > 1 ? "," : "",
                scep_msg_types[i].name, scep_msg_types[i].code);
+    }
+
+    printf("],\"diagnoses\":[");
+
+    for (i = SCEP_DIAG_NONE + 1; i < SCEP_DIAG_COUNT; i++) {
+        printf("%s\"%s\"", i > 1 ? "," : "", scep_diagnoses[i].code);
     }
 
     printf("],\"reject_reasons\":[");

@@ -235,6 +235,37 @@ static const char  ios_key_pem[] =
     "VwywZ0BRyXdJQLjX4giuY/O8cFEDxns=\n"
     "-----END PRIVATE KEY-----\n";
 
+/* the NDES "Exchange Enrollment Agent (Offline request)" RA key */
+static const char  agent_key_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDHX7fO/7JTxYdv\n"
+    "7Rxe9c/fQG/IAu5SDA6uNM0m+QcaxBa0g7h8bxZ3rB3YcTYYltWsgdmuFtDR5p7F\n"
+    "XF9sDln9mCt/uiDOhXmCTTWBhopBfbUBK0Pk3bNv4BCVkwOr7vnaOTaR+d9FLR7I\n"
+    "NYi1S/afhQvahLmXkKdlFR6m/4+17QU3wjcuOIPe09y2MIfU7nlz03v6ja27HPpS\n"
+    "W8/WlTlPyE1KpSgp6V219YPnWsCiGhEDFiJ8MjlTzjKa5+jC4HJCYUa4FvYn/FpC\n"
+    "S84+XJkxqgFdfS9tnlp2mXr8kQ9RzF1h07x148FGAG2uXiKOV/4Lo4izsaeG+0r/\n"
+    "TYoxQWr9AgMBAAECggEATKFkLzpFawBpqaH7vR4C617DeB90RXHf9KJT1e5yhh2n\n"
+    "UnOsZZt3CcFMaWQ+NB5Je3gfWFPpqDvZe6chABHWEew6j+nU8TwJM4WEksfI/RoZ\n"
+    "h5z/CAkUjmQTS8JJb3y3aOKDsIDXiampgq9c374WSULkhvVrti9Bv87pzKs+q+AD\n"
+    "A9jB/gsDZhsCutc7lzQjQpr3UmLllIjmFQpmWk+HD+e+6xkyL4XznOmNlEXe3dZT\n"
+    "+j0C/02NSHNSle0CKwTuRFWpy8ZtL7csu1dr1xDkgJ6iDKe7+QPphLVG2qdg4RwG\n"
+    "C+Bt0LoRrJmDnYim3oJGJYG23c5ZdXF/wXRewpsWawKBgQD6THus97er+ZLlWv4l\n"
+    "8n5XZRtzsMm/NVfmSrhCMw7z2rilDqvjSM5THxCjYvh+kJlzdTpAPAlaoRtLm8WR\n"
+    "T4q06iClv5AmguYXDhRRokBu0NVNSTIzu5l2Jg6lpYnYgX2EMJK02urRKWApce1y\n"
+    "Qq/wCE0AU6SxXmPbamwYaT/1gwKBgQDL6kl2oDVOxUBjfJKGUxEW4DITOExPE5Q3\n"
+    "9iyLyXbMq85Q8On52qVKuBhC1JCmjXVGhJCjz643oQjXCcn/w6GqCuXTkqVM5udb\n"
+    "G2rk7snYRs/zVfFZgIlr8XhJCnp2OHbRWPyDngr1N40H7GoO7ST/JEr38vgmczLD\n"
+    "vIkGRHu1fwKBgChiWroHpdzbgbX7vnHE9FmJeKpr5cEyDCKd/6i+sDTsH0qSWW1s\n"
+    "e82xf2+9MjbJgdi9G07t4Nx8jfjfAzt0x/50oBveEpYEHLevj9u0AA1hKGk13CG4\n"
+    "rQQBE+/qC5mhGu1PIPyJLcXdlSRau2LqG5Tw4euhkzsC7b2jKBmwMZ+dAoGAS+z2\n"
+    "YZcRgjzr1p9Bp4YybMQZoRJrR15Q5+1fdMUU2Ox3q6eoVwHUXdfiILApE/rD2ffu\n"
+    "KzBe/BOXyQm6DuN2xGu+W2LU7adkKYYx7QAEY+Up9L7hWKQFhw2n7fpa0r3/b7+k\n"
+    "dhVYmymN949NhjVCe0W2LFBpmVd3ZW5DzvOc5F0CgYEA9GIYy59y3dIONOvBaan0\n"
+    "JrVZLdOCqKTvfLRMAETsWFeqrq+7ABivO6QTiRDYNAN5LiI3K1fd1vlXMN1vRobC\n"
+    "n7WcqOCPqGfDdcFyLeIR4bFlSJLRdE/K/d03TBwqJIdSngi77InHsHv3ZyJK/p8h\n"
+    "ej8UyK4/LFG8zam/KNBc0Ig=\n"
+    "-----END PRIVATE KEY-----\n";
+
 /* a P-256 device key */
 static const char  ec_key_pem[] =
     "-----BEGIN PRIVATE KEY-----\n"
@@ -871,10 +902,27 @@ add_exts(X509 *x, X509 *issuer, X509_REQ *req,
  * nonce from the seeded stream.
  */
 
+static X509 *cert_make_dated(const char *label, const char *const *subject,
+    EVP_PKEY *pub, X509 *issuer, EVP_PKEY *issuer_key, unsigned long serial,
+    const char *const *ext, const char *not_before, const char *not_after);
+
+
 static X509 *
 cert_make(const char *label, const char *const *subject, EVP_PKEY *pub,
     X509 *issuer, EVP_PKEY *issuer_key, unsigned long serial,
     const char *const *ext)
+{
+    return cert_make_dated(label, subject, pub, issuer, issuer_key, serial,
+                           ext, NOT_BEFORE, NOT_AFTER);
+}
+
+
+/* the same, valid from not_before to not_after (GeneralizedTime text) */
+
+static X509 *
+cert_make_dated(const char *label, const char *const *subject, EVP_PKEY *pub,
+    X509 *issuer, EVP_PKEY *issuer_key, unsigned long serial,
+    const char *const *ext, const char *not_before, const char *not_after)
 {
     X509           *x;
     BIGNUM         *bn;
@@ -903,8 +951,11 @@ cert_make(const char *label, const char *const *subject, EVP_PKEY *pub,
     X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
     X509_NAME_free(name);
 
-    ASN1_TIME_set_string_X509(X509_getm_notBefore(x), NOT_BEFORE);
-    ASN1_TIME_set_string_X509(X509_getm_notAfter(x), NOT_AFTER);
+    if (!ASN1_TIME_set_string_X509(X509_getm_notBefore(x), not_before)
+        || !ASN1_TIME_set_string_X509(X509_getm_notAfter(x), not_after))
+    {
+        fail("%s: bad validity %s - %s", label, not_before, not_after);
+    }
     X509_set_pubkey(x, pub);
 
     add_exts(x, issuer ? issuer : x, NULL, NULL, ext);
@@ -1038,10 +1089,22 @@ issuer_and_subject(buf_t *out, X509 *issuer, const char *const *subject)
 
 /* a degenerate PKCS#7 SignedData of certificates, as CertRep SUCCESS holds */
 
+static void degenerate_p7_certs(buf_t *out, X509 **x, unsigned n);
+
 static void
 degenerate_p7(buf_t *out, X509 *x)
 {
+    degenerate_p7_certs(out, &x, 1);
+}
+
+
+/* the same of n certificates in that order: GetCACert's CA/RA answer */
+
+static void
+degenerate_p7_certs(buf_t *out, X509 **x, unsigned n)
+{
     int             len;
+    unsigned        i;
     PKCS7          *p7;
     unsigned char  *p;
 
@@ -1051,7 +1114,10 @@ degenerate_p7(buf_t *out, X509 *x)
     }
 
     p7->d.sign->contents->type = OBJ_nid2obj(NID_pkcs7_data);
-    PKCS7_add_certificate(p7, x);
+
+    for (i = 0; i < n; i++) {
+        PKCS7_add_certificate(p7, x[i]);
+    }
 
     len = i2d_PKCS7(p7, NULL);
     memset(out, 0, sizeof(buf_t));
@@ -1831,7 +1897,7 @@ fixture(const char *name, const buf_t *msg, const char *want_type,
 
 
 static void
-cert_json(buf_t *b, X509 *x)
+cert_json(buf_t *b, X509 *x, const char *role)
 {
     char             s[256];
     BIGNUM          *bn;
@@ -1869,7 +1935,174 @@ cert_json(buf_t *b, X509 *x)
         buf_printf(b, ", \"%s\": \"%s\"", key, s);
     }
 
-    buf_printf(b, " }");
+    buf_printf(b, ", \"role\": \"%s\" }", role);
+}
+
+
+/*
+ * The role a GetCACert decoder must give a certificate, read with OpenSSL's
+ * own extension parsers: "ca" when basicConstraints says cA; "ra" when not
+ * and the answer holds more than one certificate, or the certificate
+ * carries the Microsoft template name CEPEncryption or
+ * EnrollmentAgentOffline (1.3.6.1.4.1.311.20.2, a BMPString) or the
+ * certificate request agent EKU (1.3.6.1.4.1.311.20.2.1).
+ */
+
+static const char *
+cert_role(X509 *x, int count)
+{
+    int                   i, ra, len;
+    char                  name[64];
+    ASN1_OBJECT          *obj;
+    ASN1_STRING          *str;
+    unsigned char        *utf8;
+    X509_EXTENSION       *ext;
+    BASIC_CONSTRAINTS    *bc;
+    EXTENDED_KEY_USAGE   *eku;
+    const unsigned char  *p;
+
+    bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
+    ra = bc && bc->ca;
+    BASIC_CONSTRAINTS_free(bc);
+
+    if (ra) {
+        return "ca";
+    }
+
+    if (count > 1) {
+        return "ra";
+    }
+
+    obj = OBJ_txt2obj("1.3.6.1.4.1.311.20.2", 1);
+    i = X509_get_ext_by_OBJ(x, obj, -1);
+    ASN1_OBJECT_free(obj);
+
+    if (i >= 0) {
+        ext = X509_get_ext(x, i);
+        p = ASN1_STRING_get0_data(X509_EXTENSION_get_data(ext));
+        str = d2i_ASN1_BMPSTRING(NULL, &p,
+                  ASN1_STRING_length(X509_EXTENSION_get_data(ext)));
+
+        if (str) {
+            len = ASN1_STRING_to_UTF8(&utf8, str);
+            snprintf(name, sizeof(name), "%.*s", len > 0 ? len : 0,
+                     len > 0 ? (char *) utf8 : "");
+            if (len > 0) {
+                OPENSSL_free(utf8);
+            }
+
+            ASN1_STRING_free(str);
+
+            if (strcmp(name, "CEPEncryption") == 0
+                || strcmp(name, "EnrollmentAgentOffline") == 0)
+            {
+                ra = 1;
+            }
+        }
+    }
+
+    eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+    obj = OBJ_txt2obj("1.3.6.1.4.1.311.20.2.1", 1);
+
+    for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+        if (OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), obj) == 0) {
+            ra = 1;
+        }
+    }
+
+    ASN1_OBJECT_free(obj);
+    EXTENDED_KEY_USAGE_free(eku);
+    ERR_clear_error();
+
+    return ra ? "ra" : "other";
+}
+
+
+/* GetCACert: one certificate, or a degenerate PKCS#7 of CA and RA */
+
+static void
+describe_getcacert(desc_t *d, const buf_t *b)
+{
+    int                   i;
+    X509                 *x;
+    PKCS7                *p7;
+    STACK_OF(X509)       *certs;
+    const unsigned char  *p;
+
+    certs = sk_X509_new_null();
+
+    p = b->data;
+    x = d2i_X509(NULL, &p, b->len);
+
+    if (x && p == b->data + b->len) {
+        strcpy(d->content_type, "application/x-x509-ca-cert");
+        sk_X509_push(certs, x);
+
+    } else {
+        X509_free(x);
+        p = b->data;
+        p7 = d2i_PKCS7(NULL, &p, b->len);
+        if (p7 == NULL || !PKCS7_type_is_signed(p7)) {
+            fail("%s: neither a certificate nor PKCS#7", d->name);
+        }
+
+        strcpy(d->content_type, "application/x-x509-ca-ra-cert");
+
+        for (i = 0; i < sk_X509_num(p7->d.sign->cert); i++) {
+            x = sk_X509_value(p7->d.sign->cert, i);
+            X509_up_ref(x);
+            sk_X509_push(certs, x);
+        }
+
+        PKCS7_free(p7);
+    }
+
+    ERR_clear_error();
+
+    d->certificates = sk_X509_num(certs);
+    buf_printf(&d->extra, ",\n    \"certificate_list\": [");
+
+    for (i = 0; i < sk_X509_num(certs); i++) {
+        buf_printf(&d->extra, "%s\n      ", i ? "," : "");
+        cert_json(&d->extra, sk_X509_value(certs, i),
+                  cert_role(sk_X509_value(certs, i), sk_X509_num(certs)));
+    }
+
+    buf_printf(&d->extra, "\n    ]");
+    sk_X509_pop_free(certs, X509_free);
+}
+
+
+/* GetCACaps: one capability a line */
+
+static void
+describe_getcacaps(desc_t *d, const buf_t *in)
+{
+    buf_t        b;
+    char        *line, *end;
+    const char  *sep;
+
+    strcpy(d->content_type, "text/plain");
+
+    memset(&b, 0, sizeof(buf_t));
+    buf_add(&b, in->data, in->len);
+    buf_byte(&b, '\0');
+    buf_printf(&d->extra, ",\n    \"caps\": [");
+    sep = "";
+
+    for (line = (char *) b.data; *line; line = end) {
+        end = line + strcspn(line, "\r\n");
+        if (end > line) {
+            buf_printf(&d->extra, "%s", sep);
+            json_string(&d->extra, line, end - line);
+            sep = ", ";
+        }
+
+        end += strspn(end, "\r\n");
+    }
+
+    buf_printf(&d->extra, "]");
+    buf_free(&b);
 }
 
 
@@ -1879,14 +2112,8 @@ static void
 describe_captures(void)
 {
     int                   i;
-    X509                 *x;
-    PKCS7                *p7;
     desc_t               *d;
     buf_t                 b;
-    char                 *line, *end;
-    const char           *sep;
-    STACK_OF(X509)       *certs;
-    const unsigned char  *p;
 
     static const struct {
         const char  *name;
@@ -1936,74 +2163,17 @@ describe_captures(void)
         buf_free(&b);
     }
 
-    /* GetCACert: one certificate, or a degenerate PKCS#7 of CA and RA */
     if (file_read("scepserver-getcacert.der", &b)) {
         d = entry_new("scepserver-getcacert.der", "getcacert", b.len);
         d->source = "micromdm scepserver, GetCACert answer";
-        certs = sk_X509_new_null();
-
-        p = b.data;
-        x = d2i_X509(NULL, &p, b.len);
-
-        if (x && p == b.data + b.len) {
-            strcpy(d->content_type, "application/x-x509-ca-cert");
-            sk_X509_push(certs, x);
-
-        } else {
-            X509_free(x);
-            p = b.data;
-            p7 = d2i_PKCS7(NULL, &p, b.len);
-            if (p7 == NULL || !PKCS7_type_is_signed(p7)) {
-                fail("scepserver-getcacert.der: neither a certificate nor"
-                     " PKCS#7");
-            }
-
-            strcpy(d->content_type, "application/x-x509-ca-ra-cert");
-
-            for (i = 0; i < sk_X509_num(p7->d.sign->cert); i++) {
-                x = sk_X509_value(p7->d.sign->cert, i);
-                X509_up_ref(x);
-                sk_X509_push(certs, x);
-            }
-
-            PKCS7_free(p7);
-        }
-
-        d->certificates = sk_X509_num(certs);
-        buf_printf(&d->extra, ",\n    \"certificate_list\": [");
-
-        for (i = 0; i < sk_X509_num(certs); i++) {
-            buf_printf(&d->extra, "%s\n      ", i ? "," : "");
-            cert_json(&d->extra, sk_X509_value(certs, i));
-        }
-
-        buf_printf(&d->extra, "\n    ]");
-        sk_X509_pop_free(certs, X509_free);
+        describe_getcacert(d, &b);
         buf_free(&b);
     }
 
-    /* GetCACaps: one capability a line */
     if (file_read("scepserver-getcacaps.txt", &b)) {
         d = entry_new("scepserver-getcacaps.txt", "getcacaps", b.len);
         d->source = "micromdm scepserver, GetCACaps answer";
-        strcpy(d->content_type, "text/plain");
-
-        buf_byte(&b, '\0');
-        buf_printf(&d->extra, ",\n    \"caps\": [");
-        sep = "";
-
-        for (line = (char *) b.data; *line; line = end) {
-            end = line + strcspn(line, "\r\n");
-            if (end > line) {
-                buf_printf(&d->extra, "%s", sep);
-                json_string(&d->extra, line, end - line);
-                sep = ", ";
-            }
-
-            end += strspn(end, "\r\n");
-        }
-
-        buf_printf(&d->extra, "]");
+        describe_getcacaps(d, &b);
         buf_free(&b);
     }
 }
@@ -2030,6 +2200,8 @@ link_replies(void)
                           entries[i].transaction_id) == 0)
             {
                 strcpy(entries[i].in_reply_to, entries[j].name);
+                buf_printf(&entries[i].extra,
+                           ",\n    \"recipient_nonce_matches\": true");
                 break;
             }
         }
@@ -2043,6 +2215,11 @@ static const char *const  ca_name[] = {
 
 static const char *const  ra_name[] = {
     "C", "US", "O", "ngx_scep fixtures", "CN", "Fixture NDES RA", NULL
+};
+
+/* NDES names both of its RA certificates after the RA it was set up as */
+static const char *const  ndes_ra_name[] = {
+    "C", "US", "O", "ngx_scep fixtures", "CN", "NDES-MSCEP-RA", NULL
 };
 
 /* the self-signed certificate scepclient and most clients sign with */
@@ -2073,6 +2250,28 @@ static const char *const  ca_ext[] = {
 static const char *const  ra_ext[] = {
     "basicConstraints", "critical,CA:FALSE",
     "keyUsage", "critical,digitalSignature,keyEncipherment",
+    "subjectKeyIdentifier", "hash",
+    "authorityKeyIdentifier", "keyid",
+    NULL
+};
+
+/*
+ * The NDES RA certificates, from the v1 templates "Exchange Enrollment
+ * Agent (Offline request)" and "CEP Encryption": no basicConstraints, the
+ * template name in 1.3.6.1.4.1.311.20.2 as a BMPString.
+ */
+static const char *const  ndes_agent_ext[] = {
+    "keyUsage", "critical,digitalSignature",
+    "extendedKeyUsage", "1.3.6.1.4.1.311.20.2.1",
+    "1.3.6.1.4.1.311.20.2", "ASN1:BMPSTRING:EnrollmentAgentOffline",
+    "subjectKeyIdentifier", "hash",
+    "authorityKeyIdentifier", "keyid",
+    NULL
+};
+
+static const char *const  ndes_cep_ext[] = {
+    "keyUsage", "critical,keyEncipherment",
+    "1.3.6.1.4.1.311.20.2", "ASN1:BMPSTRING:CEPEncryption",
     "subjectKeyIdentifier", "hash",
     "authorityKeyIdentifier", "keyid",
     NULL
@@ -2156,6 +2355,7 @@ typedef struct {
     EVP_PKEY                  *ra_key;
     EVP_PKEY                  *ios_key;
     EVP_PKEY                  *ec_key;
+    EVP_PKEY                  *agent_key;
 
     X509                      *ca;
     X509                      *ra;
@@ -2193,6 +2393,7 @@ gen_pki(gen_t *g)
     g->ra_key = key_load(ra_key_pem);
     g->ios_key = key_load(ios_key_pem);
     g->ec_key = key_load(ec_key_pem);
+    g->agent_key = key_load(agent_key_pem);
 
     g->ca = cert_make("ca", ca_name, g->ca_key, NULL, NULL, 1, ca_ext);
     g->ra = cert_make("ra", ra_name, g->ra_key, g->ca, g->ca_key, 2, ra_ext);
@@ -2389,8 +2590,9 @@ static void
 gen_responses(gen_t *g)
 {
     buf_t          msg;
+    desc_t        *d;
     sign_t         s, rep;
-    unsigned char  nonce[NONCE_LEN];
+    unsigned char  nonce[NONCE_LEN], other[NONCE_LEN];
 
     memset(&rep, 0, sizeof(sign_t));
     rep.cert = g->ra;
@@ -2425,6 +2627,22 @@ gen_responses(gen_t *g)
     pki_sign(&msg, &s);
     fixture(s.name, &msg, "3", "valid", NULL,
             "CertRep PENDING, without content: the device will poll");
+    buf_free(&msg);
+
+    /* an answer to the transaction, but not to the request: replayed */
+    s = rep;
+    s.name = "certrep-nonce-mismatch.der";
+    s.content = &g->env_certrep;
+    gen_nonce(nonce, s.name);
+    gen_nonce(other, "certrep-nonce-mismatch.der, recipientNonce");
+    certrep_attrs(&s, g->tid, nonce, other, "0", NULL);
+    pki_sign(&msg, &s);
+    d = fixture(s.name, &msg, "3", "valid", NULL,
+                "CertRep SUCCESS with the transactionID of"
+                " pkcsreq-sha256.der but a recipientNonce that is not its"
+                " senderNonce: a replayed or misrouted answer");
+    strcpy(d->in_reply_to, "pkcsreq-sha256.der");
+    buf_printf(&d->extra, ",\n    \"recipient_nonce_matches\": false");
     buf_free(&msg);
 }
 
@@ -2653,14 +2871,168 @@ gen_malformed(gen_t *g)
 }
 
 
+/*
+ * The two NDES RA certificates, valid from not_before to not_after, and a
+ * CA/RA answer of the CA and them; serial: of the first, the second's + 1.
+ */
+
+static void
+ndes_answer(gen_t *g, buf_t *out, const char *label, unsigned long serial,
+    const char *not_before, const char *not_after)
+{
+    X509  *x[3];
+    char   name[128];
+
+    x[0] = g->ca;
+
+    snprintf(name, sizeof(name), "%s agent", label);
+    x[1] = cert_make_dated(name, ndes_ra_name, g->agent_key, g->ca,
+                           g->ca_key, serial, ndes_agent_ext, not_before,
+                           not_after);
+
+    snprintf(name, sizeof(name), "%s cep", label);
+    x[2] = cert_make_dated(name, ndes_ra_name, g->ra_key, g->ca, g->ca_key,
+                           serial + 1, ndes_cep_ext, not_before, not_after);
+
+    degenerate_p7_certs(out, x, 3);
+
+    X509_free(x[1]);
+    X509_free(x[2]);
+}
+
+
+static void
+getcacert_fixture(const char *name, const buf_t *b, const char *note)
+{
+    desc_t  *d;
+
+    file_write(name, b);
+
+    d = entry_new(name, "getcacert", b->len);
+    d->note = note;
+    describe_getcacert(d, b);
+}
+
+
+/* GetCACert and GetCACaps answers as NDES gives them */
+
+static void
+gen_ca_answers(gen_t *g)
+{
+    buf_t  b;
+
+    static const char  ndes_caps[] =
+        "POSTPKIOperation\r\nRenewal\r\nSHA-512\r\nSHA-256\r\nSHA-1\r\n"
+        "DES3\r\n";
+
+    cert_der(&b, g->ca);
+    getcacert_fixture("getcacert-ca.der", &b,
+                      "GetCACert answer of a CA alone"
+                      " (application/x-x509-ca-cert)");
+    buf_free(&b);
+
+    ndes_answer(g, &b, "ndes", 0x3001, NOT_BEFORE, NOT_AFTER);
+    getcacert_fixture("getcacert-ca-ra.der", &b,
+                      "GetCACert answer of NDES (application/x-x509-ca-ra-"
+                      "cert): the CA, the Exchange Enrollment Agent (Offline"
+                      " request) and the CEP Encryption certificates");
+    buf_free(&b);
+
+    ndes_answer(g, &b, "ndes expired", 0x3003, "20220101000000Z",
+                "20240630235959Z");
+    getcacert_fixture("getcacert-ra-expired.der", &b,
+                      "the NDES answer with both RA certificates expired"
+                      " (notAfter 2024-06-30): NDES then answers 500");
+    buf_free(&b);
+
+    memset(&b, 0, sizeof(buf_t));
+    buf_add(&b, ndes_caps, sizeof(ndes_caps) - 1);
+    file_write("getcacaps-ndes.txt", &b);
+    describe_getcacaps(entry_new("getcacaps-ndes.txt", "getcacaps", b.len),
+                       &b);
+    entries[nentries - 1].note = "GetCACaps answer of NDES on Windows Server"
+                                 " 2016 and later, CRLF as IIS sends it";
+    buf_free(&b);
+}
+
+
+/*
+ * scep-gen --expiring-in DAYS OUT.der: the NDES answer with RA
+ * certificates that expire DAYS days from now (negative: expired), valid
+ * since 30 days before now.  Not a committed fixture: it depends on the
+ * day it is made.  Prints the manifest entry of the file on stdout.
+ */
+
+static int
+gen_expiring(const char *days_arg, const char *path)
+{
+    long       days;
+    char      *end, nb[32], na[32];
+    time_t     now, t;
+    buf_t      b;
+    gen_t      g;
+    desc_t    *d;
+    FILE      *f;
+    struct tm  tm;
+
+    days = strtol(days_arg, &end, 10);
+    if (*days_arg == '\0' || *end != '\0' || days < -3650 || days > 36500) {
+        fprintf(stderr, "scep-gen: --expiring-in: a number of days\n");
+        return 2;
+    }
+
+    memset(&g, 0, sizeof(gen_t));
+    gen_pki(&g);
+
+    now = time(NULL);
+
+    t = now - 30 * 86400;
+    gmtime_r(&t, &tm);
+    strftime(nb, sizeof(nb), "%Y%m%d%H%M%SZ", &tm);
+
+    t = now + days * 86400;
+    gmtime_r(&t, &tm);
+    strftime(na, sizeof(na), "%Y%m%d%H%M%SZ", &tm);
+
+    ndes_answer(&g, &b, "ndes expiring", 0x3005, nb, na);
+
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0) {
+        fail("cannot write %s", path);
+    }
+
+    d = entry_new(path, "getcacert", b.len);
+    describe_getcacert(d, &b);
+
+    printf("{\"kind\": \"getcacert\", \"size\": %zu, \"expiring_in_days\":"
+           " %ld%.*s}\n", b.len, days, (int) d->extra.len,
+           (char *) d->extra.data);
+
+    buf_free(&b);
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
     gen_t  g;
     char   path[4096];
 
+    if (argc == 4 && strcmp(argv[1], "--expiring-in") == 0) {
+        if (!RAND_set_rand_method(&gen_rand_method)) {
+            fail("RAND_set_rand_method");
+        }
+
+        gen_reseed("start");
+
+        return gen_expiring(argv[2], argv[3]);
+    }
+
     if (argc != 2) {
-        fprintf(stderr, "usage: scep-gen OUTDIR\n");
+        fprintf(stderr, "usage: scep-gen OUTDIR\n"
+                        "       scep-gen --expiring-in DAYS OUT.der\n");
         return 2;
     }
 
@@ -2680,6 +3052,7 @@ main(int argc, char **argv)
     gen_requests(&g);
     gen_responses(&g);
     gen_malformed(&g);
+    gen_ca_answers(&g);
 
     describe_captures();
     link_replies();

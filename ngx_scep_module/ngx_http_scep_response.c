@@ -1,0 +1,707 @@
+
+/*
+ * What NDES answered: a copy of the upstream's body, kept while every
+ * buffer passes on unchanged, decoded when the last one has gone (a
+ * CertRep, GetCACert certificates, GetCACaps), and the diagnosis.
+ */
+
+
+#include "ngx_http_scep_module.h"
+
+
+typedef struct {
+    ngx_uint_t                 hash;
+    time_t                     seen;
+    time_t                     ra_not_after;   /* 0: no RA certificate */
+    u_char                     len;
+    u_char                     addr[NGX_SOCKADDR_STRLEN];
+} ngx_http_scep_ra_node_t;
+
+
+#define NGX_HTTP_SCEP_RA_NODES  128
+
+typedef struct {
+    ngx_http_scep_ra_node_t    nodes[NGX_HTTP_SCEP_RA_NODES];
+} ngx_http_scep_ra_shctx_t;
+
+
+typedef struct {
+    ngx_http_scep_ra_shctx_t  *sh;
+    ngx_slab_pool_t           *shpool;
+} ngx_http_scep_ra_ctx_t;
+
+
+static ngx_int_t ngx_http_scep_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_scep_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_scep_capture(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_buf_t *b);
+static void ngx_http_scep_undecoded(ngx_http_scep_ctx_t *ctx,
+    ngx_uint_t why, const char *detail);
+static void ngx_http_scep_response_detail(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, const char *detail);
+static void ngx_http_scep_decode_response(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
+static void ngx_http_scep_certificates(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, u_char *p, size_t len);
+static scep_certs_t *ngx_http_scep_certs_decode(u_char *p, size_t len);
+static ngx_str_t *ngx_http_scep_upstream_addr(ngx_http_request_t *r);
+static void ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
+    time_t ra_not_after);
+static ngx_int_t ngx_http_scep_ra_expired(ngx_http_request_t *r,
+    ngx_str_t *addr);
+static ngx_int_t ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+static ngx_shm_zone_t  *ngx_http_scep_ra_zone;
+
+
+/*
+ * NDES answers every GetCACert with the same bytes, and reading three
+ * certificates with OpenSSL costs ~400 us: a worker keeps the last few
+ * answers it decoded, compared byte for byte.
+ */
+
+#define NGX_HTTP_SCEP_CERTS_CACHE  4
+
+typedef struct {
+    u_char                    *body;
+    size_t                     len;
+    scep_certs_t               certs;
+} ngx_http_scep_certs_cache_t;
+
+static ngx_http_scep_certs_cache_t  ngx_http_scep_certs_cache[
+                                                 NGX_HTTP_SCEP_CERTS_CACHE];
+static ngx_uint_t                   ngx_http_scep_certs_next;
+
+
+#define NGX_HTTP_SCEP_WARNED      64
+#define NGX_HTTP_SCEP_EXPIRY_WARN (30 * 86400)
+
+/* certificates this worker has warned about, by SHA-256, round robin */
+static u_char      ngx_http_scep_warned[NGX_HTTP_SCEP_WARNED][32];
+static ngx_uint_t  ngx_http_scep_nwarned;
+
+
+const char  *ngx_http_scep_undecoded_names[] = {
+    "", "too_large", "encoded", "malformed", "empty"
+};
+
+
+ngx_int_t
+ngx_http_scep_response_init(ngx_conf_t *cf)
+{
+    ngx_str_t  name = ngx_string("scep_ra_state");
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_scep_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_scep_body_filter;
+
+    /*
+     * What each upstream's last GetCACert answer said of its RA
+     * certificates, for all workers: a 500 is then told apart.
+     */
+
+    ngx_http_scep_ra_zone = ngx_shared_memory_add(cf, &name,
+                                   8 * ngx_pagesize
+                                   + sizeof(ngx_http_scep_ra_shctx_t),
+                                   &ngx_http_scep_module);
+    if (ngx_http_scep_ra_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_scep_ra_zone->data == NULL) {
+        ngx_http_scep_ra_zone->init = ngx_http_scep_ra_init_zone;
+        ngx_http_scep_ra_zone->data = ngx_palloc(cf->pool,
+                                             sizeof(ngx_http_scep_ra_ctx_t));
+        if (ngx_http_scep_ra_zone->data == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_scep_ctx_t       *ctx;
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    if (r != r->main || r->upstream == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    if (!slcf->enable || !slcf->inspect_response) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx == NULL || ctx->op == SCEP_OP_NONE || ctx->op == SCEP_OP_UNKNOWN) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.status != NGX_HTTP_OK || r->header_only) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_encoding
+        && r->headers_out.content_encoding->value.len
+        && ngx_strcasecmp(r->headers_out.content_encoding->value.data,
+                          (u_char *) "identity") != 0)
+    {
+        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_ENCODED,
+                                "the body has a Content-Encoding");
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_length_n
+        > (off_t) slcf->response_buffer_size)
+    {
+        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_TOO_LARGE,
+                                "the body is larger than "
+                                "scep_response_buffer_size");
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx->capture = 1;
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/* every buffer passes on as it came; a copy is kept on the side */
+
+static ngx_int_t
+ngx_http_scep_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_chain_t          *cl;
+    ngx_http_scep_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_scep_module);
+
+    if (ctx == NULL || !ctx->capture) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+
+        if (ngx_http_scep_capture(r, ctx, cl->buf) != NGX_OK) {
+            ctx->capture = 0;
+            break;
+        }
+
+        if (cl->buf->last_buf) {
+            ctx->capture = 0;
+            ngx_http_scep_decode_response(r, ctx);
+            break;
+        }
+    }
+
+    return ngx_http_next_body_filter(r, in);
+}
+
+
+static ngx_int_t
+ngx_http_scep_capture(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_buf_t *b)
+{
+    size_t                     size, n;
+    ssize_t                    rd;
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    size = ngx_buf_size(b);
+
+    if (size == 0) {
+        return NGX_OK;
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    if (ctx->response.len + size > slcf->response_buffer_size) {
+        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_TOO_LARGE,
+                                "the body is larger than "
+                                "scep_response_buffer_size");
+        return NGX_DECLINED;
+    }
+
+    if (ctx->response.data == NULL) {
+        n = (r->headers_out.content_length_n > 0)
+            ? (size_t) r->headers_out.content_length_n
+            : slcf->response_buffer_size;
+
+        ctx->response.data = ngx_pnalloc(r->pool, n);
+        if (ctx->response.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->response_size = n;
+    }
+
+    if (ctx->response.len + size > ctx->response_size) {
+        /* more than Content-Length announced: nginx will say so */
+        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_MALFORMED,
+                                "the body is longer than its "
+                                "Content-Length");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_buf_in_memory(b)) {
+        ngx_memcpy(ctx->response.data + ctx->response.len, b->pos, size);
+
+    } else {
+        /* proxy_buffering wrote it to a temporary file */
+
+        rd = ngx_read_file(b->file, ctx->response.data + ctx->response.len,
+                           size, b->file_pos);
+        if (rd != (ssize_t) size) {
+            return NGX_ERROR;
+        }
+    }
+
+    ctx->response.len += size;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_scep_undecoded(ngx_http_scep_ctx_t *ctx, ngx_uint_t why,
+    const char *detail)
+{
+    ctx->undecoded = why;
+    ctx->response_detail.data = (u_char *) detail;
+    ctx->response_detail.len = ngx_strlen(detail);
+}
+
+
+/* the decoder's own sentence, which lives in pool memory */
+
+static void
+ngx_http_scep_response_detail(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, const char *detail)
+{
+    size_t  len;
+    u_char *p;
+
+    len = ngx_strlen(detail);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return;
+    }
+
+    ngx_memcpy(p, detail, len);
+
+    ctx->response_detail.data = p;
+    ctx->response_detail.len = len;
+}
+
+
+static void
+ngx_http_scep_decode_response(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx)
+{
+    u_char         *p;
+    size_t          len;
+    scep_msg_t     *m;
+    scep_reject_e   reason;
+
+    p = ctx->response.data;
+    len = ctx->response.len;
+
+    if (len == 0) {
+        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_EMPTY,
+                                "the body is empty");
+        return;
+    }
+
+    switch (ctx->op) {
+
+    case SCEP_OP_PKIOPERATION:
+
+        m = ngx_palloc(r->pool, sizeof(scep_msg_t));
+        if (m == NULL) {
+            return;
+        }
+
+        reason = scep_msg_decode(m, p, len);
+
+        if (reason != SCEP_REJECT_NONE) {
+            ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_MALFORMED,
+                                    "");
+            ngx_http_scep_response_detail(r, ctx, m->detail);
+            return;
+        }
+
+        if (m->type != SCEP_MSG_CERTREP) {
+            ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_MALFORMED,
+                                    "the pkiMessage is not a CertRep");
+            return;
+        }
+
+        ctx->certrep = m;
+        return;
+
+    case SCEP_OP_GETCACERT:
+    case SCEP_OP_GETNEXTCACERT:
+        ngx_http_scep_certificates(r, ctx, p, len);
+        return;
+
+    case SCEP_OP_GETCACAPS:
+        ctx->caps = ngx_palloc(r->pool, sizeof(scep_caps_t));
+        if (ctx->caps) {
+            scep_caps_decode(ctx->caps, p, len);
+        }
+
+        return;
+
+    default:
+        return;
+    }
+}
+
+
+/*
+ * The certificates of a GetCACert answer; an expired or soon expiring CA
+ * or RA certificate is the 500 operators miss: warn, once per certificate
+ * and worker.
+ */
+
+static void
+ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    u_char *p, size_t len)
+{
+    time_t          now, ra_not_after;
+    ngx_str_t      *addr;
+    ngx_uint_t      i, k;
+    scep_cert_t    *c;
+    scep_certs_t   *certs;
+    u_char          date[sizeof("1970-01-01T00:00:00Z")];
+
+    certs = ngx_http_scep_certs_decode(p, len);
+
+    if (certs == NULL) {
+        return;
+    }
+
+    if (certs->n == 0) {
+        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_MALFORMED, "");
+        ngx_http_scep_response_detail(r, ctx, certs->detail);
+        return;
+    }
+
+    ctx->certs = certs;
+
+    now = ngx_time();
+    ra_not_after = 0;
+
+    for (i = 0; i < certs->n; i++) {
+        c = &certs->certs[i];
+
+        if (c->role == SCEP_CERT_RA
+            && (ra_not_after == 0 || c->not_after < ra_not_after))
+        {
+            ra_not_after = (time_t) c->not_after;
+        }
+
+        if (c->role == SCEP_CERT_OTHER
+            || c->not_after > now + NGX_HTTP_SCEP_EXPIRY_WARN)
+        {
+            continue;
+        }
+
+        for (k = 0; k < NGX_HTTP_SCEP_WARNED; k++) {
+            if (ngx_memcmp(ngx_http_scep_warned[k], c->id, 32) == 0) {
+                break;
+            }
+        }
+
+        if (k < NGX_HTTP_SCEP_WARNED) {
+            continue;
+        }
+
+        ngx_memcpy(ngx_http_scep_warned[ngx_http_scep_nwarned++
+                                        % NGX_HTTP_SCEP_WARNED],
+                   c->id, 32);
+
+        ngx_http_scep_iso8601(date, c->not_after);
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "scep: %s certificate \"%s\" %s on %s",
+                      scep_cert_roles[c->role], c->subject,
+                      c->not_after < now ? "expired" : "expires", date);
+    }
+
+    addr = ngx_http_scep_upstream_addr(r);
+
+    if (addr) {
+        ngx_http_scep_ra_store(r, addr, ra_not_after);
+    }
+}
+
+
+/*
+ * The certificates of a GetCACert body, from the worker's cache or decoded
+ * into it; a failure is cached too, with n == 0 and the detail.
+ */
+
+static scep_certs_t *
+ngx_http_scep_certs_decode(u_char *p, size_t len)
+{
+    ngx_uint_t                    i;
+    ngx_http_scep_certs_cache_t  *c;
+
+    for (i = 0; i < NGX_HTTP_SCEP_CERTS_CACHE; i++) {
+        c = &ngx_http_scep_certs_cache[i];
+
+        if (c->body && c->len == len && ngx_memcmp(c->body, p, len) == 0) {
+            return &c->certs;
+        }
+    }
+
+    c = &ngx_http_scep_certs_cache[ngx_http_scep_certs_next++
+                                   % NGX_HTTP_SCEP_CERTS_CACHE];
+
+    ngx_free(c->body);
+
+    c->body = ngx_alloc(len, ngx_cycle->log);
+    if (c->body == NULL) {
+        c->len = 0;
+        return NULL;
+    }
+
+    ngx_memcpy(c->body, p, len);
+    c->len = len;
+
+    if (scep_certs_decode(&c->certs, p, len) != 0) {
+        c->certs.n = 0;
+    }
+
+    return &c->certs;
+}
+
+
+void
+ngx_http_scep_certs_cache_free(void)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_SCEP_CERTS_CACHE; i++) {
+        ngx_free(ngx_http_scep_certs_cache[i].body);
+        ngx_http_scep_certs_cache[i].body = NULL;
+    }
+}
+
+
+static ngx_str_t *
+ngx_http_scep_upstream_addr(ngx_http_request_t *r)
+{
+    ngx_http_upstream_state_t  *state;
+
+    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+        return NULL;
+    }
+
+    state = r->upstream_states->elts;
+
+    return state[r->upstream_states->nelts - 1].peer;
+}
+
+
+/* the diagnosis of the request as it ended, for the log phase */
+
+scep_diag_e
+ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    ngx_str_t                  *addr;
+    scep_situation_t            s;
+    ngx_http_upstream_state_t  *state;
+
+    ngx_memzero(&s, sizeof(scep_situation_t));
+
+    s.bare_url = (ctx->op == SCEP_OP_NONE);
+    s.proxy_uri_too_long = (ctx->reject == SCEP_REJECT_URI_TOO_LONG);
+
+    if (r->upstream_states && r->upstream_states->nelts) {
+        state = r->upstream_states->elts;
+        s.upstream_status = (int) state[r->upstream_states->nelts - 1].status;
+    }
+
+    if (s.upstream_status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        addr = ngx_http_scep_upstream_addr(r);
+        s.ra_expired = (addr && ngx_http_scep_ra_expired(r, addr));
+    }
+
+    if (ctx->certrep) {
+        s.pki_status = ctx->certrep->pki_status;
+        s.fail_info = ctx->certrep->fail_info;
+    }
+
+    return scep_diagnose(&s);
+}
+
+
+static ngx_http_scep_ra_node_t *
+ngx_http_scep_ra_lookup(ngx_http_scep_ra_ctx_t *rctx, ngx_str_t *addr,
+    ngx_uint_t hash)
+{
+    ngx_uint_t                i;
+    ngx_http_scep_ra_node_t  *node;
+
+    for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
+        node = &rctx->sh->nodes[(hash + i) % NGX_HTTP_SCEP_RA_NODES];
+
+        if (node->len == 0) {
+            return NULL;
+        }
+
+        if (node->hash == hash && node->len == addr->len
+            && ngx_memcmp(node->addr, addr->data, addr->len) == 0)
+        {
+            return node;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
+    time_t ra_not_after)
+{
+    ngx_uint_t                i, hash;
+    ngx_http_scep_ra_ctx_t   *rctx;
+    ngx_http_scep_ra_node_t  *node, *oldest;
+
+    if (addr->len > NGX_SOCKADDR_STRLEN) {
+        return;
+    }
+
+    rctx = ngx_http_scep_ra_zone->data;
+    hash = ngx_crc32_short(addr->data, addr->len);
+
+    ngx_shmtx_lock(&rctx->shpool->mutex);
+
+    node = ngx_http_scep_ra_lookup(rctx, addr, hash);
+
+    if (node == NULL) {
+
+        /* a free node on the probe path, or else the oldest */
+
+        oldest = NULL;
+
+        for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
+            node = &rctx->sh->nodes[(hash + i) % NGX_HTTP_SCEP_RA_NODES];
+
+            if (node->len == 0) {
+                break;
+            }
+
+            if (oldest == NULL || node->seen < oldest->seen) {
+                oldest = node;
+            }
+        }
+
+        if (i == NGX_HTTP_SCEP_RA_NODES) {
+            node = oldest;
+        }
+
+        node->hash = hash;
+        node->len = (u_char) addr->len;
+        ngx_memcpy(node->addr, addr->data, addr->len);
+    }
+
+    node->seen = ngx_time();
+    node->ra_not_after = ra_not_after;
+
+    ngx_shmtx_unlock(&rctx->shpool->mutex);
+}
+
+
+static ngx_int_t
+ngx_http_scep_ra_expired(ngx_http_request_t *r, ngx_str_t *addr)
+{
+    time_t                    not_after;
+    ngx_http_scep_ra_ctx_t   *rctx;
+    ngx_http_scep_ra_node_t  *node;
+
+    if (addr->len > NGX_SOCKADDR_STRLEN) {
+        return 0;
+    }
+
+    rctx = ngx_http_scep_ra_zone->data;
+
+    ngx_shmtx_lock(&rctx->shpool->mutex);
+
+    node = ngx_http_scep_ra_lookup(rctx, addr,
+                                   ngx_crc32_short(addr->data, addr->len));
+    not_after = node ? node->ra_not_after : 0;
+
+    ngx_shmtx_unlock(&rctx->shpool->mutex);
+
+    return (not_after != 0 && not_after < ngx_time());
+}
+
+
+static ngx_int_t
+ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_scep_ra_ctx_t  *octx = data;
+
+    ngx_http_scep_ra_ctx_t  *rctx;
+
+    rctx = shm_zone->data;
+
+    if (octx) {
+        /* a reload keeps what the workers learned */
+        rctx->sh = octx->sh;
+        rctx->shpool = octx->shpool;
+        return NGX_OK;
+    }
+
+    rctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        rctx->sh = rctx->shpool->data;
+        return NGX_OK;
+    }
+
+    rctx->sh = ngx_slab_calloc(rctx->shpool,
+                               sizeof(ngx_http_scep_ra_shctx_t));
+    if (rctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    rctx->shpool->data = rctx->sh;
+
+    return NGX_OK;
+}
+
+
+u_char *
+ngx_http_scep_iso8601(u_char *buf, long long t)
+{
+    ngx_tm_t  tm;
+
+    ngx_gmtime((time_t) t, &tm);
+
+    return ngx_sprintf(buf, "%4d-%02d-%02dT%02d:%02d:%02dZ%Z",
+                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+}

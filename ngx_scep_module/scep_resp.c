@@ -1,0 +1,795 @@
+
+/*
+ * GetCACert and GetCACaps answers.
+ *
+ * GetCACert answers are rare (once per enrolment, a few KB), so each
+ * certificate is read with d2i_X509() and described with OpenSSL's own
+ * functions: the names are then exactly what "openssl x509 -nameopt
+ * RFC2253" prints.  Only the PKCS#7 around them is walked here, with a
+ * small bounded BER reader, so that a body of thousands of certificates
+ * costs a walk, not thousands of X509 objects.
+ */
+
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "scep_resp.h"
+
+
+#define SCEP_RESP_TLV_BUDGET  (1 << 20)   /* TLV headers read per body */
+
+#define SCEP_TAG_INTEGER      0x02
+#define SCEP_TAG_OID          0x06
+#define SCEP_TAG_UTF8         0x0c
+#define SCEP_TAG_PRINTABLE    0x13
+#define SCEP_TAG_IA5          0x16
+#define SCEP_TAG_BMP          0x1e
+#define SCEP_TAG_SEQUENCE     0x30
+#define SCEP_TAG_SET          0x31
+#define SCEP_TAG_CTX0         0xa0
+#define SCEP_TAG_CTX1         0xa1
+
+
+typedef struct {
+    unsigned char              tag;
+    const unsigned char       *start;
+    const unsigned char       *content;
+    const unsigned char       *content_end;
+    const unsigned char       *end;
+} scep_resp_tlv_t;
+
+
+typedef struct {
+    scep_certs_t              *out;
+    unsigned                   budget;
+    unsigned char              is_ca[SCEP_MAX_CERTS];
+    unsigned char              ndes_ra[SCEP_MAX_CERTS];
+} scep_resp_dec_t;
+
+
+const char *const  scep_cert_roles[SCEP_CERT_ROLE_COUNT] = {
+    "other",
+    "ca",
+    "ra",
+};
+
+
+static const unsigned char  scep_oid_signed_data[] =
+    { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
+
+/* Microsoft certificateTemplateName (v1 templates), 1.3.6.1.4.1.311.20.2 */
+static const unsigned char  scep_oid_ms_template_name[] =
+    { 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x14, 0x02 };
+
+/* certificate request agent, 1.3.6.1.4.1.311.20.2.1 */
+static const unsigned char  scep_oid_ms_request_agent[] =
+    { 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x14, 0x02, 0x01 };
+
+/* the templates of the NDES RA certificates */
+static const char *const  scep_ndes_templates[] = {
+    "CEPEncryption",
+    "EnrollmentAgentOffline",
+    NULL
+};
+
+
+static int scep_resp_fail(scep_resp_dec_t *d, const char *fmt, ...);
+static int scep_resp_tlv(scep_resp_dec_t *d, const unsigned char *p,
+    const unsigned char *end, unsigned depth, scep_resp_tlv_t *t);
+static int scep_resp_child(scep_resp_dec_t *d, const scep_resp_tlv_t *parent,
+    const unsigned char **pos, unsigned depth, scep_resp_tlv_t *t);
+static int scep_resp_pkcs7(scep_resp_dec_t *d, const scep_resp_tlv_t *ci);
+static int scep_resp_cert(scep_resp_dec_t *d, const unsigned char *p,
+    size_t len);
+static void scep_resp_name(char *buf, size_t size, const X509_NAME *name);
+static void scep_resp_serial(char *buf, size_t size,
+    const ASN1_INTEGER *serial);
+static int scep_resp_time(long long *t, const ASN1_TIME *at);
+static int scep_resp_ndes_ra(X509 *x);
+static int scep_resp_template_is(const ASN1_OCTET_STRING *value,
+    const char *name);
+
+
+int
+scep_certs_decode(scep_certs_t *out, const unsigned char *p, size_t len)
+{
+    int               rc;
+    unsigned          i;
+    scep_resp_tlv_t   outer, first;
+    scep_resp_dec_t   d;
+    const unsigned char  *pos;
+
+    memset(out, 0, sizeof(scep_certs_t));
+    memset(&d, 0, sizeof(scep_resp_dec_t));
+    d.out = out;
+    d.budget = SCEP_RESP_TLV_BUDGET;
+
+    if (len == 0) {
+        return scep_resp_fail(&d, "the body is empty");
+    }
+
+    if (len > SCEP_MAX_CERTS_BODY) {
+        return scep_resp_fail(&d, "the body of %zu bytes is larger than"
+                              " %d", len, SCEP_MAX_CERTS_BODY);
+    }
+
+    ERR_set_mark();
+
+    rc = scep_resp_tlv(&d, p, p + len, 0, &outer);
+    if (rc != 0) {
+        goto done;
+    }
+
+    if (outer.tag != SCEP_TAG_SEQUENCE) {
+        rc = scep_resp_fail(&d, "the body is neither a certificate nor"
+                            " PKCS#7 (tag 0x%02x)", outer.tag);
+        goto done;
+    }
+
+    if (outer.end != p + len) {
+        rc = scep_resp_fail(&d, "%zu bytes follow the outer SEQUENCE",
+                            (size_t) (p + len - outer.end));
+        goto done;
+    }
+
+    pos = outer.content;
+
+    rc = scep_resp_child(&d, &outer, &pos, 1, &first);
+    if (rc != 0) {
+        rc = rc < 0 ? -1 : scep_resp_fail(&d, "the outer SEQUENCE is empty");
+        goto done;
+    }
+
+    if (first.tag == SCEP_TAG_SEQUENCE) {
+        /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, ... } */
+        out->total = 1;
+        rc = scep_resp_cert(&d, p, len);
+
+    } else if (first.tag == SCEP_TAG_OID) {
+        rc = scep_resp_pkcs7(&d, &outer);
+
+    } else {
+        rc = scep_resp_fail(&d, "the body is neither a certificate nor"
+                            " PKCS#7");
+    }
+
+    if (rc == 0 && out->total == 0) {
+        rc = scep_resp_fail(&d, "the PKCS#7 holds no certificate");
+    }
+
+    if (rc == 0) {
+        for (i = 0; i < out->n; i++) {
+            if (d.is_ca[i]) {
+                out->certs[i].role = SCEP_CERT_CA;
+
+            } else if (out->total > 1 || d.ndes_ra[i]) {
+                out->certs[i].role = SCEP_CERT_RA;
+
+            } else {
+                out->certs[i].role = SCEP_CERT_OTHER;
+            }
+        }
+    }
+
+done:
+
+    ERR_pop_to_mark();
+
+    if (rc != 0) {
+        out->n = 0;
+    }
+
+    return rc;
+}
+
+
+static int
+scep_resp_fail(scep_resp_dec_t *d, const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    vsnprintf(d->out->detail, sizeof(d->out->detail), fmt, args);
+    va_end(args);
+
+    return -1;
+}
+
+
+/*
+ * One TLV at p, not past end.  Low tag numbers only; an indefinite length
+ * is followed down its children to its end-of-contents, at most
+ * SCEP_MAX_DEPTH levels deep.
+ */
+
+static int
+scep_resp_tlv(scep_resp_dec_t *d, const unsigned char *p,
+    const unsigned char *end, unsigned depth, scep_resp_tlv_t *t)
+{
+    size_t                len, k, i;
+    scep_resp_tlv_t       child;
+    const unsigned char  *q;
+
+    if (depth >= SCEP_MAX_DEPTH) {
+        return scep_resp_fail(d, "nested deeper than %d", SCEP_MAX_DEPTH);
+    }
+
+    if (d->budget == 0) {
+        return scep_resp_fail(d, "more than %d TLVs", SCEP_RESP_TLV_BUDGET);
+    }
+
+    d->budget--;
+
+    if (end - p < 2) {
+        return scep_resp_fail(d, "truncated at byte %zu",
+                              (size_t) (end - p));
+    }
+
+    t->tag = p[0];
+    t->start = p;
+
+    if ((p[0] & 0x1f) == 0x1f || p[0] == 0) {
+        return scep_resp_fail(d, "unexpected tag 0x%02x", p[0]);
+    }
+
+    if (p[1] < 0x80) {
+        len = p[1];
+        q = p + 2;
+
+    } else if (p[1] == 0x80) {
+        if (!(p[0] & 0x20)) {
+            return scep_resp_fail(d, "indefinite length on a primitive"
+                                  " tag 0x%02x", p[0]);
+        }
+
+        t->content = p + 2;
+
+        for (q = p + 2; ; q = child.end) {
+            if (end - q >= 2 && q[0] == 0 && q[1] == 0) {
+                t->content_end = q;
+                t->end = q + 2;
+                return 0;
+            }
+
+            if (scep_resp_tlv(d, q, end, depth + 1, &child) != 0) {
+                return -1;
+            }
+        }
+
+    } else {
+        k = p[1] & 0x7f;
+
+        if (k > sizeof(size_t) || (size_t) (end - p) < 2 + k) {
+            return scep_resp_fail(d, "truncated or overlong length of tag"
+                                  " 0x%02x", p[0]);
+        }
+
+        for (len = 0, i = 0; i < k; i++) {
+            if (len > (SIZE_MAX >> 8)) {
+                return scep_resp_fail(d, "length of tag 0x%02x overflows",
+                                      p[0]);
+            }
+
+            len = len << 8 | p[2 + i];
+        }
+
+        q = p + 2 + k;
+    }
+
+    if (len > (size_t) (end - q)) {
+        return scep_resp_fail(d, "tag 0x%02x declares %zu bytes, %zu"
+                              " remain", p[0], len, (size_t) (end - q));
+    }
+
+    t->content = q;
+    t->content_end = q + len;
+    t->end = q + len;
+
+    return 0;
+}
+
+
+/* the next child of parent at *pos; 1 when there is none */
+
+static int
+scep_resp_child(scep_resp_dec_t *d, const scep_resp_tlv_t *parent,
+    const unsigned char **pos, unsigned depth, scep_resp_tlv_t *t)
+{
+    if (*pos >= parent->content_end) {
+        return 1;
+    }
+
+    if (scep_resp_tlv(d, *pos, parent->content_end, depth, t) != 0) {
+        return -1;
+    }
+
+    *pos = t->end;
+
+    return 0;
+}
+
+
+/*
+ * ContentInfo ::= SEQUENCE { contentType signedData, [0] EXPLICIT
+ *   SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo
+ *   SEQUENCE, certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT
+ *   OPTIONAL, signerInfos SET } }
+ */
+
+static int
+scep_resp_pkcs7(scep_resp_dec_t *d, const scep_resp_tlv_t *ci)
+{
+    int                   rc;
+    unsigned              i;
+    scep_resp_tlv_t       oid, wrap, sd, t, cert;
+    const unsigned char  *pos, *spos, *cpos;
+
+    static const unsigned char  sd_tags[] = {
+        SCEP_TAG_INTEGER, SCEP_TAG_SET, SCEP_TAG_SEQUENCE
+    };
+
+    pos = ci->content;
+
+    if (scep_resp_child(d, ci, &pos, 1, &oid) != 0) {
+        return -1;
+    }
+
+    if (oid.content_end - oid.content != sizeof(scep_oid_signed_data)
+        || memcmp(oid.content, scep_oid_signed_data,
+                  sizeof(scep_oid_signed_data)) != 0)
+    {
+        return scep_resp_fail(d, "the ContentInfo does not hold"
+                              " signedData");
+    }
+
+    rc = scep_resp_child(d, ci, &pos, 1, &wrap);
+    if (rc != 0 || wrap.tag != SCEP_TAG_CTX0) {
+        return rc < 0 ? -1 : scep_resp_fail(d, "the ContentInfo has no"
+                                            " content");
+    }
+
+    if (pos != ci->content_end) {
+        return scep_resp_fail(d, "the ContentInfo has more than two"
+                              " fields");
+    }
+
+    spos = wrap.content;
+
+    rc = scep_resp_child(d, &wrap, &spos, 2, &sd);
+    if (rc != 0 || sd.tag != SCEP_TAG_SEQUENCE || spos != wrap.content_end) {
+        return rc < 0 ? -1 : scep_resp_fail(d, "the content is not one"
+                                            " SignedData");
+    }
+
+    pos = sd.content;
+
+    for (i = 0; i < sizeof(sd_tags); i++) {
+        rc = scep_resp_child(d, &sd, &pos, 3, &t);
+        if (rc != 0 || t.tag != sd_tags[i]) {
+            return rc < 0 ? -1 : scep_resp_fail(d, "SignedData field %u"
+                                                " is missing or not of tag"
+                                                " 0x%02x", i + 1,
+                                                sd_tags[i]);
+        }
+    }
+
+    rc = scep_resp_child(d, &sd, &pos, 3, &t);
+
+    if (rc == 0 && t.tag == SCEP_TAG_CTX0) {
+        cpos = t.content;
+
+        for ( ;; ) {
+            rc = scep_resp_child(d, &t, &cpos, 4, &cert);
+            if (rc < 0) {
+                return -1;
+            }
+
+            if (rc == 1) {
+                break;
+            }
+
+            /* other CertificateChoices (attribute certificates) are left */
+
+            if (cert.tag != SCEP_TAG_SEQUENCE) {
+                continue;
+            }
+
+            if (d->out->total == UINT32_MAX) {
+                return scep_resp_fail(d, "too many certificates");
+            }
+
+            d->out->total++;
+
+            if (d->out->n < SCEP_MAX_CERTS
+                && scep_resp_cert(d, cert.start, cert.end - cert.start) != 0)
+            {
+                return -1;
+            }
+        }
+
+        rc = scep_resp_child(d, &sd, &pos, 3, &t);
+    }
+
+    if (rc == 0 && t.tag == SCEP_TAG_CTX1) {
+        rc = scep_resp_child(d, &sd, &pos, 3, &t);
+    }
+
+    if (rc != 0 || t.tag != SCEP_TAG_SET) {
+        return rc < 0 ? -1 : scep_resp_fail(d, "SignedData has no"
+                                            " signerInfos");
+    }
+
+    if (pos != sd.content_end) {
+        return scep_resp_fail(d, "SignedData has fields after"
+                              " signerInfos");
+    }
+
+    return 0;
+}
+
+
+/* the next certificate of the answer, out of the bytes p, len */
+
+static int
+scep_resp_cert(scep_resp_dec_t *d, const unsigned char *p, size_t len)
+{
+    int                   rc;
+    X509                 *x;
+    unsigned              i;
+    scep_cert_t          *c;
+    BASIC_CONSTRAINTS    *bc;
+    const unsigned char  *q;
+
+    i = d->out->n;
+    c = &d->out->certs[i];
+
+    q = p;
+    x = d2i_X509(NULL, &q, (long) len);
+
+    if (x == NULL || q != p + len) {
+        X509_free(x);
+        return scep_resp_fail(d, "certificate %u is not X.509", i + 1);
+    }
+
+    rc = 0;
+
+    scep_resp_name(c->subject, sizeof(c->subject),
+                   X509_get_subject_name(x));
+    scep_resp_name(c->issuer, sizeof(c->issuer), X509_get_issuer_name(x));
+    scep_resp_serial(c->serial, sizeof(c->serial),
+                     X509_get0_serialNumber(x));
+
+    if (scep_resp_time(&c->not_before, X509_get0_notBefore(x)) != 0
+        || scep_resp_time(&c->not_after, X509_get0_notAfter(x)) != 0)
+    {
+        rc = scep_resp_fail(d, "certificate %u has an invalid validity"
+                            " time", i + 1);
+        goto done;
+    }
+
+    SHA256(p, len, c->id);
+
+    bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
+    d->is_ca[i] = bc != NULL && bc->ca;
+    BASIC_CONSTRAINTS_free(bc);
+
+    d->ndes_ra[i] = scep_resp_ndes_ra(x);
+
+    d->out->n++;
+
+done:
+
+    X509_free(x);
+
+    return rc;
+}
+
+
+/*
+ * RFC 2253 as OpenSSL prints it, bytes above 0x7f escaped, so ASCII; cut
+ * at size - 1 bytes, and then before an escape the cut would split.
+ */
+
+static void
+scep_resp_name(char *buf, size_t size, const X509_NAME *name)
+{
+    int    n, cut;
+    BIO   *bio;
+    char   tmp[4];
+
+    buf[0] = '\0';
+
+    bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) {
+        return;
+    }
+
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0) {
+        BIO_free(bio);
+        return;
+    }
+
+    n = BIO_read(bio, buf, (int) size - 1);
+    buf[n > 0 ? n : 0] = '\0';
+
+    cut = n > 0 && BIO_read(bio, tmp, 1) > 0;
+
+    BIO_free(bio);
+
+    if (cut) {
+        /* "\XX" or "\," can be split after the backslash or one digit */
+        for (n = (int) strlen(buf); n > 0 && n > (int) strlen(buf) - 3; n--) {
+            if (buf[n - 1] == '\\') {
+                buf[n - 1] = '\0';
+                break;
+            }
+        }
+    }
+}
+
+
+static void
+scep_resp_serial(char *buf, size_t size, const ASN1_INTEGER *serial)
+{
+    int                   i, len;
+    size_t                o;
+    const unsigned char  *p;
+
+    static const char  digits[] = "0123456789abcdef";
+
+    o = 0;
+    p = ASN1_STRING_get0_data(serial);
+    len = ASN1_STRING_length(serial);
+
+    if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER) {
+        buf[o++] = '-';
+    }
+
+    if (len <= 0) {
+        buf[o++] = '0';
+        buf[o++] = '0';
+    }
+
+    for (i = 0; i < len && o + 3 <= size; i++) {
+        buf[o++] = digits[p[i] >> 4];
+        buf[o++] = digits[p[i] & 0xf];
+    }
+
+    buf[o] = '\0';
+}
+
+
+/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
+
+static long long
+scep_resp_days(long long y, unsigned m, unsigned d)
+{
+    long long  era;
+    unsigned   yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned) (y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return era * 146097 + (long long) doe - 719468;
+}
+
+
+/* UTCTime or GeneralizedTime, as ASN1_TIME_to_tm() checks them */
+
+static int
+scep_resp_time(long long *t, const ASN1_TIME *at)
+{
+    struct tm  tm;
+
+    memset(&tm, 0, sizeof(struct tm));
+
+    if (at == NULL || !ASN1_TIME_to_tm(at, &tm)) {
+        return -1;
+    }
+
+    *t = scep_resp_days((long long) tm.tm_year + 1900,
+                        (unsigned) tm.tm_mon + 1, (unsigned) tm.tm_mday)
+         * 86400
+         + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+
+    return 0;
+}
+
+
+/* the NDES RA template names, or the certificate request agent EKU */
+
+static int
+scep_resp_ndes_ra(X509 *x)
+{
+    int                    i, n, found;
+    ASN1_OBJECT           *obj;
+    X509_EXTENSION        *ext;
+    const char *const     *name;
+    EXTENDED_KEY_USAGE    *eku;
+
+    found = 0;
+    n = X509_get_ext_count(x);
+
+    for (i = 0; i < n && !found; i++) {
+        ext = X509_get_ext(x, i);
+        obj = X509_EXTENSION_get_object(ext);
+
+        if ((size_t) OBJ_length(obj) != sizeof(scep_oid_ms_template_name)
+            || memcmp(OBJ_get0_data(obj), scep_oid_ms_template_name,
+                      sizeof(scep_oid_ms_template_name)) != 0)
+        {
+            continue;
+        }
+
+        for (name = scep_ndes_templates; *name; name++) {
+            if (scep_resp_template_is(X509_EXTENSION_get_data(ext), *name)) {
+                found = 1;
+                break;
+            }
+        }
+    }
+
+    if (found) {
+        return 1;
+    }
+
+    eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+    if (eku == NULL) {
+        return 0;
+    }
+
+    for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+        obj = sk_ASN1_OBJECT_value(eku, i);
+
+        if ((size_t) OBJ_length(obj) == sizeof(scep_oid_ms_request_agent)
+            && memcmp(OBJ_get0_data(obj), scep_oid_ms_request_agent,
+                      sizeof(scep_oid_ms_request_agent)) == 0)
+        {
+            found = 1;
+            break;
+        }
+    }
+
+    EXTENDED_KEY_USAGE_free(eku);
+
+    return found;
+}
+
+
+/*
+ * The extension value: a BMPString as Windows writes it, or an 8-bit
+ * string as some other CAs do; compared without regard to ASCII case.
+ */
+
+static int
+scep_resp_template_is(const ASN1_OCTET_STRING *value, const char *name)
+{
+    int                   wide;
+    size_t                len, hl, n, i, c;
+    const unsigned char  *p;
+
+    p = ASN1_STRING_get0_data(value);
+    len = (size_t) ASN1_STRING_length(value);
+
+    if (len < 2 || p[1] >= 0x80) {
+        return 0;
+    }
+
+    hl = 2;
+    n = p[1];
+
+    if (n != len - hl) {
+        return 0;
+    }
+
+    switch (p[0]) {
+    case SCEP_TAG_BMP:
+        wide = 1;
+        break;
+    case SCEP_TAG_UTF8:
+    case SCEP_TAG_PRINTABLE:
+    case SCEP_TAG_IA5:
+        wide = 0;
+        break;
+    default:
+        return 0;
+    }
+
+    p += hl;
+
+    if (n != strlen(name) << wide) {
+        return 0;
+    }
+
+    for (i = 0; name[i]; i++) {
+        if (wide) {
+            if (p[2 * i] != 0) {
+                return 0;
+            }
+
+            c = p[2 * i + 1];
+
+        } else {
+            c = p[i];
+        }
+
+        if (c >= 'A' && c <= 'Z') {
+            c += 'a' - 'A';
+        }
+
+        if (c != (size_t) (name[i] >= 'A' && name[i] <= 'Z'
+                           ? name[i] + 'a' - 'A' : name[i]))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+scep_resp_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+
+void
+scep_caps_decode(scep_caps_t *out, const unsigned char *p, size_t len)
+{
+    size_t                i;
+    const unsigned char  *end, *line, *eol, *s, *e;
+
+    memset(out, 0, sizeof(scep_caps_t));
+
+    end = p + len;
+
+    /* a UTF-8 byte order mark, as some editors save a static answer */
+    if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+        p += 3;
+    }
+
+    for (line = p; line < end && out->n < SCEP_MAX_CAPS; line = eol + 1) {
+        eol = memchr(line, '\n', end - line);
+        if (eol == NULL) {
+            eol = end;
+        }
+
+        for (s = line; s < eol && scep_resp_space(*s); s++) { /* void */ }
+        for (e = eol; e > s && scep_resp_space(e[-1]); e--) { /* void */ }
+
+        if (e == s || (size_t) (e - s) > SCEP_MAX_CAP_LEN) {
+            continue;
+        }
+
+        for (i = 0; i < (size_t) (e - s); i++) {
+            if (s[i] < 0x20 || s[i] > 0x7e) {
+                break;
+            }
+        }
+
+        if (i < (size_t) (e - s)) {
+            continue;
+        }
+
+        out->caps[out->n].data = s;
+        out->caps[out->n].len = e - s;
+        out->n++;
+    }
+}

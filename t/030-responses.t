@@ -1,0 +1,315 @@
+# What NDES answered: CertRep, GetCACert and GetCACaps decoded from a copy
+# of the body, and the diagnosis of each failure NDES is known for.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use IO::Socket::INET;
+use ScepTest;
+
+$ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
+
+# an upstream that accepts connections and never answers, and a port that
+# refuses them
+our $Silent = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                    Listen => 8) or die $!;
+$ENV{TEST_NGINX_SILENT_PORT} = $Silent->sockport;
+
+my $closed = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                   Listen => 1) or die $!;
+$ENV{TEST_NGINX_CLOSED_PORT} = $closed->sockport;
+close $closed;
+
+our $Req = message('pkcsreq-sha256.der');
+
+# the NDES stand-in answers with the status ?status= names, 403 without;
+# the fixtures of t/data are served under /data/
+default_config(<<'_EOC_');
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        add_header X-Scep-Diagnosis $scep_diagnosis always;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/$arg_status;
+    }
+
+    location = /ndes/    { return 403 "403.0 Access denied\n"; }
+    location = /ndes/403 { return 403 "403.0 Access denied\n"; }
+    location = /ndes/414 { return 414 "ndes says 414\n"; }
+    location = /ndes/500 { return 500 "ndes says 500\n"; }
+    location = /ndes/502 { return 502 "ndes says 502\n"; }
+    location = /ndes/503 { return 503 "ndes says 503\n"; }
+    location = /ndes/504 { return 504 "ndes says 504\n"; }
+_EOC_
+
+# TEST 9 looks, after its second request, for what the first one logged
+check_accum_error_log();
+no_shuffle();
+run_tests();
+check_records();
+
+__DATA__
+
+=== TEST 1: 403 on the bare URL: NDES is reachable
+--- request
+GET /certsrv/mscep/mscep.dll
+--- error_code: 403
+--- response_headers
+X-Scep-Diagnosis: ndes_reachable
+--- access_log eval
+qr{"upstream":\{"addr":"[^"]+","status":403,"response_time":[0-9.]+\},"diagnosis":\{"code":"ndes_reachable","hint":"NDES answered 403 to the bare SCEP URL: [^"]+"\}\}\}$}
+
+
+
+=== TEST 2: the statuses NDES fails with, each with its cause and fix
+--- request eval
+["GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca&status=500",
+ "GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca&status=503",
+ "GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca&status=414",
+ "GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca&status=504",
+ "GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca&status=502",
+ "GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca&status=403"]
+--- error_code eval
+[500, 503, 414, 504, 502, 403]
+--- response_headers eval
+["X-Scep-Diagnosis: ndes_internal_error",
+ "X-Scep-Diagnosis: ndes_app_pool_stopped",
+ "X-Scep-Diagnosis: ndes_uri_too_long",
+ "X-Scep-Diagnosis: ndes_gateway_timeout",
+ "X-Scep-Diagnosis: ndes_unreachable",
+ "X-Scep-Diagnosis: "]
+--- access_log eval
+qr{"status":500,"response_time":[0-9.]+\},"diagnosis":\{"code":"ndes_internal_error","hint":"NDES answered 500: give IIS_IUSRS the user right \\"Impersonate a client after authentication\\}
+
+
+
+=== TEST 3: an upstream that does not answer in time: 504, gateway timeout
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_read_timeout 1s;
+        add_header X-Scep-Diagnosis $scep_diagnosis always;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SILENT_PORT;
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- error_code: 504
+--- response_headers
+X-Scep-Diagnosis: ndes_gateway_timeout
+--- access_log eval
+qr{"upstream":\{"addr":"127\.0\.0\.1:\d+","status":504,"response_time":[0-9.]+\},"diagnosis":\{"code":"ndes_gateway_timeout",}
+--- error_log
+upstream timed out
+--- timeout: 5
+
+
+
+=== TEST 4: a refused connection: 502, NDES unreachable
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        add_header X-Scep-Diagnosis $scep_diagnosis always;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_CLOSED_PORT;
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
+--- error_code: 502
+--- response_headers
+X-Scep-Diagnosis: ndes_unreachable
+--- access_log eval
+qr{"status":502,"response_time":[0-9.]+\},"diagnosis":\{"code":"ndes_unreachable",}
+--- error_log
+Connection refused
+
+
+
+=== TEST 5: this proxy's own 414
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_max_uri_length 64;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+--- request eval
+"GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=" . ("A" x 64)
+--- error_code: 414
+--- access_log eval
+qr{"reject":\{"reason":"uri_too_long",[^{}]+\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"this proxy answered 414: raise large_client_header_buffers}
+
+
+
+=== TEST 6: CertRep PENDING: decoded, diagnosis scep_pending
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        default_type application/x-pki-message;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /certrep-pending.der break;
+    }
+--- request eval
+ScepTest::pkiop_get($main::Req)
+--- access_log eval
+qr{"response":\{"message_type":"CertRep","pki_status":"PENDING","transaction_id":"[^"]+","transaction_id_matches":true,"recipient_nonce_matches":true\},"diagnosis":\{"code":"scep_pending","hint":"CertRep PENDING: [^"]+"\}\}\}$}
+
+
+
+=== TEST 7: a CertRep whose recipientNonce is not the request's senderNonce
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        default_type application/x-pki-message;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /certrep-nonce-mismatch.der break;
+    }
+--- request eval
+ScepTest::pkiop_get($main::Req)
+--- access_log eval
+qr{"response":\{"message_type":"CertRep","pki_status":"SUCCESS","transaction_id":"[^"]+","transaction_id_matches":true,"recipient_nonce_matches":false\}}
+
+
+
+=== TEST 8: CertRep FAILURE badRequest, with proxy_buffering off
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_buffering off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        default_type application/x-pki-message;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /certrep-failure-badrequest.der break;
+    }
+--- request eval
+ScepTest::pkiop_get($main::Req)
+--- access_log eval
+qr{"response":\{"message_type":"CertRep","pki_status":"FAILURE","fail_info":"badRequest",[^{}]*\},"diagnosis":\{"code":"scep_failure_bad_request","hint":"CertRep FAILURE badRequest: [^"]+challenge password}
+
+
+
+=== TEST 9: GetCACert with an expired RA certificate, then a 500: the RA certificate is the cause
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        add_header X-Scep-Diagnosis $scep_diagnosis always;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        if ($arg_operation = PKIOperation) {
+            return 500 "MSCEP error\n";
+        }
+
+        default_type application/x-x509-ca-ra-cert;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /getcacert-ra-expired.der break;
+    }
+--- request eval
+["GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca",
+ ScepTest::pkiop_get($main::Req)]
+--- error_code eval
+[200, 500]
+--- response_headers eval
+["X-Scep-Diagnosis: ", "X-Scep-Diagnosis: ndes_ra_cert_expired"]
+--- access_log eval
+qr{"response":\{"certificates":\[\{"subject":"[^"]+","issuer":"[^"]+","serial":"[0-9a-f]+","not_before":"[-0-9T:]+Z","not_after":"[-0-9T:]+Z","expired":false,"role":"ca"\},\{[^{}]*"expired":true,"role":"ra"\}}
+--- error_log eval
+qr/\[warn\] .*scep: ra certificate "[^"]+" expired on 2024-/
+
+
+
+=== TEST 10: GetCACaps: the capabilities
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        default_type text/plain;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /getcacaps-ndes.txt break;
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- access_log eval
+qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1","DES3"\]\}}
+
+
+
+=== TEST 11: a 200 KB body passes byte for byte, undecoded
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/big/;
+    }
+
+    location /big/ {
+        default_type application/x-x509-ca-cert;
+        rewrite ^ /big.bin break;
+    }
+--- user_files eval
+">>> big.bin\n" . pack("C*", map { $_ % 251 } 1 .. 200000)
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
+--- response_body eval
+pack("C*", map { $_ % 251 } 1 .. 200000)
+--- access_log eval
+qr{"response":\{"undecoded":"too_large","detail":"the body is larger than scep_response_buffer_size"\}}
+
+
+
+=== TEST 12: a truncated CertRep: a record with the reason, no crash
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/cut/;
+    }
+
+    location /cut/ {
+        default_type application/x-pki-message;
+        rewrite ^ /cut.der break;
+    }
+--- user_files eval
+">>> cut.der\n" . substr(ScepTest::message('certrep-success.der'), 0, 1000)
+--- request eval
+ScepTest::pkiop_get($main::Req)
+--- access_log eval
+qr{"response":\{"undecoded":"malformed","detail":"the TLV at byte \d+ declares more than the \d+ bytes that remain"\}}
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: a gzip'd answer is passed on and said to be undecoded
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        gzip on;
+        gzip_types *;
+        gzip_min_length 0;
+        gzip_http_version 1.0;
+        default_type text/plain;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /getcacaps-ndes.txt break;
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- more_headers
+Accept-Encoding: gzip
+--- response_headers
+Content-Encoding: gzip
+--- access_log eval
+qr{"response":\{"undecoded":"encoded","detail":"the body has a Content-Encoding"\}}
