@@ -32,9 +32,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: all deps deps-tools demo test docs fuzz bench-decode bench-capture fixtures clean
 
 # what the suite runs besides nginx
-TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump
+TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
+              $(BUILD)/scep-gen
 
-all: $(MODULE) $(TEST_TOOLS) $(BUILD)/scep-gen
+all: $(MODULE) $(TEST_TOOLS)
 
 # dpkg-query is cheap: apt-get runs only when something is missing.
 define apt_install
@@ -122,7 +123,7 @@ demo: deps $(MODULE)
 # Test::Nginx is not installed.
 test: deps $(MODULE) $(TEST_TOOLS)
 	SCEP_FACTS=$(CURDIR)/$(BUILD)/scep-facts SCEP_DIFF=$(CURDIR)/$(BUILD)/scep-diff \
-	SCEP_RESP_DUMP=$(CURDIR)/$(BUILD)/scep-resp-dump \
+	SCEP_RESP_DUMP=$(CURDIR)/$(BUILD)/scep-resp-dump SCEP_GEN=$(CURDIR)/$(BUILD)/scep-gen \
 	    t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
 
 clean:

@@ -3,8 +3,11 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
+use File::Temp ();
 use IO::Socket::INET;
 use ScepTest;
+
+$ENV{SCEP_GEN} //= 'build/scep-gen';
 
 $ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
 
@@ -20,6 +23,12 @@ $ENV{TEST_NGINX_CLOSED_PORT} = $closed->sockport;
 close $closed;
 
 our $Req = message('pkcsreq-sha256.der');
+
+# a GetCACert answer whose RA certificates expire in 10 days, made now
+our $Expiring = File::Temp::tempdir(CLEANUP => 1);
+system("$ENV{SCEP_GEN} --expiring-in 10 $Expiring/getcacert.der > /dev/null") == 0
+    or die "scep-gen --expiring-in failed (SCEP_GEN=$ENV{SCEP_GEN})";
+$ENV{TEST_NGINX_EXPIRING} = $Expiring;
 
 # the NDES stand-in answers with the status ?status= names, 403 without;
 # the fixtures of t/data are served under /data/
@@ -226,7 +235,28 @@ qr/\[warn\] .*scep: ra certificate "[^"]+" expired on 2024-/
 
 
 
-=== TEST 10: GetCACaps: the capabilities
+=== TEST 10: RA certificates that expire within 30 days: a warning, not expired
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        default_type application/x-x509-ca-ra-cert;
+        root $TEST_NGINX_EXPIRING;
+        rewrite ^ /getcacert.der break;
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
+--- access_log eval
+qr{"response":\{"certificates":\[\{[^{}]*"expired":false,"role":"ca"\},\{[^{}]*"expired":false,"role":"ra"\}}
+--- error_log eval
+qr/\[warn\] .*scep: ra certificate "[^"]+" expires on \d{4}-/
+
+
+
+=== TEST 11: GetCACaps: the capabilities
 --- config
     location /certsrv/mscep/ {
         scep on;
@@ -245,7 +275,7 @@ qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1
 
 
 
-=== TEST 11: a 200 KB body passes byte for byte, undecoded
+=== TEST 12: a 200 KB body passes byte for byte, undecoded
 --- config
     location /certsrv/mscep/ {
         scep on;
@@ -267,7 +297,7 @@ qr{"response":\{"undecoded":"too_large","detail":"the body is larger than scep_r
 
 
 
-=== TEST 12: a truncated CertRep: a record with the reason, no crash
+=== TEST 13: a truncated CertRep: a record with the reason, no crash
 --- config
     location /certsrv/mscep/ {
         scep on;
@@ -289,7 +319,7 @@ qr{"response":\{"undecoded":"malformed","detail":"the TLV at byte \d+ declares m
 
 
 
-=== TEST 13: a gzip'd answer is passed on and said to be undecoded
+=== TEST 14: a gzip'd answer is passed on and said to be undecoded
 --- config
     location /certsrv/mscep/ {
         scep on;
@@ -313,3 +343,28 @@ Accept-Encoding: gzip
 Content-Encoding: gzip
 --- access_log eval
 qr{"response":\{"undecoded":"encoded","detail":"the body has a Content-Encoding"\}}
+
+
+
+=== TEST 15: a chunked answer (HTTP/1.1 upstream, no Content-Length)
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_http_version 1.1;
+        add_header X-Upstream-Transfer-Encoding $upstream_http_transfer_encoding;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        ssi on;
+        ssi_types *;
+        default_type text/plain;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /getcacaps-ndes.txt break;
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- response_headers
+X-Upstream-Transfer-Encoding: chunked
+--- access_log eval
+qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1","DES3"\]\}}
