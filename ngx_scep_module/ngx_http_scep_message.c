@@ -166,10 +166,12 @@ ngx_http_scep_message_post(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                                         len, slcf->max_message_size);
     }
 
+    /* one buffer in memory, perhaps followed by an empty last one */
+
     cl = r->request_body->bufs;
     b = cl->buf;
 
-    if (cl->next == NULL && !b->in_file) {
+    if (!b->in_file && (off_t) (b->last - b->pos) == len) {
         msg->data = b->pos;
         msg->len = b->last - b->pos;
         return NGX_OK;
@@ -187,6 +189,10 @@ ngx_http_scep_message_post(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     for ( /* void */ ; cl; cl = cl->next) {
         b = cl->buf;
+
+        if (ngx_buf_size(b) == 0) {
+            continue;
+        }
 
         if (!b->in_file) {
             p = ngx_cpymem(p, b->pos, b->last - b->pos);

@@ -193,6 +193,8 @@ ngx_http_scep_handler(ngx_http_request_t *r)
         return ngx_http_scep_send_reject(r, ctx);
     }
 
+    ctx->forwarded = 1;
+
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "scep: forwarded in monitor mode (scep_reject off), "
                   "%s: %V", scep_rejects[ctx->reject].name,
@@ -289,6 +291,13 @@ ngx_http_scep_send_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "scep: rejected, %s: %V", name, &ctx->reject_detail);
 
+    /*
+     * As nginx's own error pages do: no "100 Continue" for a body that will
+     * be thrown away, and no keepalive after a request too large.
+     */
+
+    r->expect_tested = 1;
+
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -310,6 +319,12 @@ ngx_http_scep_send_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     if (ctx->reject == SCEP_REJECT_MESSAGE_TOO_LARGE && !ctx->post) {
         /* over GET the message is in the URI */
         r->headers_out.status = NGX_HTTP_REQUEST_URI_TOO_LARGE;
+    }
+
+    if (r->headers_out.status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+        || r->headers_out.status == NGX_HTTP_REQUEST_URI_TOO_LARGE)
+    {
+        r->keepalive = 0;
     }
 
     if (ctx->reject == SCEP_REJECT_METHOD_NOT_ALLOWED) {
@@ -439,8 +454,10 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         uri = r->unparsed_uri;
     }
 
+    /* no URI: NULL, and NULL + 0 is undefined in C */
+
     p = uri.data;
-    last = p + uri.len;
+    last = p ? p + uri.len : NULL;
 
     ctx->path.data = p;
 

@@ -58,6 +58,7 @@ typedef struct {
     scep_certs_t              *certs;
     scep_caps_t               *caps;
 
+    unsigned                   forwarded:1;     /* monitor mode let it pass */
     unsigned                   capture:1;
     unsigned                   has_message:1;
     unsigned                   post:1;

@@ -61,7 +61,7 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     json_object_set_new(obj, "duration", json_integer((json_int_t) ms * 1000000));
     json_object_set_new(obj, "outcome",
                         json_string((status >= 400 || status == 0
-                                     || ctx->reject)
+                                     || (ctx->reject && !ctx->forwarded))
                                     ? "failure" : "success"));
 
     obj = ngx_http_scep_json_object(root, "source");
@@ -140,6 +140,7 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                                   ctx->reject_detail.len);
         json_object_set_new(obj, "stage",
                             json_string(ctx->core ? "nginx" : "module"));
+        json_object_set_new(obj, "enforced", json_boolean(!ctx->forwarded));
     }
 
     if (r->upstream_states && r->upstream_states->nelts) {

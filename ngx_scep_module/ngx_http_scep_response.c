@@ -390,14 +390,23 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_str_t      *addr;
     ngx_uint_t      i, k;
     scep_cert_t    *c;
-    scep_certs_t   *certs;
+    scep_certs_t   *certs, *cached;
     u_char          date[sizeof("1970-01-01T00:00:00Z")];
 
-    certs = ngx_http_scep_certs_decode(p, len);
+    cached = ngx_http_scep_certs_decode(p, len);
 
+    if (cached == NULL) {
+        return;
+    }
+
+    /* the cache slot may be reused before the log phase reads it */
+
+    certs = ngx_palloc(r->pool, sizeof(scep_certs_t));
     if (certs == NULL) {
         return;
     }
+
+    ngx_memcpy(certs, cached, sizeof(scep_certs_t));
 
     if (certs->n == 0) {
         ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_MALFORMED, "");

@@ -575,6 +575,7 @@ static scep_reject_e
 scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
 {
     int            i;
+    char           text[17];
     size_t         len;
     scep_msg_t    *m;
     scep_bytes_t   s;
@@ -629,9 +630,19 @@ scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
             }
         }
 
+        /* the detail reaches logs: only printable bytes of it */
+
+        for (len = 0; len < s.len && len < sizeof(text) - 1; len++) {
+            text[len] = (s.data[len] >= 0x20 && s.data[len] < 0x7f
+                         && s.data[len] != '"' && s.data[len] != '\\')
+                        ? (char) s.data[len] : '?';
+        }
+
+        text[len] = '\0';
+
         return scep_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
-                         "messageType \"%.*s\" is not a SCEP message type",
-                         (int) (s.len > 16 ? 16 : s.len), s.data);
+                         "messageType \"%s\" is not a SCEP message type",
+                         text);
 
     case SCEP_ATTR_TRANSACTION_ID:
         if (!scep_string(value)) {

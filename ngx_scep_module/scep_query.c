@@ -26,7 +26,12 @@ scep_query_parse(scep_query_t *q, const unsigned char *p, size_t len,
     const unsigned char  *end, *last, *eq, *amp;
 
     memset(q, 0, sizeof(scep_query_t));
+    q->op = SCEP_OP_NONE;
     has_op = 0;
+
+    if (p == NULL) {
+        return;
+    }
 
     end = p + len;
 

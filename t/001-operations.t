@@ -127,7 +127,7 @@ GET /certsrv/mscep/mscep.dll?operation=GetCRL&message=ca
 --- response_body
 unknown_operation: operation "GetCRL" is not a SCEP operation
 --- access_log eval
-qr{"scep":\{"operation":"unknown","reject":\{"reason":"unknown_operation","detail":"operation \\"GetCRL\\" is not a SCEP operation","stage":"module"\}\}\}$}
+qr{"scep":\{"operation":"unknown","reject":\{"reason":"unknown_operation","detail":"operation \\"GetCRL\\" is not a SCEP operation","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 GET /ndes/
 --- no_error_log

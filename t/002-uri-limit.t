@@ -55,7 +55,7 @@ uri_too_long: request URI of 101 bytes exceeds scep_max_uri_length 100
 --- response_headers
 Content-Type: text/plain
 --- access_log eval
-qr{"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":414,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll","query_length":76\},"scep":\{"operation":"PKIOperation","reject":\{"reason":"uri_too_long","detail":"request URI of 101 bytes exceeds scep_max_uri_length 100","stage":"module"\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"[^"]+"\}\}\}$}
+qr{"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":414,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll","query_length":76\},"scep":\{"operation":"PKIOperation","reject":\{"reason":"uri_too_long","detail":"request URI of 101 bytes exceeds scep_max_uri_length 100","stage":"module","enforced":true\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"[^"]+"\}\}\}$}
 --- no_access_log
 GET /ndes/
 --- error_log
@@ -155,7 +155,7 @@ scep_max_uri_length 65534 exceeds large_client_header_buffers size 8192 in serve
 "GET $main::Prefix" . ("A" x 2000)
 --- error_code: 414
 --- access_log eval
-qr{"http":\{"request":\{"method":"GET"\},"response":\{"status_code":414,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll"\},"scep":\{"operation":"PKIOperation","reject":\{"reason":"uri_too_long","detail":"request line longer than large_client_header_buffers size 1024","stage":"nginx"\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"[^"]+"\}\}\}$}
+qr{"http":\{"request":\{"method":"GET"\},"response":\{"status_code":414,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll"\},"scep":\{"operation":"PKIOperation","reject":\{"reason":"uri_too_long","detail":"request line longer than large_client_header_buffers size 1024","stage":"nginx","enforced":true\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"[^"]+"\}\}\}$}
 --- no_access_log
 GET /ndes/
 --- error_log
@@ -175,7 +175,7 @@ scep_max_uri_length 65534 exceeds large_client_header_buffers size 1024
 "GET /certsrv/mscep/mscep.dll?message=" . ("A" x 2000) . "&operation=PKIOperation"
 --- error_code: 414
 --- access_log eval
-qr{"url":\{"path":"/certsrv/mscep/mscep.dll"\},"scep":\{"operation":"unknown","reject":\{"reason":"uri_too_long",.*"stage":"nginx"\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"[^"]+"\}\}\}$}
+qr{"url":\{"path":"/certsrv/mscep/mscep.dll"\},"scep":\{"operation":"unknown","reject":\{"reason":"uri_too_long",.*"stage":"nginx","enforced":true\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"[^"]+"\}\}\}$}
 
 
 

@@ -294,7 +294,7 @@ GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=MIIB*AQ
 ndes: GET
 --- access_log eval
 [
-qr{"reject":\{"reason":"bad_encoding","detail":"message is not base64: [^"]+","stage":"module"\},"upstream":\{"addr":"[^"]+","status":200,},
+qr{"event":\{"duration":\d+,"outcome":"success"\}.*"reject":\{"reason":"bad_encoding","detail":"message is not base64: [^"]+","stage":"module","enforced":false\},"upstream":\{"addr":"[^"]+","status":200,},
 qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=MIIB\*AQ HTTP/1.0" 200 },
 ]
 --- error_log
@@ -330,3 +330,33 @@ qr{"message":\{"type":"PKCSReq",.*"reject":\{"reason":"message_type_not_allowed"
 --- must_die
 --- error_log
 "CertRep" is not a SCEP request message type
+
+
+
+=== TEST 20: Expect: 100-continue on a body too large: 413 at once, no upload invited
+(lingering_timeout short: nginx waits that long for the body it discards, as for its own 413)
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        lingering_timeout 100ms;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes\n";
+    }
+--- raw_request eval
+"POST /certsrv/mscep/mscep.dll?operation=PKIOperation HTTP/1.1\r
+Host: localhost\r
+Content-Length: 100000\r
+Expect: 100-continue\r
+\r
+"
+--- error_code: 413
+--- response_headers
+Connection: close
+--- response_body
+message_too_large: body of 100000 bytes exceeds scep_max_message_size 65536
+--- no_access_log
+/ndes/

@@ -302,7 +302,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-not-cms.der'))
 --- response_body_like chop
 ^not_cms: \S
 --- access_log eval
-qr{"reject":\{"reason":"not_cms","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"not_cms","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -317,7 +317,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-certificate.der'))
 --- response_body_like chop
 ^not_cms: \S
 --- access_log eval
-qr{"reject":\{"reason":"not_cms","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"not_cms","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -332,7 +332,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-enveloped.der'))
 --- response_body_like chop
 ^not_signed_data: \S
 --- access_log eval
-qr{"reject":\{"reason":"not_signed_data","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"not_signed_data","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -347,7 +347,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-no-signer.der'))
 --- response_body_like chop
 ^no_signer: \S
 --- access_log eval
-qr{"reject":\{"reason":"no_signer","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"no_signer","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -362,7 +362,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-no-message-type.der'))
 --- response_body_like chop
 ^missing_message_type: \S
 --- access_log eval
-qr{"reject":\{"reason":"missing_message_type","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"missing_message_type","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -377,7 +377,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-no-transaction-id.der'))
 --- response_body_like chop
 ^missing_transaction_id: \S
 --- access_log eval
-qr{"reject":\{"reason":"missing_transaction_id","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"missing_transaction_id","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -392,7 +392,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-no-sender-nonce.der'))
 --- response_body_like chop
 ^missing_sender_nonce: \S
 --- access_log eval
-qr{"reject":\{"reason":"missing_sender_nonce","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"missing_sender_nonce","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -407,7 +407,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-nonce-15.der'))
 --- response_body_like chop
 ^bad_sender_nonce: \S
 --- access_log eval
-qr{"reject":\{"reason":"bad_sender_nonce","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"bad_sender_nonce","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -422,7 +422,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-nonce-17.der'))
 --- response_body_like chop
 ^bad_sender_nonce: \S
 --- access_log eval
-qr{"reject":\{"reason":"bad_sender_nonce","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"bad_sender_nonce","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -437,7 +437,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-message-type-99.der'))
 --- response_body_like chop
 ^unknown_message_type: \S
 --- access_log eval
-qr{"reject":\{"reason":"unknown_message_type","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"unknown_message_type","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -452,7 +452,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-message-type-integer.der'))
 --- response_body_like chop
 ^unknown_message_type: \S
 --- access_log eval
-qr{"reject":\{"reason":"unknown_message_type","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"unknown_message_type","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -467,7 +467,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-duplicate-message-type.der'))
 --- response_body_like chop
 ^unknown_message_type: \S
 --- access_log eval
-qr{"reject":\{"reason":"unknown_message_type","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"unknown_message_type","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -482,7 +482,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-signature.der'))
 --- response_body_like chop
 ^signature_invalid: \S
 --- access_log eval
-qr{"reject":\{"reason":"signature_invalid","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"signature_invalid","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -497,7 +497,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-digest.der'))
 --- response_body_like chop
 ^signature_invalid: \S
 --- access_log eval
-qr{"reject":\{"reason":"signature_invalid","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"signature_invalid","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -512,7 +512,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-length-2g.der'))
 --- response_body_like chop
 ^truncated: \S
 --- access_log eval
-qr{"reject":\{"reason":"truncated","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"truncated","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -527,7 +527,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-length-2e63.der'))
 --- response_body_like chop
 ^truncated: \S
 --- access_log eval
-qr{"reject":\{"reason":"truncated","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"truncated","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
@@ -542,7 +542,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-deep.der'))
 --- response_body_like chop
 ^not_cms: \S
 --- access_log eval
-qr{"reject":\{"reason":"not_cms","detail":"(?:[^"\\]|\\.)+","stage":"module"\}\}\}$}
+qr{"reject":\{"reason":"not_cms","detail":"(?:[^"\\]|\\.)+","stage":"module","enforced":true\}\}\}$}
 --- no_access_log
 /ndes/
 --- no_error_log
