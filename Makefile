@@ -19,7 +19,8 @@ SRCS := $(wildcard ngx_scep_module/*.c ngx_scep_module/*.h)
 # the decoding core, free of nginx types: tools, fuzzers and benchmarks
 # build it on its own
 CORE := $(addprefix ngx_scep_module/,scep_tables.c scep_query.c scep_text.c \
-                                     scep_msg.c scep_verify.c scep_resp.c)
+                                     scep_ber.c scep_msg.c scep_verify.c \
+                                     scep_resp.c)
 CORE_DEPS := $(CORE) $(wildcard ngx_scep_module/scep*.h)
 
 DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \

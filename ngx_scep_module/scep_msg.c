@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "scep.h"
+#include "scep_ber.h"
 
 
 #define SCEP_TAG_INTEGER      0x02
@@ -32,21 +33,11 @@
 #define SCEP_TAG_CTX0_PRIM    0x80
 
 
-typedef struct {
-    unsigned char             tag;
-    unsigned                  indefinite:1;
-    unsigned                  long_form:1;   /* not the shortest length */
-    const unsigned char      *start;
-    const unsigned char      *content;
-    const unsigned char      *content_end;
-    const unsigned char      *end;
-} scep_tlv_t;
 
 
 typedef struct {
     scep_msg_t               *msg;
-    const unsigned char      *base;
-    unsigned                  budget;       /* TLVs left to read */
+    scep_ber_t                ber;
 } scep_dec_t;
 
 
@@ -82,8 +73,6 @@ static const unsigned char  scep_oid_ski[] =
 
 static scep_reject_e scep_fail(scep_dec_t *d, scep_reject_e reason,
     const char *fmt, ...);
-static const unsigned char *scep_header(const unsigned char *p,
-    const unsigned char *end, scep_tlv_t *t);
 static scep_reject_e scep_tlv(scep_dec_t *d, const unsigned char *p,
     const unsigned char *end, unsigned depth, scep_tlv_t *t);
 static scep_reject_e scep_expect(scep_dec_t *d, const unsigned char *p,
@@ -122,8 +111,13 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
     m->digest_alg = -1;
 
     d.msg = m;
-    d.base = p;
-    d.budget = SCEP_TLV_BUDGET;
+    d.ber.base = p;
+    d.ber.budget = SCEP_TLV_BUDGET;
+    d.ber.budget_total = SCEP_TLV_BUDGET;
+    d.ber.ber = 0;
+    d.ber.truncated = 0;
+    d.ber.detail = m->detail;
+    d.ber.detail_size = sizeof(m->detail);
 
     end = p + len;
 
@@ -345,12 +339,12 @@ scep_content_check(scep_dec_t *d)
     scep_content_init(&it, d->msg);
 
     do {
-        if (d->budget == 0) {
+        if (d->ber.budget == 0) {
             return scep_fail(d, SCEP_REJECT_NOT_CMS,
                              "more than %d TLVs to read", SCEP_TLV_BUDGET);
         }
 
-        d->budget--;
+        d->ber.budget--;
 
         rc = scep_content_next(&it, &segment);
 
@@ -860,145 +854,21 @@ scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert, scep_tlv_t *sid,
 }
 
 
-/*
- * One TLV at p.  For an indefinite length its content is walked, one
- * level deeper each time, to find the end-of-contents octets.
- */
+/* one TLV, its failure told as a reject reason */
 
 static scep_reject_e
 scep_tlv(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
     unsigned depth, scep_tlv_t *t)
 {
-    scep_tlv_t            child;
-    scep_reject_e         rc;
-    const unsigned char  *q;
-
-    if (depth > SCEP_MAX_DEPTH) {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "nested deeper than %d levels", SCEP_MAX_DEPTH);
+    if (scep_ber_tlv(&d->ber, p, end, depth, t) != 0) {
+        return d->ber.truncated ? SCEP_REJECT_TRUNCATED : SCEP_REJECT_NOT_CMS;
     }
 
-    if (d->budget == 0) {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "more than %d TLVs to read", SCEP_TLV_BUDGET);
+    if (d->ber.ber) {
+        d->msg->ber = 1;
     }
 
-    d->budget--;
-
-    q = scep_header(p, end, t);
-
-    if (q == NULL) {
-        if (p < end && (p[0] & 0x1f) == 0x1f) {
-            return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                             "multi-byte tag at byte %zu", p - d->base);
-        }
-
-        return scep_fail(d, SCEP_REJECT_TRUNCATED,
-                         "the TLV at byte %zu declares more than the %zu "
-                         "bytes that remain", p - d->base,
-                         (size_t) (end - p));
-    }
-
-    if (t->content_end != NULL) {
-        if (t->long_form) {
-            d->msg->ber = 1;
-        }
-
-        return SCEP_REJECT_NONE;
-    }
-
-    if (!(t->tag & 0x20)) {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "indefinite length on a primitive at byte %zu",
-                         p - d->base);
-    }
-
-    d->msg->ber = 1;
-
-    for ( ;; ) {
-        if (end - q < 2) {
-            return scep_fail(d, SCEP_REJECT_TRUNCATED,
-                             "the indefinite length at byte %zu has no "
-                             "end-of-contents", p - d->base);
-        }
-
-        if (q[0] == 0 && q[1] == 0) {
-            t->content_end = q;
-            t->end = q + 2;
-            return SCEP_REJECT_NONE;
-        }
-
-        rc = scep_tlv(d, q, end, depth + 1, &child);
-        if (rc) {
-            return rc;
-        }
-
-        q = child.end;
-    }
-}
-
-
-/*
- * The header of a TLV: tag and length.  Returns the start of the content,
- * or NULL when the header or a definite length does not fit.  For an
- * indefinite length t->content_end and t->end stay NULL.
- */
-
-static const unsigned char *
-scep_header(const unsigned char *p, const unsigned char *end, scep_tlv_t *t)
-{
-    size_t                len, n;
-    const unsigned char  *q;
-
-    t->start = p;
-    t->content_end = NULL;
-    t->end = NULL;
-    t->indefinite = 0;
-    t->long_form = 0;
-
-    if (end - p < 2 || (p[0] & 0x1f) == 0x1f) {
-        return NULL;
-    }
-
-    t->tag = p[0];
-    len = p[1];
-    q = p + 2;
-
-    if (len == 0x80) {
-        t->indefinite = 1;
-        t->content = q;
-        return q;
-    }
-
-    if (len & 0x80) {
-        n = len & 0x7f;
-
-        /* no message here comes near 4 GB */
-
-        if (n > 4 || (size_t) (end - q) < n) {
-            return NULL;
-        }
-
-        t->long_form = (n == 0 || *q == 0);
-
-        for (len = 0; n; n--) {
-            len = (len << 8) | *q++;
-        }
-
-        if (len < 0x80) {
-            t->long_form = 1;
-        }
-    }
-
-    if ((size_t) (end - q) < len) {
-        return NULL;
-    }
-
-    t->content = q;
-    t->content_end = q + len;
-    t->end = q + len;
-
-    return q;
+    return SCEP_REJECT_NONE;
 }
 
 
@@ -1173,7 +1043,7 @@ scep_content_next(scep_content_iter_t *it, scep_bytes_t *segment)
             continue;
         }
 
-        q = scep_header(it->p, limit, &t);
+        q = scep_ber_header(it->p, limit, &t);
         if (q == NULL) {
             return -1;
         }

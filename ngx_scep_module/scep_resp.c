@@ -26,6 +26,7 @@
 #include <openssl/x509v3.h>
 
 #include "scep_resp.h"
+#include "scep_ber.h"
 
 
 #define SCEP_RESP_TLV_BUDGET  (1 << 20)   /* TLV headers read per body */
@@ -42,18 +43,11 @@
 #define SCEP_TAG_CTX1         0xa1
 
 
-typedef struct {
-    unsigned char              tag;
-    const unsigned char       *start;
-    const unsigned char       *content;
-    const unsigned char       *content_end;
-    const unsigned char       *end;
-} scep_resp_tlv_t;
 
 
 typedef struct {
     scep_certs_t              *out;
-    unsigned                   budget;
+    scep_ber_t                 ber;
     unsigned char              is_ca[SCEP_MAX_CERTS];
     unsigned char              ndes_ra[SCEP_MAX_CERTS];
 } scep_resp_dec_t;
@@ -87,10 +81,10 @@ static const char *const  scep_ndes_templates[] = {
 
 static int scep_resp_fail(scep_resp_dec_t *d, const char *fmt, ...);
 static int scep_resp_tlv(scep_resp_dec_t *d, const unsigned char *p,
-    const unsigned char *end, unsigned depth, scep_resp_tlv_t *t);
-static int scep_resp_child(scep_resp_dec_t *d, const scep_resp_tlv_t *parent,
-    const unsigned char **pos, unsigned depth, scep_resp_tlv_t *t);
-static int scep_resp_pkcs7(scep_resp_dec_t *d, const scep_resp_tlv_t *ci);
+    const unsigned char *end, unsigned depth, scep_tlv_t *t);
+static int scep_resp_child(scep_resp_dec_t *d, const scep_tlv_t *parent,
+    const unsigned char **pos, unsigned depth, scep_tlv_t *t);
+static int scep_resp_pkcs7(scep_resp_dec_t *d, const scep_tlv_t *ci);
 static int scep_resp_cert(scep_resp_dec_t *d, const unsigned char *p,
     size_t len);
 static void scep_resp_name(char *buf, size_t size, const X509_NAME *name);
@@ -107,14 +101,20 @@ scep_certs_decode(scep_certs_t *out, const unsigned char *p, size_t len)
 {
     int               rc;
     unsigned          i;
-    scep_resp_tlv_t   outer, first;
+    scep_tlv_t        outer, first;
     scep_resp_dec_t   d;
     const unsigned char  *pos;
 
     memset(out, 0, sizeof(scep_certs_t));
     memset(&d, 0, sizeof(scep_resp_dec_t));
     d.out = out;
-    d.budget = SCEP_RESP_TLV_BUDGET;
+    d.ber.base = p;
+    d.ber.budget = SCEP_RESP_TLV_BUDGET;
+    d.ber.budget_total = SCEP_RESP_TLV_BUDGET;
+    d.ber.ber = 0;
+    d.ber.truncated = 0;
+    d.ber.detail = out->detail;
+    d.ber.detail_size = sizeof(out->detail);
 
     if (len == 0) {
         return scep_resp_fail(&d, "the body is empty");
@@ -208,104 +208,21 @@ scep_resp_fail(scep_resp_dec_t *d, const char *fmt, ...)
 }
 
 
-/*
- * One TLV at p, not past end.  Low tag numbers only; an indefinite length
- * is followed down its children to its end-of-contents, at most
- * SCEP_MAX_DEPTH levels deep.
- */
+/* one TLV, read by the core's reader */
 
 static int
 scep_resp_tlv(scep_resp_dec_t *d, const unsigned char *p,
-    const unsigned char *end, unsigned depth, scep_resp_tlv_t *t)
+    const unsigned char *end, unsigned depth, scep_tlv_t *t)
 {
-    size_t                len, k, i;
-    scep_resp_tlv_t       child;
-    const unsigned char  *q;
-
-    if (depth >= SCEP_MAX_DEPTH) {
-        return scep_resp_fail(d, "nested deeper than %d", SCEP_MAX_DEPTH);
-    }
-
-    if (d->budget == 0) {
-        return scep_resp_fail(d, "more than %d TLVs", SCEP_RESP_TLV_BUDGET);
-    }
-
-    d->budget--;
-
-    if (end - p < 2) {
-        return scep_resp_fail(d, "truncated at byte %zu",
-                              (size_t) (end - p));
-    }
-
-    t->tag = p[0];
-    t->start = p;
-
-    if ((p[0] & 0x1f) == 0x1f || p[0] == 0) {
-        return scep_resp_fail(d, "unexpected tag 0x%02x", p[0]);
-    }
-
-    if (p[1] < 0x80) {
-        len = p[1];
-        q = p + 2;
-
-    } else if (p[1] == 0x80) {
-        if (!(p[0] & 0x20)) {
-            return scep_resp_fail(d, "indefinite length on a primitive"
-                                  " tag 0x%02x", p[0]);
-        }
-
-        t->content = p + 2;
-
-        for (q = p + 2; ; q = child.end) {
-            if (end - q >= 2 && q[0] == 0 && q[1] == 0) {
-                t->content_end = q;
-                t->end = q + 2;
-                return 0;
-            }
-
-            if (scep_resp_tlv(d, q, end, depth + 1, &child) != 0) {
-                return -1;
-            }
-        }
-
-    } else {
-        k = p[1] & 0x7f;
-
-        if (k > sizeof(size_t) || (size_t) (end - p) < 2 + k) {
-            return scep_resp_fail(d, "truncated or overlong length of tag"
-                                  " 0x%02x", p[0]);
-        }
-
-        for (len = 0, i = 0; i < k; i++) {
-            if (len > (SIZE_MAX >> 8)) {
-                return scep_resp_fail(d, "length of tag 0x%02x overflows",
-                                      p[0]);
-            }
-
-            len = len << 8 | p[2 + i];
-        }
-
-        q = p + 2 + k;
-    }
-
-    if (len > (size_t) (end - q)) {
-        return scep_resp_fail(d, "tag 0x%02x declares %zu bytes, %zu"
-                              " remain", p[0], len, (size_t) (end - q));
-    }
-
-    t->content = q;
-    t->content_end = q + len;
-    t->end = q + len;
-
-    return 0;
+    return scep_ber_tlv(&d->ber, p, end, depth, t);
 }
 
 
 /* the next child of parent at *pos; 1 when there is none */
 
 static int
-scep_resp_child(scep_resp_dec_t *d, const scep_resp_tlv_t *parent,
-    const unsigned char **pos, unsigned depth, scep_resp_tlv_t *t)
+scep_resp_child(scep_resp_dec_t *d, const scep_tlv_t *parent,
+    const unsigned char **pos, unsigned depth, scep_tlv_t *t)
 {
     if (*pos >= parent->content_end) {
         return 1;
@@ -329,11 +246,11 @@ scep_resp_child(scep_resp_dec_t *d, const scep_resp_tlv_t *parent,
  */
 
 static int
-scep_resp_pkcs7(scep_resp_dec_t *d, const scep_resp_tlv_t *ci)
+scep_resp_pkcs7(scep_resp_dec_t *d, const scep_tlv_t *ci)
 {
     int                   rc;
     unsigned              i;
-    scep_resp_tlv_t       oid, wrap, sd, t, cert;
+    scep_tlv_t            oid, wrap, sd, t, cert;
     const unsigned char  *pos, *spos, *cpos;
 
     static const unsigned char  sd_tags[] = {

@@ -1,0 +1,176 @@
+
+/*
+ * The one BER/DER reader of the decoding core: a TLV at a time, zero-copy,
+ * every length checked against the bytes that remain, nesting bounded by
+ * the depth the caller passes and the reading by its budget of TLVs.
+ */
+
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "scep_ber.h"
+
+
+static int scep_ber_fail(scep_ber_t *b, unsigned truncated,
+    const char *fmt, ...);
+
+
+/*
+ * One TLV at p.  For an indefinite length its content is walked, one
+ * level deeper each time, to find the end-of-contents octets.  Returns 0,
+ * or -1 with b->detail, and b->truncated when the bytes ran out.
+ */
+
+int
+scep_ber_tlv(scep_ber_t *b, const unsigned char *p, const unsigned char *end,
+    unsigned depth, scep_tlv_t *t)
+{
+    scep_tlv_t            child;
+    const unsigned char  *q;
+
+    if (depth > SCEP_MAX_DEPTH) {
+        return scep_ber_fail(b, 0, "nested deeper than %d levels",
+                             SCEP_MAX_DEPTH);
+    }
+
+    if (b->budget == 0) {
+        return scep_ber_fail(b, 0, "more than %u TLVs to read",
+                             b->budget_total);
+    }
+
+    b->budget--;
+
+    if (end - p >= 1 && p[0] == 0) {
+        return scep_ber_fail(b, 0, "end-of-contents where a TLV should be "
+                             "at byte %zu", (size_t) (p - b->base));
+    }
+
+    q = scep_ber_header(p, end, t);
+
+    if (q == NULL) {
+        if (p < end && (p[0] & 0x1f) == 0x1f) {
+            return scep_ber_fail(b, 0, "multi-byte tag at byte %zu",
+                                 (size_t) (p - b->base));
+        }
+
+        return scep_ber_fail(b, 1, "the TLV at byte %zu declares more than "
+                             "the %zu bytes that remain",
+                             (size_t) (p - b->base), (size_t) (end - p));
+    }
+
+    if (t->content_end != NULL) {
+        if (t->long_form) {
+            b->ber = 1;
+        }
+
+        return 0;
+    }
+
+    if (!(t->tag & 0x20)) {
+        return scep_ber_fail(b, 0, "indefinite length on a primitive at "
+                             "byte %zu", (size_t) (p - b->base));
+    }
+
+    b->ber = 1;
+
+    for ( ;; ) {
+        if (end - q < 2) {
+            return scep_ber_fail(b, 1, "the indefinite length at byte %zu "
+                                 "has no end-of-contents",
+                                 (size_t) (p - b->base));
+        }
+
+        if (q[0] == 0 && q[1] == 0) {
+            t->content_end = q;
+            t->end = q + 2;
+            return 0;
+        }
+
+        if (scep_ber_tlv(b, q, end, depth + 1, &child) != 0) {
+            return -1;
+        }
+
+        q = child.end;
+    }
+}
+
+
+/*
+ * The header of a TLV: tag and length.  Returns the start of the content,
+ * or NULL when the header or a definite length does not fit.  For an
+ * indefinite length t->content_end and t->end stay NULL.
+ */
+
+const unsigned char *
+scep_ber_header(const unsigned char *p, const unsigned char *end,
+    scep_tlv_t *t)
+{
+    size_t                len, n;
+    const unsigned char  *q;
+
+    t->start = p;
+    t->content_end = NULL;
+    t->end = NULL;
+    t->indefinite = 0;
+    t->long_form = 0;
+
+    if (end - p < 2 || (p[0] & 0x1f) == 0x1f) {
+        return NULL;
+    }
+
+    t->tag = p[0];
+    len = p[1];
+    q = p + 2;
+
+    if (len == 0x80) {
+        t->indefinite = 1;
+        t->content = q;
+        return q;
+    }
+
+    if (len & 0x80) {
+        n = len & 0x7f;
+
+        /* no message here comes near 4 GB */
+
+        if (n > 4 || (size_t) (end - q) < n) {
+            return NULL;
+        }
+
+        t->long_form = (n == 0 || *q == 0);
+
+        for (len = 0; n; n--) {
+            len = (len << 8) | *q++;
+        }
+
+        if (len < 0x80) {
+            t->long_form = 1;
+        }
+    }
+
+    if ((size_t) (end - q) < len) {
+        return NULL;
+    }
+
+    t->content = q;
+    t->content_end = q + len;
+    t->end = q + len;
+
+    return q;
+}
+
+
+static int
+scep_ber_fail(scep_ber_t *b, unsigned truncated, const char *fmt, ...)
+{
+    va_list  args;
+
+    b->truncated = truncated;
+
+    va_start(args, fmt);
+    vsnprintf(b->detail, b->detail_size, fmt, args);
+    va_end(args);
+
+    return -1;
+}
