@@ -32,6 +32,7 @@
 #include <openssl/x509.h>
 
 #include "scep_verify.h"
+#include "scep_ber.h"
 
 
 #define SCEP_KEY_CACHE_MAX      1024     /* entries: a lookup scans them */
@@ -64,14 +65,6 @@ typedef struct {
     size_t                     oid_len;
     scep_key_type_e            type;
 } scep_sig_alg_t;
-
-
-typedef struct {
-    unsigned char              tag;
-    const unsigned char       *start;
-    const unsigned char       *content;
-    const unsigned char       *end;
-} scep_der_t;
 
 
 typedef struct {
@@ -162,16 +155,16 @@ static void scep_key_release(scep_key_cache_t *cache, scep_key_t *k);
 static void scep_key_clear(scep_key_t *k);
 static uint64_t scep_key_hash(const unsigned char *p, size_t len);
 static void scep_key_read(scep_key_t *k);
-static EVP_PKEY *scep_key_spki(scep_key_t *k, const scep_der_t *spki);
+static EVP_PKEY *scep_key_spki(scep_key_t *k, const scep_tlv_t *spki);
 static EVP_PKEY *scep_key_rsa(const unsigned char *p, size_t len);
-static EVP_PKEY *scep_key_ec(const scep_der_t *curve,
+static EVP_PKEY *scep_key_ec(const scep_tlv_t *curve,
     const unsigned char *point, size_t len);
 static void scep_key_subject(scep_key_t *k);
 static int scep_cert_fields(const unsigned char *cert, size_t len,
-    scep_der_t *subject, scep_der_t *spki);
+    scep_tlv_t *subject, scep_tlv_t *spki);
 static int scep_der(const unsigned char *p, const unsigned char *end,
-    scep_der_t *t);
-static int scep_der_is(const scep_der_t *t, const unsigned char *oid,
+    scep_tlv_t *t);
+static int scep_der_is(const scep_tlv_t *t, const unsigned char *oid,
     size_t len);
 
 
@@ -860,7 +853,7 @@ scep_key_read(scep_key_t *k)
 {
     X509                 *x;
     EVP_PKEY             *key;
-    scep_der_t            subject, spki;
+    scep_tlv_t            subject, spki;
     const unsigned char  *p;
 
     k->key_read = 1;
@@ -924,11 +917,11 @@ scep_key_read(scep_key_t *k)
  */
 
 static EVP_PKEY *
-scep_key_spki(scep_key_t *k, const scep_der_t *spki)
+scep_key_spki(scep_key_t *k, const scep_tlv_t *spki)
 {
     char                  name[64];
     EVP_PKEY             *key;
-    scep_der_t            alg, oid, params, bits;
+    scep_tlv_t            alg, oid, params, bits;
     scep_bytes_t          b;
     const unsigned char  *p;
 
@@ -990,7 +983,7 @@ scep_key_rsa(const unsigned char *p, size_t len)
 {
     BIGNUM          *n, *e;
     EVP_PKEY        *key;
-    scep_der_t       seq, modulus, exponent;
+    scep_tlv_t       seq, modulus, exponent;
     OSSL_PARAM      *params;
     EVP_PKEY_CTX    *ctx;
     OSSL_PARAM_BLD  *bld;
@@ -1051,7 +1044,7 @@ done:
 /* the curve by OpenSSL's name, the point as it is encoded; it is checked */
 
 static EVP_PKEY *
-scep_key_ec(const scep_der_t *curve, const unsigned char *point, size_t len)
+scep_key_ec(const scep_tlv_t *curve, const unsigned char *point, size_t len)
 {
     int                   nid;
     EVP_PKEY             *key;
@@ -1102,7 +1095,7 @@ scep_key_subject(scep_key_t *k)
     BIO                  *bio;
     X509                 *x;
     X509_NAME            *name;
-    scep_der_t            subject, spki;
+    scep_tlv_t            subject, spki;
     const unsigned char  *p;
 
     k->subject_read = 1;
@@ -1149,11 +1142,11 @@ scep_key_subject(scep_key_t *k)
  */
 
 static int
-scep_cert_fields(const unsigned char *cert, size_t len, scep_der_t *subject,
-    scep_der_t *spki)
+scep_cert_fields(const unsigned char *cert, size_t len, scep_tlv_t *subject,
+    scep_tlv_t *spki)
 {
     int                   i;
-    scep_der_t            t, tbs;
+    scep_tlv_t            t, tbs;
     const unsigned char  *p;
 
     if (scep_der(cert, cert + len, &t) != 0
@@ -1195,47 +1188,20 @@ scep_cert_fields(const unsigned char *cert, size_t len, scep_der_t *subject,
  */
 
 static int
-scep_der(const unsigned char *p, const unsigned char *end, scep_der_t *t)
+scep_der(const unsigned char *p, const unsigned char *end, scep_tlv_t *t)
 {
-    size_t  len, n;
+    /* certificates are DER: an indefinite length is not read here */
 
-    if (end - p < 2 || (p[0] & 0x1f) == 0x1f) {
+    if (scep_ber_header(p, end, t) == NULL || t->indefinite) {
         return -1;
     }
-
-    t->tag = p[0];
-    t->start = p;
-
-    len = p[1];
-    p += 2;
-
-    if (len & 0x80) {
-        n = len & 0x7f;
-
-        /* n == 0 is an indefinite length */
-
-        if (n == 0 || n > 4 || (size_t) (end - p) < n) {
-            return -1;
-        }
-
-        for (len = 0; n; n--) {
-            len = (len << 8) | *p++;
-        }
-    }
-
-    if ((size_t) (end - p) < len) {
-        return -1;
-    }
-
-    t->content = p;
-    t->end = p + len;
 
     return 0;
 }
 
 
 static int
-scep_der_is(const scep_der_t *t, const unsigned char *oid, size_t len)
+scep_der_is(const scep_tlv_t *t, const unsigned char *oid, size_t len)
 {
     return (size_t) (t->end - t->content) == len
            && memcmp(t->content, oid, len) == 0;
