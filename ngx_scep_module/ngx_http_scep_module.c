@@ -87,6 +87,20 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       offsetof(ngx_http_scep_loc_conf_t, response_buffer_size),
       NULL },
 
+    { ngx_string("scep_flow_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_scep_flow_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("scep_flow"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_flow,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("scep_message_types"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_scep_message_types,
@@ -592,6 +606,7 @@ ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
     conf->max_message_size = NGX_CONF_UNSET_SIZE;
     conf->inspect_response = NGX_CONF_UNSET;
     conf->response_buffer_size = NGX_CONF_UNSET_SIZE;
+    conf->flow = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -625,6 +640,7 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
                               NGX_HTTP_SCEP_MAX_MESSAGE_SIZE);
     ngx_conf_merge_value(conf->inspect_response, prev->inspect_response, 1);
+    ngx_conf_merge_ptr_value(conf->flow, prev->flow, NULL);
     ngx_conf_merge_size_value(conf->response_buffer_size,
                               prev->response_buffer_size,
                               NGX_HTTP_SCEP_RESPONSE_BUFFER_SIZE);
@@ -724,6 +740,15 @@ ngx_http_scep_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_scep_handler;
+
+    /* flows are updated in the log phase when no variable did it before */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_scep_flow_log_handler;
 
     return ngx_http_scep_response_init(cf);
 }

@@ -17,6 +17,9 @@
 #include "scep_resp.h"
 
 
+#define NGX_HTTP_SCEP_FLOW_SEQ  16
+
+
 typedef struct {
     ngx_flag_t                 enable;
     ngx_flag_t                 reject;
@@ -26,6 +29,7 @@ typedef struct {
     size_t                     max_message_size;
     ngx_flag_t                 inspect_response;
     size_t                     response_buffer_size;
+    ngx_shm_zone_t            *flow;            /* scep_flow */
 
     /* server level only: some location of this server has "scep on" */
     unsigned                   server_scep:1;
@@ -58,6 +62,14 @@ typedef struct {
     scep_certs_t              *certs;
     scep_caps_t               *caps;
 
+    /* the device's flow, as this request left it */
+    uint64_t                   flow_id;
+    ngx_uint_t                 flow_step;
+    ngx_uint_t                 flow_nseq;
+    u_char                     flow_seq[NGX_HTTP_SCEP_FLOW_SEQ];
+
+    unsigned                   flow:1;
+    unsigned                   flow_done:1;
     unsigned                   forwarded:1;     /* monitor mode let it pass */
     unsigned                   capture:1;
     unsigned                   has_message:1;
@@ -89,6 +101,12 @@ scep_diag_e ngx_http_scep_diagnose(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
 u_char *ngx_http_scep_iso8601(u_char *buf, long long t);
 void ngx_http_scep_certs_cache_free(void);
+void ngx_http_scep_flow_update(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
+ngx_int_t ngx_http_scep_flow_log_handler(ngx_http_request_t *r);
+char *ngx_http_scep_flow_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_scep_flow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 extern const char  *ngx_http_scep_undecoded_names[];
 ngx_int_t ngx_http_scep_add_variables(ngx_conf_t *cf);

@@ -34,7 +34,9 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_uint_t                  status;
     ngx_time_t                 *tp;
     json_t                     *root, *obj, *scep, *sub;
+    ngx_uint_t                  i;
     scep_diag_e                 diag;
+    u_char                      flow_id[NGX_INT64_LEN];
     ngx_http_upstream_state_t  *state;
     u_char                      ts[sizeof("1970-01-01T00:00:00.000Z")];
 
@@ -169,6 +171,26 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     if (ctx->certrep || ctx->certs || ctx->caps || ctx->undecoded) {
         ngx_http_scep_record_response(scep, ctx);
+    }
+
+    ngx_http_scep_flow_update(r, ctx);
+
+    if (ctx->flow) {
+        obj = ngx_http_scep_json_object(scep, "flow");
+
+        p = ngx_sprintf(flow_id, "%016uxL", ctx->flow_id);
+        json_object_set_new(obj, "id",
+                            json_stringn((char *) flow_id, p - flow_id));
+        json_object_set_new(obj, "step", json_integer(ctx->flow_step));
+
+        sub = json_array();
+
+        for (i = 0; i < ctx->flow_nseq; i++) {
+            json_array_append_new(sub,
+                                  json_string(scep_ops[ctx->flow_seq[i]].name));
+        }
+
+        json_object_set_new(obj, "sequence", sub);
     }
 
     diag = ngx_http_scep_diagnose(r, ctx);

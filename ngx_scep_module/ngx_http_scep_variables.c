@@ -25,6 +25,8 @@ static ngx_int_t ngx_http_scep_transaction_id_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_scep_sender_nonce_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_scep_flow_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_scep_log_json_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_scep_set_variable(ngx_http_variable_value_t *v,
@@ -72,6 +74,14 @@ static ngx_http_variable_t  ngx_http_scep_vars[] = {
 
     { ngx_string("scep_diagnosis"), NULL,
       ngx_http_scep_name_variable, NGX_HTTP_SCEP_VAR_DIAGNOSIS,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_flow_id"), NULL,
+      ngx_http_scep_flow_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_flow_step"), NULL,
+      ngx_http_scep_flow_variable, 1,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("scep_log_json"), NULL,
@@ -233,6 +243,44 @@ ngx_http_scep_sender_nonce_variable(ngx_http_request_t *r,
     ngx_http_scep_set_variable(v, p,
                                ngx_hex_dump(p, (u_char *) nonce->data,
                                             nonce->len) - p);
+
+    return NGX_OK;
+}
+
+
+/*
+ * $scep_flow_id, $scep_flow_step: asking for them joins the request to its
+ * flow, so use them in the log phase (log_format), not before.
+ */
+
+static ngx_int_t
+ngx_http_scep_flow_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char               *p;
+    ngx_http_scep_ctx_t  *ctx;
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx) {
+        ngx_http_scep_flow_update(r, ctx);
+    }
+
+    if (ctx == NULL || !ctx->flow) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_scep_set_variable(v, p,
+                               (data ? ngx_sprintf(p, "%ui", ctx->flow_step)
+                                     : ngx_sprintf(p, "%016uxL",
+                                                   ctx->flow_id))
+                               - p);
 
     return NGX_OK;
 }
