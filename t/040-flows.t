@@ -4,6 +4,7 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
+use IO::Socket::INET;
 use ScepTest;
 
 our $Server = scep_server(challenge => 'flow-challenge');
@@ -27,11 +28,20 @@ check_records();
 
 # scepclient's requests: one flow, steps 1, 2, 3; the Android device's,
 # each on a new connection and so on either worker: another flow, 1 to 4
-my (%flows, @order);
+my (%flows, @order, $evicting);
 open my $in, '<', $ScepTest::Records or die $!;
 while (<$in>) {
     my $rec = JSON::PP->new->decode($_);
     my $flow = $rec->{scep}{flow} or next;
+
+    # TEST 2: every one of the 400 devices got a flow of its own
+    if (($rec->{user_agent}{original} // '') =~ /^device-\d+$/) {
+        $evicting++ if $flow->{step} == 1;
+        next;
+    }
+
+    next if ($rec->{user_agent}{original} // '') eq 'expiring';
+
     push @order, $flow->{id} unless $flows{ $flow->{id} };
     push @{ $flows{ $flow->{id} } },
          [$flow->{step}, $rec->{scep}{operation}, scalar @{ $flow->{sequence} }];
@@ -46,6 +56,7 @@ is_deeply($flows{ $order[1] // '' },
           [[1, 'GetCACert', 1], [2, 'GetCACaps', 2], [3, 'GetCACaps', 3],
            [4, 'GetCACaps', 4]],
           "$0 - the Android device's own flow, steps 1 to 4 across workers");
+is($evicting, 301, "$0 - a zone full of flows made room for each of 300 devices and the first again");
 
 __DATA__
 
@@ -73,3 +84,65 @@ qr{"flow":\{"id":"[0-9a-f]{16}","step":3,"sequence":\["GetCACert","GetCACaps","P
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 2: a full zone evicts the oldest flows and keeps answering
+(32k holds fewer than two hundred flows; after 300 devices, the first one
+is back: its flow was the oldest and was evicted, so it starts again)
+--- http_config
+    scep_flow_zone small:32k;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow small;
+        return 200 "$scep_flow_step\n";
+    }
+--- init
+for my $n (1 .. 300) {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => server_port()) or die $!;
+    print $s "GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca"
+             . " HTTP/1.0\r\nUser-Agent: device-$n\r\n\r\n";
+    my $r = do { local $/; <$s> };
+    die "device-$n: $r" unless $r =~ m{^HTTP/1\.\d 200 .*\r\n\r\n1\n\z}s;
+}
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
+--- more_headers
+User-Agent: device-1
+--- response_body
+1
+--- no_error_log
+[alert]
+[crit]
+[error]
+
+
+
+=== TEST 3: a flow ends after the timeout of inactivity
+--- http_config
+    scep_flow_zone devices:1m timeout=1s;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        return 200 "$scep_flow_id $scep_flow_step\n";
+    }
+--- init
+# the same device twice, 1.5 s apart: the second request starts a new
+# flow, and the block's own request is its step 2 (3 had the flow lived)
+for my $pause (0, 1.5) {
+    select undef, undef, undef, $pause;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => server_port()) or die $!;
+    print $s "GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca"
+             . " HTTP/1.0\r\nUser-Agent: expiring\r\n\r\n";
+    my $r = do { local $/; <$s> };
+}
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- more_headers
+User-Agent: expiring
+--- response_body_like
+^[0-9a-f]{16} 2$
