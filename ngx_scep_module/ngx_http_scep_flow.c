@@ -15,7 +15,8 @@
 typedef struct {
     u_char                     color;
     u_char                     nseq;      /* operations kept */
-    u_short                    len;       /* of the key */
+    u_char                     outcome;   /* NGX_HTTP_SCEP_OUTCOME_* */
+    u_char                     len;       /* of the key, up to 255 */
     ngx_queue_t                queue;
     ngx_msec_t                 last;
     uint64_t                   id;
@@ -53,7 +54,12 @@ static ngx_int_t ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 
 
-#define NGX_HTTP_SCEP_FLOW_KEY_MAX  1024
+#define NGX_HTTP_SCEP_FLOW_KEY_MAX  255
+
+
+const char  *ngx_http_scep_outcomes[] = {
+    "", "issued", "pending", "failed", "rejected"
+};
 
 
 /*
@@ -166,7 +172,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         ((ngx_rbtree_node_t *) ((u_char *) fn
                                 - offsetof(ngx_rbtree_node_t, color)))->key
                                                                      = hash;
-        fn->len = (u_short) key.len;
+        fn->len = (u_char) key.len;
         ngx_memcpy(fn->data, key.data, key.len);
 
         if (RAND_bytes((u_char *) &fn->id, sizeof(fn->id)) != 1) {
@@ -175,6 +181,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
         fn->step = 0;
         fn->nseq = 0;
+        fn->outcome = 0;
 
         ngx_rbtree_insert(&fctx->sh->rbtree,
                           (ngx_rbtree_node_t *) ((u_char *) fn
@@ -198,6 +205,29 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     fn->seq[fn->nseq++] = (u_char) ctx->op;
+
+    /* how the flow stands: the last answer or rejection that said so */
+
+    if (ctx->reject && !ctx->forwarded) {
+        fn->outcome = NGX_HTTP_SCEP_OUTCOME_REJECTED;
+
+    } else if (ctx->certrep) {
+        switch (ctx->certrep->pki_status) {
+        case SCEP_STATUS_SUCCESS:
+            fn->outcome = NGX_HTTP_SCEP_OUTCOME_ISSUED;
+            break;
+        case SCEP_STATUS_PENDING:
+            fn->outcome = NGX_HTTP_SCEP_OUTCOME_PENDING;
+            break;
+        case SCEP_STATUS_FAILURE:
+            fn->outcome = NGX_HTTP_SCEP_OUTCOME_FAILED;
+            break;
+        default:
+            break;
+        }
+    }
+
+    ctx->flow_outcome = fn->outcome;
 
     ctx->flow_id = fn->id;
     ctx->flow_step = fn->step;

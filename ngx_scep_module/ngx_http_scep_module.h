@@ -19,6 +19,11 @@
 
 #define NGX_HTTP_SCEP_FLOW_SEQ  16
 
+#define NGX_HTTP_SCEP_OUTCOME_ISSUED    1
+#define NGX_HTTP_SCEP_OUTCOME_PENDING   2
+#define NGX_HTTP_SCEP_OUTCOME_FAILED    3
+#define NGX_HTTP_SCEP_OUTCOME_REJECTED  4
+
 
 typedef struct {
     ngx_flag_t                 enable;
@@ -66,6 +71,7 @@ typedef struct {
     uint64_t                   flow_id;
     ngx_uint_t                 flow_step;
     ngx_uint_t                 flow_nseq;
+    ngx_uint_t                 flow_outcome;
     u_char                     flow_seq[NGX_HTTP_SCEP_FLOW_SEQ];
 
     unsigned                   flow:1;
@@ -109,6 +115,7 @@ char *ngx_http_scep_flow_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_scep_flow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 extern const char  *ngx_http_scep_undecoded_names[];
+extern const char  *ngx_http_scep_outcomes[];
 ngx_int_t ngx_http_scep_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_scep_record(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_str_t *out);

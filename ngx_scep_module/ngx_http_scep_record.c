@@ -191,6 +191,11 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         }
 
         json_object_set_new(obj, "sequence", sub);
+
+        if (ctx->flow_outcome) {
+            json_object_set_new(obj, "outcome",
+                   json_string(ngx_http_scep_outcomes[ctx->flow_outcome]));
+        }
     }
 
     diag = ngx_http_scep_diagnose(r, ctx);

@@ -80,7 +80,7 @@ ScepTest::enrol(server => $main::Server, challenge => 'flow-challenge',
 --- response_body_like eval
 [qr/^issued$/, (qr/./) x 4]
 --- access_log eval
-qr{"flow":\{"id":"[0-9a-f]{16}","step":3,"sequence":\["GetCACert","GetCACaps","PKIOperation"\]\}}
+qr{"flow":\{"id":"[0-9a-f]{16}","step":3,"sequence":\["GetCACert","GetCACaps","PKIOperation"\],"outcome":"issued"\}}
 --- no_error_log
 [error]
 [alert]
