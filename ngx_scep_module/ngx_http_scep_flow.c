@@ -21,14 +21,28 @@ typedef struct {
     ngx_msec_t                 last;
     uint64_t                   id;
     ngx_uint_t                 step;
+    void                      *txid;      /* its transactionID's node */
     u_char                     seq[NGX_HTTP_SCEP_FLOW_SEQ];
     u_char                     data[1];   /* the key */
 } ngx_http_scep_flow_node_t;
 
 
+/* a transactionID, in a second rbtree, and the flow it belongs to */
+
+typedef struct {
+    u_char                     color;
+    u_char                     len;
+    u_short                    dummy;
+    ngx_http_scep_flow_node_t *flow;
+    u_char                     data[1];
+} ngx_http_scep_txid_node_t;
+
+
 typedef struct {
     ngx_rbtree_t               rbtree;
     ngx_rbtree_node_t          sentinel;
+    ngx_rbtree_t               txids;
+    ngx_rbtree_node_t          txid_sentinel;
     ngx_queue_t                queue;     /* most recently seen first */
     ngx_uint_t                 active;
     ngx_uint_t                 evicted;
@@ -48,7 +62,15 @@ static ngx_http_scep_flow_node_t *ngx_http_scep_flow_alloc(
     ngx_http_scep_flow_ctx_t *fctx, size_t size);
 static void ngx_http_scep_flow_expire(ngx_http_scep_flow_ctx_t *fctx,
     ngx_uint_t n, ngx_uint_t evict);
+static void ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_node_t *fn);
+static ngx_http_scep_txid_node_t *ngx_http_scep_txid_lookup(
+    ngx_http_scep_flow_ctx_t *fctx, scep_bytes_t *txid, uint32_t hash);
+static void ngx_http_scep_txid_set(ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_node_t *fn, scep_bytes_t *txid);
 static void ngx_http_scep_flow_rbtree_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static void ngx_http_scep_txid_rbtree_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_int_t ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
@@ -111,7 +133,9 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_str_t                   key;
     ngx_msec_t                  now;
     ngx_uint_t                  i;
+    scep_bytes_t               *txid;
     ngx_http_scep_flow_ctx_t   *fctx;
+    ngx_http_scep_txid_node_t  *tn;
     ngx_http_scep_flow_node_t  *fn;
     ngx_http_scep_loc_conf_t   *slcf;
 
@@ -139,18 +163,34 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     ngx_http_scep_flow_expire(fctx, 2, 0);
 
-    fn = ngx_http_scep_flow_lookup(fctx, &key, hash);
+    fn = NULL;
+    txid = NULL;
+
+    /*
+     * A transactionID seen before ties the request to that flow, from
+     * whatever address or User-Agent it comes (a CertPoll, a retry).
+     */
+
+    if (ctx->msg && ctx->msg->transaction_id.data
+        && ctx->msg->transaction_id.len <= 255)
+    {
+        txid = &ctx->msg->transaction_id;
+        tn = ngx_http_scep_txid_lookup(fctx, txid,
+                                       ngx_crc32_short((u_char *) txid->data,
+                                                       txid->len));
+        if (tn && now - tn->flow->last <= fctx->timeout) {
+            fn = tn->flow;
+        }
+    }
+
+    if (fn == NULL) {
+        fn = ngx_http_scep_flow_lookup(fctx, &key, hash);
+    }
 
     if (fn && now - fn->last > fctx->timeout) {
         /* an expired flow that expire() did not reach yet */
         ngx_queue_remove(&fn->queue);
-        ngx_rbtree_delete(&fctx->sh->rbtree,
-                          (ngx_rbtree_node_t *) ((u_char *) fn
-                              - offsetof(ngx_rbtree_node_t, color)));
-        ngx_slab_free_locked(fctx->shpool,
-                             (u_char *) fn - offsetof(ngx_rbtree_node_t,
-                                                      color));
-        fctx->sh->active--;
+        ngx_http_scep_flow_free(fctx, fn);
         fn = NULL;
     }
 
@@ -182,6 +222,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         fn->step = 0;
         fn->nseq = 0;
         fn->outcome = 0;
+        fn->txid = NULL;
 
         ngx_rbtree_insert(&fctx->sh->rbtree,
                           (ngx_rbtree_node_t *) ((u_char *) fn
@@ -196,6 +237,10 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     fn->last = now;
     fn->step++;
+
+    if (txid) {
+        ngx_http_scep_txid_set(fctx, fn, txid);
+    }
 
     /* the last NGX_HTTP_SCEP_FLOW_SEQ operations, oldest first */
 
@@ -319,7 +364,6 @@ ngx_http_scep_flow_expire(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t n,
 {
     ngx_msec_t                  now;
     ngx_queue_t                *q;
-    ngx_rbtree_node_t          *node;
     ngx_http_scep_flow_node_t  *fn;
 
     now = ngx_current_msec;
@@ -338,15 +382,128 @@ ngx_http_scep_flow_expire(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t n,
         }
 
         ngx_queue_remove(q);
-
-        node = (ngx_rbtree_node_t *)
-                   ((u_char *) fn - offsetof(ngx_rbtree_node_t, color));
-
-        ngx_rbtree_delete(&fctx->sh->rbtree, node);
-        ngx_slab_free_locked(fctx->shpool, node);
-
-        fctx->sh->active--;
+        ngx_http_scep_flow_free(fctx, fn);
     }
+}
+
+
+/* a flow out of its rbtree, with its transactionID; the queue is done */
+
+static void
+ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_node_t *fn)
+{
+    ngx_rbtree_node_t  *node;
+
+    if (fn->txid) {
+        node = (ngx_rbtree_node_t *)
+                   ((u_char *) fn->txid - offsetof(ngx_rbtree_node_t, color));
+        ngx_rbtree_delete(&fctx->sh->txids, node);
+        ngx_slab_free_locked(fctx->shpool, node);
+    }
+
+    node = (ngx_rbtree_node_t *)
+               ((u_char *) fn - offsetof(ngx_rbtree_node_t, color));
+
+    ngx_rbtree_delete(&fctx->sh->rbtree, node);
+    ngx_slab_free_locked(fctx->shpool, node);
+
+    fctx->sh->active--;
+}
+
+
+static ngx_http_scep_txid_node_t *
+ngx_http_scep_txid_lookup(ngx_http_scep_flow_ctx_t *fctx, scep_bytes_t *txid,
+    uint32_t hash)
+{
+    ngx_int_t                   rc;
+    ngx_rbtree_node_t          *node, *sentinel;
+    ngx_http_scep_txid_node_t  *tn;
+
+    node = fctx->sh->txids.root;
+    sentinel = fctx->sh->txids.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        tn = (ngx_http_scep_txid_node_t *) &node->color;
+
+        rc = ngx_memn2cmp((u_char *) txid->data, tn->data, txid->len,
+                          (size_t) tn->len);
+
+        if (rc == 0) {
+            return tn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The flow's transactionID is the last one its PKIOperations carried; a
+ * node that cannot be had now only loses the join, not the request.
+ */
+
+static void
+ngx_http_scep_txid_set(ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_node_t *fn, scep_bytes_t *txid)
+{
+    u_char                     *p;
+    uint32_t                    hash;
+    ngx_rbtree_node_t          *node;
+    ngx_http_scep_txid_node_t  *tn;
+
+    hash = ngx_crc32_short((u_char *) txid->data, txid->len);
+
+    tn = ngx_http_scep_txid_lookup(fctx, txid, hash);
+
+    if (tn == fn->txid && tn != NULL) {
+        return;
+    }
+
+    if (tn) {
+        /* the transactionID moves to this flow */
+        tn->flow->txid = NULL;
+        node = (ngx_rbtree_node_t *)
+                   ((u_char *) tn - offsetof(ngx_rbtree_node_t, color));
+        ngx_rbtree_delete(&fctx->sh->txids, node);
+        ngx_slab_free_locked(fctx->shpool, node);
+    }
+
+    if (fn->txid) {
+        node = (ngx_rbtree_node_t *)
+                   ((u_char *) fn->txid - offsetof(ngx_rbtree_node_t, color));
+        ngx_rbtree_delete(&fctx->sh->txids, node);
+        ngx_slab_free_locked(fctx->shpool, node);
+        fn->txid = NULL;
+    }
+
+    p = ngx_slab_alloc_locked(fctx->shpool,
+                              offsetof(ngx_rbtree_node_t, color)
+                              + offsetof(ngx_http_scep_txid_node_t, data)
+                              + txid->len);
+    if (p == NULL) {
+        return;
+    }
+
+    node = (ngx_rbtree_node_t *) p;
+    node->key = hash;
+
+    tn = (ngx_http_scep_txid_node_t *) &node->color;
+    tn->len = (u_char) txid->len;
+    tn->flow = fn;
+    ngx_memcpy(tn->data, txid->data, txid->len);
+
+    ngx_rbtree_insert(&fctx->sh->txids, node);
+
+    fn->txid = tn;
 }
 
 
@@ -370,6 +527,41 @@ ngx_http_scep_flow_rbtree_insert_value(ngx_rbtree_node_t *temp,
             fnt = (ngx_http_scep_flow_node_t *) &temp->color;
 
             p = (ngx_memn2cmp(fn->data, fnt->data, fn->len, fnt->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static void
+ngx_http_scep_txid_rbtree_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t          **p;
+    ngx_http_scep_txid_node_t   *tn, *tnt;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            tn = (ngx_http_scep_txid_node_t *) &node->color;
+            tnt = (ngx_http_scep_txid_node_t *) &temp->color;
+
+            p = (ngx_memn2cmp(tn->data, tnt->data, tn->len, tnt->len) < 0)
                 ? &temp->left : &temp->right;
         }
 
@@ -422,6 +614,8 @@ ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ngx_rbtree_init(&fctx->sh->rbtree, &fctx->sh->sentinel,
                     ngx_http_scep_flow_rbtree_insert_value);
+    ngx_rbtree_init(&fctx->sh->txids, &fctx->sh->txid_sentinel,
+                    ngx_http_scep_txid_rbtree_insert_value);
     ngx_queue_init(&fctx->sh->queue);
 
     fctx->sh->active = 0;

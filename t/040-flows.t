@@ -9,6 +9,8 @@ use ScepTest;
 
 our $Server = scep_server(challenge => 'flow-challenge');
 
+$ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
+
 default_config(<<'_EOC_');
     large_client_header_buffers 4 64k;
 
@@ -28,7 +30,7 @@ check_records();
 
 # scepclient's requests: one flow, steps 1, 2, 3; the Android device's,
 # each on a new connection and so on either worker: another flow, 1 to 4
-my (%flows, @order, $evicting);
+my (%flows, @order, $evicting, @txid);
 open my $in, '<', $ScepTest::Records or die $!;
 while (<$in>) {
     my $rec = JSON::PP->new->decode($_);
@@ -41,6 +43,12 @@ while (<$in>) {
     }
 
     next if ($rec->{user_agent}{original} // '') eq 'expiring';
+
+    # TEST 4: the poller's request joins the device's flow
+    if (($rec->{user_agent}{original} // '') =~ /^txid-/) {
+        push @txid, [$flow->{id}, $flow->{step}, $flow->{outcome} // ''];
+        next;
+    }
 
     push @order, $flow->{id} unless $flows{ $flow->{id} };
     push @{ $flows{ $flow->{id} } },
@@ -56,6 +64,10 @@ is_deeply($flows{ $order[1] // '' },
           [[1, 'GetCACert', 1], [2, 'GetCACaps', 2], [3, 'GetCACaps', 3],
            [4, 'GetCACaps', 4]],
           "$0 - the Android device's own flow, steps 1 to 4 across workers");
+is(scalar @txid, 2, "$0 - two PKIOperations with one transactionID");
+is($txid[1][0], $txid[0][0], "$0 - the CertPoll joined the PKCSReq's flow");
+is_deeply([map { "$_->[1] $_->[2]" } @txid], ['1 pending', '2 pending'],
+          "$0 - steps 1 and 2, each answered PENDING");
 is($evicting, 301, "$0 - a zone full of flows made room for each of 300 devices and the first again");
 
 __DATA__
@@ -146,3 +158,30 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 User-Agent: expiring
 --- response_body_like
 ^[0-9a-f]{16} 2$
+
+
+
+=== TEST 4: a CertPoll with the PKCSReq's transactionID joins its flow from another User-Agent
+--- http_config
+    scep_flow_zone devices:1m;
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        default_type application/x-pki-message;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /certrep-pending.der break;
+    }
+--- request eval
+[ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der')),
+ ScepTest::pkiop_get(ScepTest::message('certpoll.der'))]
+--- more_headers eval
+["User-Agent: txid-device", "User-Agent: txid-poller"]
+--- error_code eval
+[200, 200]
