@@ -42,7 +42,7 @@ while (<$in>) {
         next;
     }
 
-    next if ($rec->{user_agent}{original} // '') eq 'expiring';
+    next if ($rec->{user_agent}{original} // '') =~ /^(expiring|reloading)$/;
 
     # TEST 4: the poller's request joins the device's flow
     if (($rec->{user_agent}{original} // '') =~ /^txid-/) {
@@ -185,3 +185,42 @@ User-Agent: expiring
 ["User-Agent: txid-device", "User-Agent: txid-poller"]
 --- error_code eval
 [200, 200]
+
+
+
+=== TEST 5: a reload (HUP) with the zone unchanged keeps the flows
+--- http_config
+    scep_flow_zone devices:1m;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        return 200 "$scep_flow_id $scep_flow_step\n";
+    }
+--- init
+my $get = sub {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => server_port()) or die $!;
+    print $s "GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca"
+             . " HTTP/1.0\r\nUser-Agent: reloading\r\n\r\n";
+    my $r = do { local $/; <$s> };
+    return $r =~ /\r\n\r\n([0-9a-f]{16}) (\d+)\n\z/ ? "$1 $2" : "none";
+};
+
+my $before = $get->();
+
+open my $pidfile, '<', server_root() . '/logs/nginx.pid' or die $!;
+chomp(my $pid = <$pidfile>);
+kill 'HUP', $pid or die "HUP: $!";
+select undef, undef, undef, 1.5;
+
+my $after = $get->();
+my ($id) = split / /, $before;
+
+open my $out, '>', html_dir() . '/reload' or die $!;
+print $out $after eq "$id 2" ? "kept\n" : "lost: $before / $after\n";
+close $out;
+--- request
+GET /reload
+--- response_body
+kept
