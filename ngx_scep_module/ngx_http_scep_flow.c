@@ -3,7 +3,8 @@
  * Device flows: each device's GetCACert -> GetCACaps -> PKIOperation
  * sequence, in a shared memory zone all workers see.  The zone is kept
  * the way limit_req keeps its own: an rbtree keyed by a hash of the
- * device, an LRU queue, expiry from the tail, eviction when full.
+ * device, an LRU queue, expiry from the tail, eviction when full.  Both
+ * rbtrees (devices, transactionIDs) are nginx's string rbtrees.
  */
 
 
@@ -12,30 +13,29 @@
 #include "ngx_http_scep_module.h"
 
 
+typedef struct ngx_http_scep_txid_node_s  ngx_http_scep_txid_node_t;
+
 typedef struct {
-    u_char                     color;
-    u_char                     nseq;      /* operations kept */
-    u_char                     outcome;   /* NGX_HTTP_SCEP_OUTCOME_* */
-    u_char                     len;       /* of the key, up to 255 */
+    ngx_str_node_t             sn;        /* the device: sn.str */
     ngx_queue_t                queue;
     ngx_msec_t                 last;
     uint64_t                   id;
     ngx_uint_t                 step;
-    void                      *txid;      /* its transactionID's node */
+    ngx_http_scep_txid_node_t *txid;      /* its transactionID's node */
+    u_char                     nseq;      /* operations kept */
+    u_char                     outcome;   /* NGX_HTTP_SCEP_OUTCOME_* */
     u_char                     seq[NGX_HTTP_SCEP_FLOW_SEQ];
-    u_char                     data[1];   /* the key */
+    u_char                     data[1];   /* what sn.str points to */
 } ngx_http_scep_flow_node_t;
 
 
 /* a transactionID, in a second rbtree, and the flow it belongs to */
 
-typedef struct {
-    u_char                     color;
-    u_char                     len;
-    u_short                    dummy;
+struct ngx_http_scep_txid_node_s {
+    ngx_str_node_t             sn;
     ngx_http_scep_flow_node_t *flow;
     u_char                     data[1];
-} ngx_http_scep_txid_node_t;
+};
 
 
 typedef struct {
@@ -56,22 +56,14 @@ typedef struct {
 } ngx_http_scep_flow_ctx_t;
 
 
-static ngx_http_scep_flow_node_t *ngx_http_scep_flow_lookup(
-    ngx_http_scep_flow_ctx_t *fctx, ngx_str_t *key, uint32_t hash);
 static ngx_http_scep_flow_node_t *ngx_http_scep_flow_alloc(
     ngx_http_scep_flow_ctx_t *fctx, size_t size);
 static void ngx_http_scep_flow_expire(ngx_http_scep_flow_ctx_t *fctx,
     ngx_uint_t n, ngx_uint_t evict);
 static void ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
     ngx_http_scep_flow_node_t *fn);
-static ngx_http_scep_txid_node_t *ngx_http_scep_txid_lookup(
-    ngx_http_scep_flow_ctx_t *fctx, scep_bytes_t *txid, uint32_t hash);
 static void ngx_http_scep_txid_set(ngx_http_scep_flow_ctx_t *fctx,
-    ngx_http_scep_flow_node_t *fn, scep_bytes_t *txid);
-static void ngx_http_scep_flow_rbtree_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static void ngx_http_scep_txid_rbtree_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+    ngx_http_scep_flow_node_t *fn, ngx_str_t *txid, uint32_t hash);
 static ngx_int_t ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 
@@ -132,8 +124,9 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     uint32_t                    hash;
     ngx_str_t                   key;
     ngx_msec_t                  now;
+    uint32_t                    txid_hash;
     ngx_uint_t                  i;
-    scep_bytes_t               *txid;
+    ngx_str_t                   txid;
     ngx_http_scep_flow_ctx_t   *fctx;
     ngx_http_scep_txid_node_t  *tn;
     ngx_http_scep_flow_node_t  *fn;
@@ -164,7 +157,8 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_http_scep_flow_expire(fctx, 2, 0);
 
     fn = NULL;
-    txid = NULL;
+    ngx_str_null(&txid);
+    txid_hash = 0;
 
     /*
      * A transactionID seen before ties the request to that flow, from
@@ -174,17 +168,21 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     if (ctx->msg && ctx->msg->transaction_id.data
         && ctx->msg->transaction_id.len <= 255)
     {
-        txid = &ctx->msg->transaction_id;
-        tn = ngx_http_scep_txid_lookup(fctx, txid,
-                                       ngx_crc32_short((u_char *) txid->data,
-                                                       txid->len));
+        txid.data = (u_char *) ctx->msg->transaction_id.data;
+        txid.len = ctx->msg->transaction_id.len;
+        txid_hash = ngx_crc32_short(txid.data, txid.len);
+
+        tn = (ngx_http_scep_txid_node_t *)
+                 ngx_str_rbtree_lookup(&fctx->sh->txids, &txid, txid_hash);
+
         if (tn && now - tn->flow->last <= fctx->timeout) {
             fn = tn->flow;
         }
     }
 
     if (fn == NULL) {
-        fn = ngx_http_scep_flow_lookup(fctx, &key, hash);
+        fn = (ngx_http_scep_flow_node_t *)
+                 ngx_str_rbtree_lookup(&fctx->sh->rbtree, &key, hash);
     }
 
     if (fn && now - fn->last > fctx->timeout) {
@@ -195,9 +193,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     if (fn == NULL) {
-        size = offsetof(ngx_rbtree_node_t, color)
-               + offsetof(ngx_http_scep_flow_node_t, data)
-               + key.len;
+        size = offsetof(ngx_http_scep_flow_node_t, data) + key.len;
 
         fn = ngx_http_scep_flow_alloc(fctx, size);
 
@@ -209,10 +205,9 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
             return;
         }
 
-        ((ngx_rbtree_node_t *) ((u_char *) fn
-                                - offsetof(ngx_rbtree_node_t, color)))->key
-                                                                     = hash;
-        fn->len = (u_char) key.len;
+        fn->sn.node.key = hash;
+        fn->sn.str.len = key.len;
+        fn->sn.str.data = fn->data;
         ngx_memcpy(fn->data, key.data, key.len);
 
         if (RAND_bytes((u_char *) &fn->id, sizeof(fn->id)) != 1) {
@@ -224,9 +219,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         fn->outcome = 0;
         fn->txid = NULL;
 
-        ngx_rbtree_insert(&fctx->sh->rbtree,
-                          (ngx_rbtree_node_t *) ((u_char *) fn
-                              - offsetof(ngx_rbtree_node_t, color)));
+        ngx_rbtree_insert(&fctx->sh->rbtree, &fn->sn.node);
         fctx->sh->active++;
 
     } else {
@@ -238,8 +231,8 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     fn->last = now;
     fn->step++;
 
-    if (txid) {
-        ngx_http_scep_txid_set(fctx, fn, txid);
+    if (txid.len) {
+        ngx_http_scep_txid_set(fctx, fn, &txid, txid_hash);
     }
 
     /* the last NGX_HTTP_SCEP_FLOW_SEQ operations, oldest first */
@@ -288,44 +281,6 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 }
 
 
-static ngx_http_scep_flow_node_t *
-ngx_http_scep_flow_lookup(ngx_http_scep_flow_ctx_t *fctx, ngx_str_t *key,
-    uint32_t hash)
-{
-    ngx_int_t                   rc;
-    ngx_rbtree_node_t          *node, *sentinel;
-    ngx_http_scep_flow_node_t  *fn;
-
-    node = fctx->sh->rbtree.root;
-    sentinel = fctx->sh->rbtree.sentinel;
-
-    while (node != sentinel) {
-
-        if (hash < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if (hash > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        fn = (ngx_http_scep_flow_node_t *) &node->color;
-
-        rc = ngx_memn2cmp(key->data, fn->data, key->len, (size_t) fn->len);
-
-        if (rc == 0) {
-            return fn;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
-}
-
-
 /* a full zone evicts its least recently seen flows, counted, not fails */
 
 static ngx_http_scep_flow_node_t *
@@ -338,8 +293,7 @@ ngx_http_scep_flow_alloc(ngx_http_scep_flow_ctx_t *fctx, size_t size)
         p = ngx_slab_alloc_locked(fctx->shpool, size);
 
         if (p) {
-            return (ngx_http_scep_flow_node_t *)
-                       (p + offsetof(ngx_rbtree_node_t, color));
+            return (ngx_http_scep_flow_node_t *) p;
         }
 
         if (ngx_queue_empty(&fctx->sh->queue)) {
@@ -393,56 +347,15 @@ static void
 ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
     ngx_http_scep_flow_node_t *fn)
 {
-    ngx_rbtree_node_t  *node;
-
     if (fn->txid) {
-        node = (ngx_rbtree_node_t *)
-                   ((u_char *) fn->txid - offsetof(ngx_rbtree_node_t, color));
-        ngx_rbtree_delete(&fctx->sh->txids, node);
-        ngx_slab_free_locked(fctx->shpool, node);
+        ngx_rbtree_delete(&fctx->sh->txids, &fn->txid->sn.node);
+        ngx_slab_free_locked(fctx->shpool, fn->txid);
     }
 
-    node = (ngx_rbtree_node_t *)
-               ((u_char *) fn - offsetof(ngx_rbtree_node_t, color));
-
-    ngx_rbtree_delete(&fctx->sh->rbtree, node);
-    ngx_slab_free_locked(fctx->shpool, node);
+    ngx_rbtree_delete(&fctx->sh->rbtree, &fn->sn.node);
+    ngx_slab_free_locked(fctx->shpool, fn);
 
     fctx->sh->active--;
-}
-
-
-static ngx_http_scep_txid_node_t *
-ngx_http_scep_txid_lookup(ngx_http_scep_flow_ctx_t *fctx, scep_bytes_t *txid,
-    uint32_t hash)
-{
-    ngx_int_t                   rc;
-    ngx_rbtree_node_t          *node, *sentinel;
-    ngx_http_scep_txid_node_t  *tn;
-
-    node = fctx->sh->txids.root;
-    sentinel = fctx->sh->txids.sentinel;
-
-    while (node != sentinel) {
-
-        if (hash != node->key) {
-            node = (hash < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        tn = (ngx_http_scep_txid_node_t *) &node->color;
-
-        rc = ngx_memn2cmp((u_char *) txid->data, tn->data, txid->len,
-                          (size_t) tn->len);
-
-        if (rc == 0) {
-            return tn;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
 }
 
 
@@ -453,130 +366,45 @@ ngx_http_scep_txid_lookup(ngx_http_scep_flow_ctx_t *fctx, scep_bytes_t *txid,
 
 static void
 ngx_http_scep_txid_set(ngx_http_scep_flow_ctx_t *fctx,
-    ngx_http_scep_flow_node_t *fn, scep_bytes_t *txid)
+    ngx_http_scep_flow_node_t *fn, ngx_str_t *txid, uint32_t hash)
 {
-    u_char                     *p;
-    uint32_t                    hash;
-    ngx_rbtree_node_t          *node;
     ngx_http_scep_txid_node_t  *tn;
 
-    hash = ngx_crc32_short((u_char *) txid->data, txid->len);
+    tn = (ngx_http_scep_txid_node_t *)
+             ngx_str_rbtree_lookup(&fctx->sh->txids, txid, hash);
 
-    tn = ngx_http_scep_txid_lookup(fctx, txid, hash);
-
-    if (tn == fn->txid && tn != NULL) {
+    if (tn != NULL && tn == fn->txid) {
         return;
     }
 
     if (tn) {
         /* the transactionID moves to this flow */
         tn->flow->txid = NULL;
-        node = (ngx_rbtree_node_t *)
-                   ((u_char *) tn - offsetof(ngx_rbtree_node_t, color));
-        ngx_rbtree_delete(&fctx->sh->txids, node);
-        ngx_slab_free_locked(fctx->shpool, node);
+        ngx_rbtree_delete(&fctx->sh->txids, &tn->sn.node);
+        ngx_slab_free_locked(fctx->shpool, tn);
     }
 
     if (fn->txid) {
-        node = (ngx_rbtree_node_t *)
-                   ((u_char *) fn->txid - offsetof(ngx_rbtree_node_t, color));
-        ngx_rbtree_delete(&fctx->sh->txids, node);
-        ngx_slab_free_locked(fctx->shpool, node);
+        ngx_rbtree_delete(&fctx->sh->txids, &fn->txid->sn.node);
+        ngx_slab_free_locked(fctx->shpool, fn->txid);
         fn->txid = NULL;
     }
 
-    p = ngx_slab_alloc_locked(fctx->shpool,
-                              offsetof(ngx_rbtree_node_t, color)
-                              + offsetof(ngx_http_scep_txid_node_t, data)
-                              + txid->len);
-    if (p == NULL) {
+    tn = ngx_slab_alloc_locked(fctx->shpool,
+                   offsetof(ngx_http_scep_txid_node_t, data) + txid->len);
+    if (tn == NULL) {
         return;
     }
 
-    node = (ngx_rbtree_node_t *) p;
-    node->key = hash;
-
-    tn = (ngx_http_scep_txid_node_t *) &node->color;
-    tn->len = (u_char) txid->len;
+    tn->sn.node.key = hash;
+    tn->sn.str.len = txid->len;
+    tn->sn.str.data = tn->data;
     tn->flow = fn;
     ngx_memcpy(tn->data, txid->data, txid->len);
 
-    ngx_rbtree_insert(&fctx->sh->txids, node);
+    ngx_rbtree_insert(&fctx->sh->txids, &tn->sn.node);
 
     fn->txid = tn;
-}
-
-
-static void
-ngx_http_scep_flow_rbtree_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t          **p;
-    ngx_http_scep_flow_node_t   *fn, *fnt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else {
-            fn = (ngx_http_scep_flow_node_t *) &node->color;
-            fnt = (ngx_http_scep_flow_node_t *) &temp->color;
-
-            p = (ngx_memn2cmp(fn->data, fnt->data, fn->len, fnt->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
-}
-
-
-static void
-ngx_http_scep_txid_rbtree_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t          **p;
-    ngx_http_scep_txid_node_t   *tn, *tnt;
-
-    for ( ;; ) {
-
-        if (node->key != temp->key) {
-            p = (node->key < temp->key) ? &temp->left : &temp->right;
-
-        } else {
-            tn = (ngx_http_scep_txid_node_t *) &node->color;
-            tnt = (ngx_http_scep_txid_node_t *) &temp->color;
-
-            p = (ngx_memn2cmp(tn->data, tnt->data, tn->len, tnt->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
 }
 
 
@@ -613,9 +441,9 @@ ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     fctx->shpool->data = fctx->sh;
 
     ngx_rbtree_init(&fctx->sh->rbtree, &fctx->sh->sentinel,
-                    ngx_http_scep_flow_rbtree_insert_value);
+                    ngx_str_rbtree_insert_value);
     ngx_rbtree_init(&fctx->sh->txids, &fctx->sh->txid_sentinel,
-                    ngx_http_scep_txid_rbtree_insert_value);
+                    ngx_str_rbtree_insert_value);
     ngx_queue_init(&fctx->sh->queue);
 
     fctx->sh->active = 0;
