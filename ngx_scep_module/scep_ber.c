@@ -16,6 +16,22 @@ static int scep_ber_fail(scep_ber_t *b, unsigned truncated,
     const char *fmt, ...);
 
 
+/* a reader of the bytes at base, with its budget and where it explains */
+
+void
+scep_ber_init(scep_ber_t *b, const unsigned char *base, unsigned budget,
+    char *detail, size_t size)
+{
+    b->base = base;
+    b->budget = budget;
+    b->budget_total = budget;
+    b->ber = 0;
+    b->truncated = 0;
+    b->detail = detail;
+    b->detail_size = size;
+}
+
+
 /*
  * One TLV at p.  For an indefinite length its content is walked, one
  * level deeper each time, to find the end-of-contents octets.  Returns 0,

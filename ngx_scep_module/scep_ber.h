@@ -34,6 +34,8 @@ typedef struct {
 } scep_ber_t;
 
 
+void scep_ber_init(scep_ber_t *b, const unsigned char *base,
+    unsigned budget, char *detail, size_t size);
 int scep_ber_tlv(scep_ber_t *b, const unsigned char *p,
     const unsigned char *end, unsigned depth, scep_tlv_t *t);
 const unsigned char *scep_ber_header(const unsigned char *p,

@@ -111,13 +111,7 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
     m->digest_alg = -1;
 
     d.msg = m;
-    d.ber.base = p;
-    d.ber.budget = SCEP_TLV_BUDGET;
-    d.ber.budget_total = SCEP_TLV_BUDGET;
-    d.ber.ber = 0;
-    d.ber.truncated = 0;
-    d.ber.detail = m->detail;
-    d.ber.detail_size = sizeof(m->detail);
+    scep_ber_init(&d.ber, p, SCEP_TLV_BUDGET, m->detail, sizeof(m->detail));
 
     end = p + len;
 

@@ -108,13 +108,8 @@ scep_certs_decode(scep_certs_t *out, const unsigned char *p, size_t len)
     memset(out, 0, sizeof(scep_certs_t));
     memset(&d, 0, sizeof(scep_resp_dec_t));
     d.out = out;
-    d.ber.base = p;
-    d.ber.budget = SCEP_RESP_TLV_BUDGET;
-    d.ber.budget_total = SCEP_RESP_TLV_BUDGET;
-    d.ber.ber = 0;
-    d.ber.truncated = 0;
-    d.ber.detail = out->detail;
-    d.ber.detail_size = sizeof(out->detail);
+    scep_ber_init(&d.ber, p, SCEP_RESP_TLV_BUDGET, out->detail,
+                  sizeof(out->detail));
 
     if (len == 0) {
         return scep_resp_fail(&d, "the body is empty");
