@@ -30,7 +30,7 @@ TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-tools demo test docs fuzz bench-decode bench-capture fixtures clean
+.PHONY: all deps deps-tools demo test docs fuzz bench-decode bench-capture bench-flows fixtures clean
 
 # what the suite runs besides nginx
 TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
@@ -107,6 +107,10 @@ bench-decode: deps-tools
 # what decoding GetCACert answers costs on the proxy path
 bench-capture: deps-tools $(MODULE)
 	bench/capture.sh $(CURDIR)/$(MODULE)
+
+# bytes per device flow and the cost of a flow lookup and update
+bench-flows: deps-tools $(MODULE)
+	bench/flows.sh $(CURDIR)/$(MODULE)
 
 # rewrites the generated tables between the markers in docs/directives.md
 docs: $(BUILD)/scep-facts

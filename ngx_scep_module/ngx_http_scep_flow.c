@@ -8,44 +8,51 @@
  */
 
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "ngx_http_scep_module.h"
 
 
-typedef struct ngx_http_scep_txid_node_s  ngx_http_scep_txid_node_t;
+/*
+ * What the zone keeps of a device, a transactionID or a senderNonce is a
+ * digest: 128 bits of SHA-256, in the rbtree key and the 8 bytes after
+ * it.  Every flow is one node of fixed size, and the zone holds no
+ * address, User-Agent or nonce in clear.
+ */
 
 typedef struct {
-    ngx_str_node_t             sn;        /* the device: sn.str */
+    ngx_rbtree_node_t          node;      /* node.data: index in keys[] */
+    u_char                     rest[8];
+} ngx_http_scep_flow_key_t;
+
+
+#define NGX_HTTP_SCEP_FLOW_DEVICE  0
+#define NGX_HTTP_SCEP_FLOW_TXID    1
+#define NGX_HTTP_SCEP_FLOW_NONCE   2      /* and 3: the first and the last */
+#define NGX_HTTP_SCEP_FLOW_KEYS    4
+
+
+typedef struct {
+    ngx_http_scep_flow_key_t   keys[NGX_HTTP_SCEP_FLOW_KEYS];
     ngx_queue_t                queue;
     ngx_msec_t                 last;
     uint64_t                   id;
-    ngx_uint_t                 step;
-    ngx_http_scep_txid_node_t *txid;      /* its transactionID's node */
+    uint32_t                   step;
     u_char                     nseq;      /* operations kept */
     u_char                     outcome;   /* NGX_HTTP_SCEP_OUTCOME_* */
+    u_char                     inserted;  /* bit per keys[] in its rbtree */
     u_char                     seq[NGX_HTTP_SCEP_FLOW_SEQ];
-    u_char                     data[1];   /* what sn.str points to */
 } ngx_http_scep_flow_node_t;
 
 
-/* a transactionID, in a second rbtree, and the flow it belongs to */
-
-struct ngx_http_scep_txid_node_s {
-    ngx_str_node_t             sn;
-    ngx_http_scep_flow_node_t *flow;
-    u_char                     data[1];
-};
-
-
 typedef struct {
-    ngx_rbtree_t               rbtree;
-    ngx_rbtree_node_t          sentinel;
-    ngx_rbtree_t               txids;
-    ngx_rbtree_node_t          txid_sentinel;
+    ngx_rbtree_t               rbtree[3]; /* devices, txids, nonces */
+    ngx_rbtree_node_t          sentinel[3];
     ngx_queue_t                queue;     /* most recently seen first */
     ngx_uint_t                 active;
     ngx_uint_t                 evicted;
+    ngx_uint_t                 full;      /* flows when it first evicted */
 } ngx_http_scep_flow_shctx_t;
 
 
@@ -56,19 +63,35 @@ typedef struct {
 } ngx_http_scep_flow_ctx_t;
 
 
+static ngx_int_t ngx_http_scep_flow_key(ngx_http_request_t *r,
+    ngx_http_scep_flow_key_t *key);
+static ngx_int_t ngx_http_scep_flow_digest(ngx_http_scep_flow_key_t *key,
+    u_char *a, size_t alen, u_char *b, size_t blen);
+static ngx_http_scep_flow_node_t *ngx_http_scep_flow_find(
+    ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t i,
+    ngx_http_scep_flow_key_t *key);
+static void ngx_http_scep_flow_set(ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_node_t *fn, ngx_uint_t i,
+    ngx_http_scep_flow_key_t *key);
+static void ngx_http_scep_flow_unset(ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_node_t *fn, ngx_uint_t i);
+static void ngx_http_scep_flow_rbtree_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static void ngx_http_scep_flow_outcome(ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_flow_node_t *fn);
 static ngx_http_scep_flow_node_t *ngx_http_scep_flow_alloc(
-    ngx_http_scep_flow_ctx_t *fctx, size_t size);
+    ngx_http_scep_flow_ctx_t *fctx);
 static void ngx_http_scep_flow_expire(ngx_http_scep_flow_ctx_t *fctx,
     ngx_uint_t n, ngx_uint_t evict);
 static void ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
     ngx_http_scep_flow_node_t *fn);
-static void ngx_http_scep_txid_set(ngx_http_scep_flow_ctx_t *fctx,
-    ngx_http_scep_flow_node_t *fn, ngx_str_t *txid, uint32_t hash);
 static ngx_int_t ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 
 
-#define NGX_HTTP_SCEP_FLOW_KEY_MAX  255
+#define ngx_http_scep_flow_node(kn)                                           \
+    ((ngx_http_scep_flow_node_t *)                                            \
+         ((u_char *) (kn) - (kn)->node.data * sizeof(ngx_http_scep_flow_key_t)))
 
 
 const char  *ngx_http_scep_outcomes[] = {
@@ -76,63 +99,103 @@ const char  *ngx_http_scep_outcomes[] = {
 };
 
 
+/* per worker: the digest's context */
+
+static EVP_MD      *ngx_http_scep_flow_md;
+static EVP_MD_CTX  *ngx_http_scep_flow_mdctx;
+
+
 /*
  * The device: the client address (after the realip module) and the
  * User-Agent.  The CA identifier is not part of it: PKIOperation requests
- * carry none.
+ * carry none, and a device's GetCACert and its PKCSReq would fall apart.
  */
 
 static ngx_int_t
-ngx_http_scep_flow_key(ngx_http_request_t *r, ngx_str_t *key)
+ngx_http_scep_flow_key(ngx_http_request_t *r, ngx_http_scep_flow_key_t *key)
 {
-    u_char     *p;
-    size_t      ua;
-    ngx_str_t  *addr;
+    ngx_str_t  *addr, ua;
 
     addr = &r->connection->addr_text;
-    ua = r->headers_in.user_agent ? r->headers_in.user_agent->value.len : 0;
-    ua = ngx_min(ua, NGX_HTTP_SCEP_FLOW_KEY_MAX - addr->len - 1);
 
-    key->data = ngx_pnalloc(r->pool, addr->len + 1 + ua);
-    if (key->data == NULL) {
+    if (r->headers_in.user_agent) {
+        ua = r->headers_in.user_agent->value;
+
+    } else {
+        ngx_str_null(&ua);
+    }
+
+    return ngx_http_scep_flow_digest(key, addr->data, addr->len,
+                                     ua.data, ua.len);
+}
+
+
+/* SHA-256 of a, NUL, b */
+
+static ngx_int_t
+ngx_http_scep_flow_digest(ngx_http_scep_flow_key_t *key, u_char *a,
+    size_t alen, u_char *b, size_t blen)
+{
+    u_char  md[EVP_MAX_MD_SIZE];
+
+    if (ngx_http_scep_flow_mdctx == NULL
+        || EVP_DigestInit_ex2(ngx_http_scep_flow_mdctx,
+                              ngx_http_scep_flow_md, NULL) != 1
+        || EVP_DigestUpdate(ngx_http_scep_flow_mdctx, a, alen) != 1
+        || EVP_DigestUpdate(ngx_http_scep_flow_mdctx, "", 1) != 1
+        || EVP_DigestUpdate(ngx_http_scep_flow_mdctx, b, blen) != 1
+        || EVP_DigestFinal_ex(ngx_http_scep_flow_mdctx, md, NULL) != 1)
+    {
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(key->data, addr->data, addr->len);
-    *p++ = '\0';
-
-    if (ua) {
-        p = ngx_cpymem(p, r->headers_in.user_agent->value.data, ua);
-    }
-
-    key->len = p - key->data;
+    ngx_memcpy(&key->node.key, md, sizeof(ngx_rbtree_key_t));
+    ngx_memcpy(key->rest, md + sizeof(ngx_rbtree_key_t), sizeof(key->rest));
 
     return NGX_OK;
 }
 
 
 /*
- * Called once per request, when the record or a flow variable is first
- * wanted, else from the log phase: the request joins its device's flow,
- * or starts one.
+ * The request joins its device's flow, or starts one: once, when the
+ * record or a flow variable is first wanted, or in the log phase; a
+ * PKIOperation joins in the handler, so that its senderNonce is checked
+ * before the upstream sees it.  A request that joined before its answer
+ * came is called again for the outcome the answer gives.
  */
 
 void
 ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 {
-    size_t                      size;
-    uint32_t                    hash;
-    ngx_str_t                   key;
+    ngx_uint_t                  i, nonce;
     ngx_msec_t                  now;
-    uint32_t                    txid_hash;
-    ngx_uint_t                  i;
-    ngx_str_t                   txid;
+    scep_msg_t                 *m;
     ngx_http_scep_flow_ctx_t   *fctx;
-    ngx_http_scep_txid_node_t  *tn;
-    ngx_http_scep_flow_node_t  *fn;
+    ngx_http_scep_flow_key_t    device, txid, snonce;
+    ngx_http_scep_flow_node_t  *fn, *other;
     ngx_http_scep_loc_conf_t   *slcf;
 
     if (ctx->flow_done) {
+
+        if (ctx->flow && ctx->certrep && !ctx->flow_answered) {
+            ctx->flow_answered = 1;
+
+            slcf = ngx_http_get_module_loc_conf(r->main, ngx_http_scep_module);
+            fctx = slcf->flow->data;
+
+            ngx_shmtx_lock(&fctx->shpool->mutex);
+
+            /* the node is still this flow's unless the id says otherwise */
+
+            fn = ctx->flow_node;
+
+            if (fn->id == ctx->flow_id && fn->step) {
+                ngx_http_scep_flow_outcome(ctx, fn);
+            }
+
+            ngx_shmtx_unlock(&fctx->shpool->mutex);
+        }
+
         return;
     }
 
@@ -144,12 +207,35 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_scep_flow_key(r, &key) != NGX_OK) {
+    if (ngx_http_scep_flow_key(r, &device) != NGX_OK) {
         return;
     }
 
+    m = ctx->msg;
+
+    if (m && m->transaction_id.data) {
+        if (ngx_http_scep_flow_digest(&txid, NULL, 0,
+                                      (u_char *) m->transaction_id.data,
+                                      m->transaction_id.len)
+            != NGX_OK)
+        {
+            return;
+        }
+    }
+
+    nonce = (m && m->sender_nonce.data && m->sender_nonce.len);
+
+    if (nonce) {
+        if (ngx_http_scep_flow_digest(&snonce, NULL, 0,
+                                      (u_char *) m->sender_nonce.data,
+                                      m->sender_nonce.len)
+            != NGX_OK)
+        {
+            return;
+        }
+    }
+
     fctx = slcf->flow->data;
-    hash = ngx_crc32_short(key.data, key.len);
     now = ngx_current_msec;
 
     ngx_shmtx_lock(&fctx->shpool->mutex);
@@ -157,45 +243,22 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_http_scep_flow_expire(fctx, 2, 0);
 
     fn = NULL;
-    ngx_str_null(&txid);
-    txid_hash = 0;
 
     /*
      * A transactionID seen before ties the request to that flow, from
      * whatever address or User-Agent it comes (a CertPoll, a retry).
      */
 
-    if (ctx->msg && ctx->msg->transaction_id.data
-        && ctx->msg->transaction_id.len <= 255)
-    {
-        txid.data = (u_char *) ctx->msg->transaction_id.data;
-        txid.len = ctx->msg->transaction_id.len;
-        txid_hash = ngx_crc32_short(txid.data, txid.len);
-
-        tn = (ngx_http_scep_txid_node_t *)
-                 ngx_str_rbtree_lookup(&fctx->sh->txids, &txid, txid_hash);
-
-        if (tn && now - tn->flow->last <= fctx->timeout) {
-            fn = tn->flow;
-        }
+    if (m && m->transaction_id.data) {
+        fn = ngx_http_scep_flow_find(fctx, NGX_HTTP_SCEP_FLOW_TXID, &txid);
     }
 
     if (fn == NULL) {
-        fn = (ngx_http_scep_flow_node_t *)
-                 ngx_str_rbtree_lookup(&fctx->sh->rbtree, &key, hash);
-    }
-
-    if (fn && now - fn->last > fctx->timeout) {
-        /* an expired flow that expire() did not reach yet */
-        ngx_queue_remove(&fn->queue);
-        ngx_http_scep_flow_free(fctx, fn);
-        fn = NULL;
+        fn = ngx_http_scep_flow_find(fctx, NGX_HTTP_SCEP_FLOW_DEVICE, &device);
     }
 
     if (fn == NULL) {
-        size = offsetof(ngx_http_scep_flow_node_t, data) + key.len;
-
-        fn = ngx_http_scep_flow_alloc(fctx, size);
+        fn = ngx_http_scep_flow_alloc(fctx);
 
         if (fn == NULL) {
             ngx_shmtx_unlock(&fctx->shpool->mutex);
@@ -205,21 +268,17 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
             return;
         }
 
-        fn->sn.node.key = hash;
-        fn->sn.str.len = key.len;
-        fn->sn.str.data = fn->data;
-        ngx_memcpy(fn->data, key.data, key.len);
+        ngx_memzero(fn, sizeof(ngx_http_scep_flow_node_t));
+
+        for (i = 0; i < NGX_HTTP_SCEP_FLOW_KEYS; i++) {
+            fn->keys[i].node.data = (u_char) i;
+        }
 
         if (RAND_bytes((u_char *) &fn->id, sizeof(fn->id)) != 1) {
             fn->id = ((uint64_t) ngx_random() << 32) ^ ngx_random();
         }
 
-        fn->step = 0;
-        fn->nseq = 0;
-        fn->outcome = 0;
-        fn->txid = NULL;
-
-        ngx_rbtree_insert(&fctx->sh->rbtree, &fn->sn.node);
+        ngx_http_scep_flow_set(fctx, fn, NGX_HTTP_SCEP_FLOW_DEVICE, &device);
         fctx->sh->active++;
 
     } else {
@@ -231,8 +290,30 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     fn->last = now;
     fn->step++;
 
-    if (txid.len) {
-        ngx_http_scep_txid_set(fctx, fn, &txid, txid_hash);
+    if (m && m->transaction_id.data) {
+        ngx_http_scep_flow_set(fctx, fn, NGX_HTTP_SCEP_FLOW_TXID, &txid);
+    }
+
+    /*
+     * A senderNonce any live flow has seen is a replay.  Each flow keeps
+     * its first nonce (the PKCSReq's) and its last one.
+     */
+
+    if (nonce) {
+        other = ngx_http_scep_flow_find(fctx, NGX_HTTP_SCEP_FLOW_NONCE,
+                                        &snonce);
+        if (other) {
+            ctx->flow_replay = 1;
+            ctx->flow_replay_of = other->id;
+
+        } else {
+            i = (fn->inserted & (1 << NGX_HTTP_SCEP_FLOW_NONCE))
+                ? NGX_HTTP_SCEP_FLOW_NONCE + 1 : NGX_HTTP_SCEP_FLOW_NONCE;
+
+            ngx_http_scep_flow_set(fctx, fn, i, &snonce);
+        }
+
+        ctx->flow_nonce = 1;
     }
 
     /* the last NGX_HTTP_SCEP_FLOW_SEQ operations, oldest first */
@@ -244,12 +325,40 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     fn->seq[fn->nseq++] = (u_char) ctx->op;
 
-    /* how the flow stands: the last answer or rejection that said so */
+    ngx_http_scep_flow_outcome(ctx, fn);
 
+    ctx->flow_node = fn;
+    ctx->flow_id = fn->id;
+    ctx->flow_step = fn->step;
+    ctx->flow_nseq = fn->nseq;
+
+    for (i = 0; i < fn->nseq; i++) {
+        ctx->flow_seq[i] = fn->seq[i];
+    }
+
+    ngx_shmtx_unlock(&fctx->shpool->mutex);
+
+    ctx->flow = 1;
+    ctx->flow_answered = (ctx->certrep != NULL);
+}
+
+
+/* how the flow stands: the last answer or rejection that said so */
+
+static void
+ngx_http_scep_flow_outcome(ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_flow_node_t *fn)
+{
     if (ctx->reject && !ctx->forwarded) {
-        fn->outcome = NGX_HTTP_SCEP_OUTCOME_REJECTED;
+
+        /* a copy of a message is no news of the enrolment */
+
+        if (ctx->reject != SCEP_REJECT_REPLAYED_NONCE) {
+            fn->outcome = NGX_HTTP_SCEP_OUTCOME_REJECTED;
+        }
 
     } else if (ctx->certrep) {
+
         switch (ctx->certrep->pki_status) {
         case SCEP_STATUS_SUCCESS:
             fn->outcome = NGX_HTTP_SCEP_OUTCOME_ISSUED;
@@ -266,38 +375,164 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     ctx->flow_outcome = fn->outcome;
+}
 
-    ctx->flow_id = fn->id;
-    ctx->flow_step = fn->step;
-    ctx->flow_nseq = fn->nseq;
 
-    for (i = 0; i < fn->nseq; i++) {
-        ctx->flow_seq[i] = fn->seq[i];
+/* a live flow whose key i is this one */
+
+static ngx_http_scep_flow_node_t *
+ngx_http_scep_flow_find(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t i,
+    ngx_http_scep_flow_key_t *key)
+{
+    ngx_int_t                   rc;
+    ngx_uint_t                  t;
+    ngx_rbtree_node_t          *node, *sentinel;
+    ngx_http_scep_flow_key_t   *kn;
+    ngx_http_scep_flow_node_t  *fn;
+
+    t = ngx_min(i, NGX_HTTP_SCEP_FLOW_NONCE);
+
+    node = fctx->sh->rbtree[t].root;
+    sentinel = fctx->sh->rbtree[t].sentinel;
+
+    while (node != sentinel) {
+
+        if (key->node.key != node->key) {
+            node = (key->node.key < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        kn = (ngx_http_scep_flow_key_t *) node;
+        rc = ngx_memcmp(key->rest, kn->rest, sizeof(kn->rest));
+
+        if (rc == 0) {
+            fn = ngx_http_scep_flow_node(kn);
+
+            if (ngx_current_msec - fn->last > fctx->timeout) {
+                /* expired, and expire() did not reach it yet */
+                ngx_queue_remove(&fn->queue);
+                ngx_http_scep_flow_free(fctx, fn);
+                return NULL;
+            }
+
+            return fn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
     }
 
-    ngx_shmtx_unlock(&fctx->shpool->mutex);
+    return NULL;
+}
 
-    ctx->flow = 1;
+
+/* key i of the flow is now this one, in its rbtree, taken from any other */
+
+static void
+ngx_http_scep_flow_set(ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_node_t *fn, ngx_uint_t i, ngx_http_scep_flow_key_t *key)
+{
+    ngx_uint_t                  t;
+    ngx_http_scep_flow_node_t  *other;
+
+    t = ngx_min(i, NGX_HTTP_SCEP_FLOW_NONCE);
+
+    if ((fn->inserted & (1 << i))
+        && fn->keys[i].node.key == key->node.key
+        && ngx_memcmp(fn->keys[i].rest, key->rest, sizeof(key->rest)) == 0)
+    {
+        return;
+    }
+
+    other = ngx_http_scep_flow_find(fctx, i, key);
+
+    if (other) {
+        /* a transactionID moves to the flow that sent it last */
+        ngx_http_scep_flow_unset(fctx, other, i);
+    }
+
+    ngx_http_scep_flow_unset(fctx, fn, i);
+
+    fn->keys[i].node.key = key->node.key;
+    ngx_memcpy(fn->keys[i].rest, key->rest, sizeof(key->rest));
+
+    ngx_rbtree_insert(&fctx->sh->rbtree[t], &fn->keys[i].node);
+    fn->inserted |= 1 << i;
+}
+
+
+static void
+ngx_http_scep_flow_unset(ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_node_t *fn, ngx_uint_t i)
+{
+    if (fn->inserted & (1 << i)) {
+        ngx_rbtree_delete(&fctx->sh->rbtree[ngx_min(i, NGX_HTTP_SCEP_FLOW_NONCE)],
+                          &fn->keys[i].node);
+        fn->inserted &= ~(1 << i);
+    }
+}
+
+
+static void
+ngx_http_scep_flow_rbtree_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t         **p;
+    ngx_http_scep_flow_key_t   *kn, *kt;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            kn = (ngx_http_scep_flow_key_t *) node;
+            kt = (ngx_http_scep_flow_key_t *) temp;
+
+            p = (ngx_memcmp(kn->rest, kt->rest, sizeof(kn->rest)) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
 }
 
 
 /* a full zone evicts its least recently seen flows, counted, not fails */
 
 static ngx_http_scep_flow_node_t *
-ngx_http_scep_flow_alloc(ngx_http_scep_flow_ctx_t *fctx, size_t size)
+ngx_http_scep_flow_alloc(ngx_http_scep_flow_ctx_t *fctx)
 {
     u_char      *p;
     ngx_uint_t   i;
 
     for (i = 0; i < 8; i++) {
-        p = ngx_slab_alloc_locked(fctx->shpool, size);
-
+        p = ngx_slab_alloc_locked(fctx->shpool,
+                                  sizeof(ngx_http_scep_flow_node_t));
         if (p) {
             return (ngx_http_scep_flow_node_t *) p;
         }
 
         if (ngx_queue_empty(&fctx->sh->queue)) {
             break;
+        }
+
+        if (fctx->sh->full == 0) {
+            fctx->sh->full = fctx->sh->active;
+
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                          "scep: no memory%s for a new flow at %ui flows, "
+                          "evicting the least recently seen",
+                          fctx->shpool->log_ctx, fctx->sh->active);
         }
 
         ngx_http_scep_flow_expire(fctx, 4, 1);
@@ -341,70 +576,51 @@ ngx_http_scep_flow_expire(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t n,
 }
 
 
-/* a flow out of its rbtree, with its transactionID; the queue is done */
+/* a flow out of its rbtrees; the queue is done */
 
 static void
 ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
     ngx_http_scep_flow_node_t *fn)
 {
-    if (fn->txid) {
-        ngx_rbtree_delete(&fctx->sh->txids, &fn->txid->sn.node);
-        ngx_slab_free_locked(fctx->shpool, fn->txid);
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_SCEP_FLOW_KEYS; i++) {
+        ngx_http_scep_flow_unset(fctx, fn, i);
     }
 
-    ngx_rbtree_delete(&fctx->sh->rbtree, &fn->sn.node);
+    /* a request still holding the node sees it is no longer its flow */
+    fn->step = 0;
+
     ngx_slab_free_locked(fctx->shpool, fn);
 
     fctx->sh->active--;
 }
 
 
-/*
- * The flow's transactionID is the last one its PKIOperations carried; a
- * node that cannot be had now only loses the join, not the request.
- */
-
-static void
-ngx_http_scep_txid_set(ngx_http_scep_flow_ctx_t *fctx,
-    ngx_http_scep_flow_node_t *fn, ngx_str_t *txid, uint32_t hash)
+ngx_int_t
+ngx_http_scep_flow_init_process(ngx_cycle_t *cycle)
 {
-    ngx_http_scep_txid_node_t  *tn;
+    ngx_http_scep_flow_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    ngx_http_scep_flow_mdctx = EVP_MD_CTX_new();
 
-    tn = (ngx_http_scep_txid_node_t *)
-             ngx_str_rbtree_lookup(&fctx->sh->txids, txid, hash);
-
-    if (tn != NULL && tn == fn->txid) {
-        return;
+    if (ngx_http_scep_flow_md == NULL || ngx_http_scep_flow_mdctx == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "scep: could not set up SHA-256 for the flows");
+        return NGX_ERROR;
     }
 
-    if (tn) {
-        /* the transactionID moves to this flow */
-        tn->flow->txid = NULL;
-        ngx_rbtree_delete(&fctx->sh->txids, &tn->sn.node);
-        ngx_slab_free_locked(fctx->shpool, tn);
-    }
+    return NGX_OK;
+}
 
-    if (fn->txid) {
-        ngx_rbtree_delete(&fctx->sh->txids, &fn->txid->sn.node);
-        ngx_slab_free_locked(fctx->shpool, fn->txid);
-        fn->txid = NULL;
-    }
 
-    tn = ngx_slab_alloc_locked(fctx->shpool,
-                   offsetof(ngx_http_scep_txid_node_t, data) + txid->len);
-    if (tn == NULL) {
-        return;
-    }
+void
+ngx_http_scep_flow_exit_process(ngx_cycle_t *cycle)
+{
+    EVP_MD_CTX_free(ngx_http_scep_flow_mdctx);
+    EVP_MD_free(ngx_http_scep_flow_md);
 
-    tn->sn.node.key = hash;
-    tn->sn.str.len = txid->len;
-    tn->sn.str.data = tn->data;
-    tn->flow = fn;
-    ngx_memcpy(tn->data, txid->data, txid->len);
-
-    ngx_rbtree_insert(&fctx->sh->txids, &tn->sn.node);
-
-    fn->txid = tn;
+    ngx_http_scep_flow_mdctx = NULL;
+    ngx_http_scep_flow_md = NULL;
 }
 
 
@@ -414,6 +630,7 @@ ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_http_scep_flow_ctx_t  *octx = data;
 
     size_t                     len;
+    ngx_uint_t                 i;
     ngx_http_scep_flow_ctx_t  *fctx;
 
     fctx = shm_zone->data;
@@ -440,14 +657,16 @@ ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     fctx->shpool->data = fctx->sh;
 
-    ngx_rbtree_init(&fctx->sh->rbtree, &fctx->sh->sentinel,
-                    ngx_str_rbtree_insert_value);
-    ngx_rbtree_init(&fctx->sh->txids, &fctx->sh->txid_sentinel,
-                    ngx_str_rbtree_insert_value);
+    for (i = 0; i < 3; i++) {
+        ngx_rbtree_init(&fctx->sh->rbtree[i], &fctx->sh->sentinel[i],
+                        ngx_http_scep_flow_rbtree_insert_value);
+    }
+
     ngx_queue_init(&fctx->sh->queue);
 
     fctx->sh->active = 0;
     fctx->sh->evicted = 0;
+    fctx->sh->full = 0;
 
     len = sizeof(" in scep_flow_zone \"\"") + shm_zone->shm.name.len;
 

@@ -101,6 +101,13 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       0,
       NULL },
 
+    { ngx_string("scep_reject_replay"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, reject_replay),
+      NULL },
+
     { ngx_string("scep_message_types"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_scep_message_types,
@@ -195,6 +202,25 @@ ngx_http_scep_handler(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         return (rc >= NGX_HTTP_SPECIAL_RESPONSE)
                ? rc : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /*
+     * A PKIOperation joins its flow now: its senderNonce is checked
+     * against the zone before the upstream sees it.
+     */
+
+    if (ctx->reject == SCEP_REJECT_NONE && ctx->msg && slcf->flow) {
+        ngx_http_scep_flow_update(r, ctx);
+
+        if (ctx->flow_replay && slcf->reject_replay
+            && ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_REPLAYED_NONCE,
+                                        "the senderNonce was seen before, "
+                                        "in flow %016uxL",
+                                        ctx->flow_replay_of)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     if (ctx->reject == SCEP_REJECT_NONE) {
@@ -607,6 +633,7 @@ ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
     conf->inspect_response = NGX_CONF_UNSET;
     conf->response_buffer_size = NGX_CONF_UNSET_SIZE;
     conf->flow = NGX_CONF_UNSET_PTR;
+    conf->reject_replay = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -641,6 +668,7 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_SCEP_MAX_MESSAGE_SIZE);
     ngx_conf_merge_value(conf->inspect_response, prev->inspect_response, 1);
     ngx_conf_merge_ptr_value(conf->flow, prev->flow, NULL);
+    ngx_conf_merge_value(conf->reject_replay, prev->reject_replay, 0);
     ngx_conf_merge_size_value(conf->response_buffer_size,
                               prev->response_buffer_size,
                               NGX_HTTP_SCEP_RESPONSE_BUFFER_SIZE);
@@ -757,7 +785,11 @@ ngx_http_scep_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_scep_init_process(ngx_cycle_t *cycle)
 {
-    return ngx_http_scep_keys_init(cycle);
+    if (ngx_http_scep_keys_init(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_scep_flow_init_process(cycle);
 }
 
 
@@ -765,5 +797,6 @@ static void
 ngx_http_scep_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_scep_keys_done(cycle);
+    ngx_http_scep_flow_exit_process(cycle);
     ngx_http_scep_certs_cache_free();
 }

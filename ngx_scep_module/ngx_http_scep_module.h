@@ -35,6 +35,7 @@ typedef struct {
     ngx_flag_t                 inspect_response;
     size_t                     response_buffer_size;
     ngx_shm_zone_t            *flow;            /* scep_flow */
+    ngx_flag_t                 reject_replay;
 
     /* server level only: some location of this server has "scep on" */
     unsigned                   server_scep:1;
@@ -68,7 +69,9 @@ typedef struct {
     scep_caps_t               *caps;
 
     /* the device's flow, as this request left it */
+    void                      *flow_node;
     uint64_t                   flow_id;
+    uint64_t                   flow_replay_of;  /* the flow that sent it */
     ngx_uint_t                 flow_step;
     ngx_uint_t                 flow_nseq;
     ngx_uint_t                 flow_outcome;
@@ -76,6 +79,9 @@ typedef struct {
 
     unsigned                   flow:1;
     unsigned                   flow_done:1;
+    unsigned                   flow_answered:1;
+    unsigned                   flow_nonce:1;    /* a senderNonce checked */
+    unsigned                   flow_replay:1;   /* ... and seen before */
     unsigned                   forwarded:1;     /* monitor mode let it pass */
     unsigned                   capture:1;
     unsigned                   has_message:1;
@@ -110,6 +116,8 @@ void ngx_http_scep_certs_cache_free(void);
 void ngx_http_scep_flow_update(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
 ngx_int_t ngx_http_scep_flow_log_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_scep_flow_init_process(ngx_cycle_t *cycle);
+void ngx_http_scep_flow_exit_process(ngx_cycle_t *cycle);
 char *ngx_http_scep_flow_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_scep_flow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

@@ -196,6 +196,11 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
             json_object_set_new(obj, "outcome",
                    json_string(ngx_http_scep_outcomes[ctx->flow_outcome]));
         }
+
+        if (ctx->flow_nonce) {
+            json_object_set_new(obj, "replay",
+                                json_boolean(ctx->flow_replay));
+        }
     }
 
     diag = ngx_http_scep_diagnose(r, ctx);

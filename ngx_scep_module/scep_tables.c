@@ -58,6 +58,9 @@ const scep_reject_def_t  scep_rejects[SCEP_REJECT_COUNT] = {
       "the senderNonce is not 16 bytes" },
     { "signature_invalid", 400,
       "the SignerInfo signature does not verify" },
+    { "replayed_nonce", 403,
+      "the senderNonce was seen before within the flow timeout "
+      "(scep_reject_replay)" },
 };
 
 

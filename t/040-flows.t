@@ -30,7 +30,7 @@ check_records();
 
 # scepclient's requests: one flow, steps 1, 2, 3; the Android device's,
 # each on a new connection and so on either worker: another flow, 1 to 4
-my (%flows, @order, $evicting, @txid);
+my (%flows, @order, $evicting, @txid, %replay);
 open my $in, '<', $ScepTest::Records or die $!;
 while (<$in>) {
     my $rec = JSON::PP->new->decode($_);
@@ -43,6 +43,20 @@ while (<$in>) {
     }
 
     next if ($rec->{user_agent}{original} // '') =~ /^(expiring|reloading)$/;
+
+    # TESTS 6 to 8: replays
+    if (($rec->{user_agent}{original} // '') =~ /^(replay|reject|monitor)-/) {
+        my $reject = $rec->{scep}{reject};
+        push @{ $replay{$1} },
+             join ' ', $flow->{id}, $flow->{step}, $flow->{outcome} // '-',
+                       $flow->{replay} ? 'replay' : 'first',
+                       $reject ? ($reject->{reason}, $reject->{enforced}
+                                  ? 'enforced' : 'logged',
+                                  $reject->{detail} =~ /in flow (\w+)$/)
+                               : (),
+                       $rec->{scep}{upstream} ? 'forwarded' : 'answered';
+        next;
+    }
 
     # TEST 4: the poller's request joins the device's flow
     if (($rec->{user_agent}{original} // '') =~ /^txid-/) {
@@ -66,8 +80,23 @@ is_deeply($flows{ $order[1] // '' },
           "$0 - the Android device's own flow, steps 1 to 4 across workers");
 is(scalar @txid, 2, "$0 - two PKIOperations with one transactionID");
 is($txid[1][0], $txid[0][0], "$0 - the CertPoll joined the PKCSReq's flow");
-is_deeply([map { "$_->[1] $_->[2]" } @txid], ['1 pending', '2 pending'],
-          "$0 - steps 1 and 2, each answered PENDING");
+is_deeply([map { "$_->[1] $_->[2]" } @txid], ['1 pending', '2 issued'],
+          "$0 - steps 1 and 2: PENDING, then SUCCESS");
+my ($id6) = split / /, $replay{replay}[0] // '';
+is_deeply($replay{replay},
+          ["$id6 1 pending first forwarded", "$id6 2 pending replay forwarded",
+           "$id6 3 pending replay forwarded", "$id6 4 pending first forwarded"],
+          "$0 - a repeated senderNonce is flagged, from the device or elsewhere, and forwarded");
+my ($id7) = split / /, $replay{reject}[0] // '';
+is_deeply($replay{reject},
+          ["$id7 1 pending first forwarded",
+           "$id7 2 pending replay replayed_nonce enforced $id7 answered"],
+          "$0 - scep_reject_replay: the copy is rejected, not forwarded, and the outcome stays");
+my ($id8) = split / /, $replay{monitor}[0] // '';
+is_deeply($replay{monitor},
+          ["$id8 1 issued first forwarded",
+           "$id8 2 issued replay replayed_nonce logged $id8 forwarded"],
+          "$0 - monitor mode: the replay is logged and forwarded");
 is($evicting, 301, "$0 - a zone full of flows made room for each of 300 devices and the first again");
 
 __DATA__
@@ -92,7 +121,7 @@ ScepTest::enrol(server => $main::Server, challenge => 'flow-challenge',
 --- response_body_like eval
 [qr/^issued$/, (qr/./) x 4]
 --- access_log eval
-qr{"flow":\{"id":"[0-9a-f]{16}","step":3,"sequence":\["GetCACert","GetCACaps","PKIOperation"\],"outcome":"issued"\}}
+qr{"flow":\{"id":"[0-9a-f]{16}","step":3,"sequence":\["GetCACert","GetCACaps","PKIOperation"\],"outcome":"issued","replay":false\}}
 --- no_error_log
 [error]
 [alert]
@@ -125,6 +154,8 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
 User-Agent: device-1
 --- response_body
 1
+--- error_log eval
+qr/\[warn\] .*scep: no memory in scep_flow_zone "small" for a new flow at \d+ flows, evicting the least recently seen/
 --- no_error_log
 [alert]
 [crit]
@@ -162,8 +193,14 @@ User-Agent: expiring
 
 
 === TEST 4: a CertPoll with the PKCSReq's transactionID joins its flow from another User-Agent
+(the PKCSReq is answered PENDING, the CertPoll SUCCESS)
 --- http_config
     scep_flow_zone devices:1m;
+
+    map $http_user_agent $certrep {
+        txid-poller  certrep-success.der;
+        default      certrep-pending.der;
+    }
 --- config
     large_client_header_buffers 4 64k;
 
@@ -176,7 +213,7 @@ User-Agent: expiring
     location /data/ {
         default_type application/x-pki-message;
         root $TEST_NGINX_DATA;
-        rewrite ^ /certrep-pending.der break;
+        rewrite ^ /$certrep break;
     }
 --- request eval
 [ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der')),
@@ -224,3 +261,107 @@ close $out;
 GET /reload
 --- response_body
 kept
+
+
+
+=== TEST 6: a repeated senderNonce is flagged as a replay, and still forwarded
+(the same PKCSReq three times: from the device, again, and from elsewhere;
+its transactionID joins all three to one flow)
+--- http_config
+    scep_flow_zone devices:1m;
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        default_type application/x-pki-message;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /certrep-pending.der break;
+    }
+--- request eval
+[(ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha512.der'))) x 3,
+ ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha1.der'))]
+--- more_headers eval
+["User-Agent: replay-device", "User-Agent: replay-device",
+ "User-Agent: replay-elsewhere", "User-Agent: replay-device"]
+--- error_code eval
+[200, 200, 200, 200]
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 7: scep_reject_replay rejects a repeated senderNonce before the upstream sees it
+(the flow's outcome stays what NDES said: a copy of a message is no news)
+--- http_config
+    scep_flow_zone devices:1m;
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        scep_reject_replay on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        default_type application/x-pki-message;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /certrep-pending.der break;
+    }
+--- init
+ScepTest::fetch(ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha512.der')),
+                'User-Agent: reject-device') =~ m{^HTTP/1\.1 200 }
+    or die "the first PKCSReq was not forwarded";
+--- request eval
+ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha512.der'))
+--- more_headers
+User-Agent: reject-attacker
+--- error_code: 403
+--- response_body_like
+^replayed_nonce: the senderNonce was seen before, in flow [0-9a-f]{16}$
+--- error_log
+scep: rejected, replayed_nonce: the senderNonce was seen before
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 8: in monitor mode a replay is only logged
+--- http_config
+    scep_flow_zone devices:1m;
+--- config
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        scep_reject off;
+        scep_flow devices;
+        scep_reject_replay on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        default_type application/x-pki-message;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /certrep-success.der break;
+    }
+--- init
+ScepTest::fetch(ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha512.der')),
+                'User-Agent: monitor-device') =~ m{^HTTP/1\.1 200 }
+    or die "the first PKCSReq was not forwarded";
+--- request eval
+ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha512.der'))
+--- more_headers
+User-Agent: monitor-device
+--- error_code: 200
+--- error_log
+scep: forwarded in monitor mode (scep_reject off), replayed_nonce

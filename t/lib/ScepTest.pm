@@ -219,6 +219,24 @@ sub pkiop_post {
 }
 
 
+# One request, on a connection of its own, to the nginx under test, from a
+# --- init section: for what must happen before the block's own request.
+# Returns the whole response.
+
+sub fetch {
+    my ($request, @headers) = @_;
+
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => Test::Nginx::Util::server_port())
+        or die "connect: $!";
+
+    print $s join "\r\n", "$request HTTP/1.0", @headers, '', '';
+
+    local $/;
+    return scalar <$s>;
+}
+
+
 sub free_port {
     for (1 .. 50) {
         my $port = 20000 + int(rand(20000));
