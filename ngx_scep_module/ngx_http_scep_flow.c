@@ -597,6 +597,55 @@ ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
 }
 
 
+/*
+ * The metrics of every flow zone, "scep_flows_active" or with evicted
+ * "scep_flows_evicted_total": a line of NGX_HTTP_SCEP_METRIC_LINE bytes at
+ * most for each.
+ */
+
+u_char *
+ngx_http_scep_flow_metrics(u_char *p, ngx_uint_t evicted)
+{
+    ngx_uint_t                 i;
+    ngx_shm_zone_t            *zone;
+    ngx_list_part_t           *part;
+    ngx_http_scep_flow_ctx_t  *fctx;
+
+    part = (ngx_list_part_t *) &ngx_cycle->shared_memory.part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        if (zone[i].tag != &ngx_http_scep_module
+            || zone[i].init != ngx_http_scep_flow_init_zone)
+        {
+            continue;
+        }
+
+        fctx = zone[i].data;
+
+        p = ngx_sprintf(p, "%s{zone=\"%*s\"} %ui\n",
+                        evicted ? "scep_flows_evicted_total"
+                                : "scep_flows_active",
+                        ngx_min(zone[i].shm.name.len, 128),
+                        zone[i].shm.name.data,
+                        evicted ? fctx->sh->evicted : fctx->sh->active);
+    }
+
+    return p;
+}
+
+
 ngx_int_t
 ngx_http_scep_flow_init_process(ngx_cycle_t *cycle)
 {
@@ -805,19 +854,4 @@ ngx_http_scep_flow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
-}
-
-
-ngx_int_t
-ngx_http_scep_flow_log_handler(ngx_http_request_t *r)
-{
-    ngx_http_scep_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_scep_module);
-
-    if (ctx) {
-        ngx_http_scep_flow_update(r, ctx);
-    }
-
-    return NGX_OK;
 }

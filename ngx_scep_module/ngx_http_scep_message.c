@@ -36,8 +36,9 @@ ngx_int_t
 ngx_http_scep_message(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_loc_conf_t *slcf)
 {
-    ngx_int_t  rc;
-    ngx_str_t  msg;
+    ngx_int_t        rc;
+    ngx_str_t        msg;
+    struct timespec  start, end;
 
     if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
         rc = ngx_http_scep_message_get(r, ctx, &msg);
@@ -64,7 +65,19 @@ ngx_http_scep_message(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                                         msg.len, slcf->max_message_size);
     }
 
-    return ngx_http_scep_decode(r, ctx, slcf, &msg);
+    /* the time the histogram scep_decode_seconds shows */
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+
+    rc = ngx_http_scep_decode(r, ctx, slcf, &msg);
+
+    clock_gettime(CLOCK_MONOTONIC, &end);
+
+    ctx->decoded = 1;
+    ctx->decode_ns = (end.tv_sec - start.tv_sec) * 1000000000
+                     + end.tv_nsec - start.tv_nsec;
+
+    return rc;
 }
 
 

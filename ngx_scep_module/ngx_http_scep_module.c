@@ -27,6 +27,7 @@ static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static char *ngx_http_scep_message_types(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_scep_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_scep_log_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_init_process(ngx_cycle_t *cycle);
 static void ngx_http_scep_exit_process(ngx_cycle_t *cycle);
 
@@ -106,6 +107,13 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_scep_loc_conf_t, reject_replay),
+      NULL },
+
+    { ngx_string("scep_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_scep_metrics,
+      0,
+      0,
       NULL },
 
     { ngx_string("scep_message_types"),
@@ -769,16 +777,43 @@ ngx_http_scep_init(ngx_conf_t *cf)
 
     *h = ngx_http_scep_handler;
 
-    /* flows are updated in the log phase when no variable did it before */
+    /*
+     * Added last to the log phase, it runs before access_log: a flow is
+     * joined there when no variable did it before, and the metrics count.
+     */
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
     if (h == NULL) {
         return NGX_ERROR;
     }
 
-    *h = ngx_http_scep_flow_log_handler;
+    *h = ngx_http_scep_log_handler;
+
+    if (ngx_http_scep_metrics_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     return ngx_http_scep_response_init(cf);
+}
+
+
+static ngx_int_t
+ngx_http_scep_log_handler(ngx_http_request_t *r)
+{
+    ngx_http_scep_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx) {
+        ngx_http_scep_flow_update(r, ctx);
+        ngx_http_scep_metrics_count(r, ctx);
+    }
+
+    return NGX_OK;
 }
 
 

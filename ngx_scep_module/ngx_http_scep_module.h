@@ -19,6 +19,9 @@
 
 #define NGX_HTTP_SCEP_FLOW_SEQ  16
 
+/* the longest line of the metrics */
+#define NGX_HTTP_SCEP_METRIC_LINE  256
+
 #define NGX_HTTP_SCEP_OUTCOME_ISSUED    1
 #define NGX_HTTP_SCEP_OUTCOME_PENDING   2
 #define NGX_HTTP_SCEP_OUTCOME_FAILED    3
@@ -77,6 +80,9 @@ typedef struct {
     ngx_uint_t                 flow_outcome;
     u_char                     flow_seq[NGX_HTTP_SCEP_FLOW_SEQ];
 
+    ngx_uint_t                 decode_ns;       /* decode and verify */
+
+    unsigned                   decoded:1;
     unsigned                   flow:1;
     unsigned                   flow_done:1;
     unsigned                   flow_answered:1;
@@ -115,8 +121,12 @@ u_char *ngx_http_scep_iso8601(u_char *buf, long long t);
 void ngx_http_scep_certs_cache_free(void);
 void ngx_http_scep_flow_update(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
-ngx_int_t ngx_http_scep_flow_log_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_scep_flow_init_process(ngx_cycle_t *cycle);
+u_char *ngx_http_scep_flow_metrics(u_char *p, ngx_uint_t evicted);
+ngx_int_t ngx_http_scep_metrics_init(ngx_conf_t *cf);
+void ngx_http_scep_metrics_count(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
+char *ngx_http_scep_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 void ngx_http_scep_flow_exit_process(ngx_cycle_t *cycle);
 char *ngx_http_scep_flow_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

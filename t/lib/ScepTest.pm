@@ -103,6 +103,93 @@ sub check_records {
 }
 
 
+# The Prometheus text format 0.0.4, strictly: every line a HELP, a TYPE or
+# a sample of the family the last TYPE named; counters end in _total;
+# histogram buckets rise, are cumulative and end in +Inf, with _sum and a
+# _count equal to the +Inf bucket.  Returns the problems found and a hash
+# of the samples, 'name{labels}' => value.
+
+sub prometheus {
+    my ($text) = @_;
+
+    my (@bad, %samples, %type, %help, $family, %buckets, %seen);
+    my $name_re = qr/[a-zA-Z_:][a-zA-Z0-9_:]*/;
+    my $value_re = qr/[-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\+Inf|-Inf|NaN)/;
+
+    push @bad, 'does not end with a newline' unless $text =~ /\n\z/;
+
+    my $n = 0;
+    for my $line (split /\n/, $text) {
+        $n++;
+
+        if ($line =~ /^# HELP ($name_re) (.*)$/) {
+            push @bad, "line $n: a second HELP for $1" if $help{$1}++;
+            next;
+        }
+
+        if ($line =~ /^# TYPE ($name_re) (counter|gauge|histogram|summary|untyped)$/) {
+            push @bad, "line $n: a second TYPE for $1" if $type{$1};
+            push @bad, "line $n: TYPE after samples of $1" if $seen{$1};
+            $type{$1} = $2;
+            $family = $1;
+            push @bad, "line $n: counter $1 does not end in _total"
+                if $2 eq 'counter' && $1 !~ /_total$/;
+            next;
+        }
+
+        if ($line =~ /^($name_re)(?:\{((?:$name_re="(?:[^"\\\n]|\\[\\"n])*"(?:,(?!\}))?)*)\})? ($value_re)$/) {
+            my ($name, $labels, $value) = ($1, $2 // '', $3);
+            my $base = $name;
+
+            if (defined $family && ($type{$family} // '') eq 'histogram') {
+                $base = $family if $name =~ /^\Q$family\E_(?:bucket|sum|count)$/;
+            }
+
+            if (!defined $family || $base ne $family) {
+                push @bad, "line $n: sample $name outside its family's TYPE";
+            }
+
+            $seen{$base} = 1;
+            push @bad, "line $n: duplicate sample" if exists $samples{"$name\{$labels\}"};
+            $samples{"$name\{$labels\}"} = $value;
+
+            if ($name =~ /_bucket$/) {
+                if ($labels !~ /(?:^|,)le="([^"]+)"/) {
+                    push @bad, "line $n: a bucket without le";
+                } else {
+                    push @{ $buckets{$base} }, [$1, $value];
+                }
+            }
+            next;
+        }
+
+        push @bad, "line $n: not a HELP, TYPE or sample line: $line";
+    }
+
+    for my $h (grep { $type{$_} eq 'histogram' } keys %type) {
+        my $b = $buckets{$h} || [];
+        push @bad, "$h: no buckets" unless @$b;
+        for my $i (1 .. $#$b) {
+            my ($le0, $v0) = @{ $b->[$i - 1] };
+            my ($le1, $v1) = @{ $b->[$i] };
+            push @bad, "$h: le $le1 after $le0" unless $le1 eq '+Inf' || $le1 > $le0;
+            push @bad, "$h: bucket $le1 ($v1) below bucket $le0 ($v0)" if $v1 < $v0;
+        }
+        push @bad, "$h: the last bucket is not +Inf"
+            unless @$b && $b->[-1][0] eq '+Inf';
+        push @bad, "$h: no ${h}_sum" unless exists $samples{"${h}_sum{}"};
+        push @bad, "$h: ${h}_count differs from the +Inf bucket"
+            unless @$b && ($samples{"${h}_count{}"} // -1) == $b->[-1][1];
+    }
+
+    for my $t (keys %type) {
+        push @bad, "$t: TYPE without HELP" unless $help{$t};
+    }
+
+    return (\@bad, \%samples);
+}
+
+
 # A pkiMessage from t/data.
 
 sub message {

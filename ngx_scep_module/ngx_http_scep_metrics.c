@@ -1,0 +1,356 @@
+
+/*
+ * Prometheus metrics: counters in a shared memory zone, added to by every
+ * worker in the log phase, read by "scep_metrics" in the text format 0.0.4.
+ * The zone is kept across reloads; its labels come from scep_tables.c.
+ */
+
+
+#include "ngx_http_scep_module.h"
+
+
+#define NGX_HTTP_SCEP_HTTP_STATUSES  600      /* 0, then 100 .. 599 */
+#define NGX_HTTP_SCEP_BUCKETS        12
+
+
+typedef struct {
+    ngx_atomic_t               requests[SCEP_OP_COUNT]
+                                       [NGX_HTTP_SCEP_HTTP_STATUSES];
+    ngx_atomic_t               rejects[SCEP_REJECT_COUNT];
+    ngx_atomic_t               monitor_rejects[SCEP_REJECT_COUNT];
+    ngx_atomic_t               pki_status[SCEP_STATUS_COUNT][SCEP_FAIL_COUNT];
+    ngx_atomic_t               upstream_status[NGX_HTTP_SCEP_HTTP_STATUSES];
+    ngx_atomic_t               decode[NGX_HTTP_SCEP_BUCKETS + 1];
+    ngx_atomic_t               decode_ns;
+} ngx_http_scep_metrics_t;
+
+
+/* the histogram's upper bounds, in nanoseconds and as the label says */
+
+static struct {
+    ngx_uint_t                 ns;
+    const char                *le;
+} ngx_http_scep_buckets[NGX_HTTP_SCEP_BUCKETS] = {
+    { 1000, "0.000001" },
+    { 2500, "0.0000025" },
+    { 5000, "0.000005" },
+    { 10000, "0.00001" },
+    { 25000, "0.000025" },
+    { 50000, "0.00005" },
+    { 100000, "0.0001" },
+    { 250000, "0.00025" },
+    { 500000, "0.0005" },
+    { 1000000, "0.001" },
+    { 2500000, "0.0025" },
+    { 10000000, "0.01" },
+};
+
+
+static ngx_int_t ngx_http_scep_metrics_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static ngx_int_t ngx_http_scep_metrics_handler(ngx_http_request_t *r);
+static u_char *ngx_http_scep_metrics_family(u_char *p, const char *name,
+    const char *type, const char *help);
+
+
+static ngx_shm_zone_t  *ngx_http_scep_metrics_zone;
+
+
+ngx_int_t
+ngx_http_scep_metrics_init(ngx_conf_t *cf)
+{
+    ngx_str_t  name = ngx_string("scep_metrics");
+
+    ngx_http_scep_metrics_zone = ngx_shared_memory_add(cf, &name,
+                                     8 * ngx_pagesize
+                                     + sizeof(ngx_http_scep_metrics_t),
+                                     &ngx_http_scep_module);
+    if (ngx_http_scep_metrics_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_scep_metrics_zone->init = ngx_http_scep_metrics_init_zone;
+    ngx_http_scep_metrics_zone->data = ngx_http_scep_metrics_zone;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (data || shm_zone->shm.exists) {
+        /* a reload keeps the counters: the zone and its data are the same */
+        return NGX_OK;
+    }
+
+    shpool->data = ngx_slab_alloc(shpool, sizeof(ngx_http_scep_metrics_t));
+    if (shpool->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(shpool->data, sizeof(ngx_http_scep_metrics_t));
+
+    return NGX_OK;
+}
+
+
+/* once per request, in the log phase */
+
+void
+ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    ngx_uint_t                  status, i;
+    ngx_http_scep_metrics_t    *m;
+    ngx_http_upstream_state_t  *state;
+
+    m = ((ngx_slab_pool_t *) ngx_http_scep_metrics_zone->shm.addr)->data;
+
+    status = r->headers_out.status;
+
+    if (status >= NGX_HTTP_SCEP_HTTP_STATUSES) {
+        status = 0;
+    }
+
+    ngx_atomic_fetch_add(&m->requests[ctx->op][status], 1);
+
+    if (ctx->reject) {
+        if (ctx->forwarded) {
+            ngx_atomic_fetch_add(&m->monitor_rejects[ctx->reject], 1);
+
+        } else {
+            ngx_atomic_fetch_add(&m->rejects[ctx->reject], 1);
+        }
+    }
+
+    if (ctx->certrep && ctx->certrep->pki_status != SCEP_STATUS_NONE) {
+        ngx_atomic_fetch_add(&m->pki_status[ctx->certrep->pki_status]
+                                           [ctx->certrep->fail_info], 1);
+    }
+
+    if (r->upstream_states && r->upstream_states->nelts) {
+        state = r->upstream_states->elts;
+        status = state[r->upstream_states->nelts - 1].status;
+
+        if (status >= NGX_HTTP_SCEP_HTTP_STATUSES) {
+            status = 0;
+        }
+
+        ngx_atomic_fetch_add(&m->upstream_status[status], 1);
+    }
+
+    if (ctx->decoded) {
+        for (i = 0; i < NGX_HTTP_SCEP_BUCKETS; i++) {
+            if (ctx->decode_ns <= ngx_http_scep_buckets[i].ns) {
+                break;
+            }
+        }
+
+        ngx_atomic_fetch_add(&m->decode[i], 1);
+        ngx_atomic_fetch_add(&m->decode_ns, ctx->decode_ns);
+    }
+}
+
+
+/* scep_metrics; */
+
+char *
+ngx_http_scep_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_scep_metrics_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_metrics_handler(ngx_http_request_t *r)
+{
+    u_char                   *p;
+    size_t                    size;
+    ngx_int_t                 rc;
+    ngx_buf_t                *b;
+    ngx_uint_t                i, j, n;
+    ngx_atomic_uint_t         cumulative;
+    ngx_chain_t               out;
+    ngx_list_part_t          *part;
+    ngx_http_scep_metrics_t  *m;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    m = ((ngx_slab_pool_t *) ngx_http_scep_metrics_zone->shm.addr)->data;
+
+    /* a line for each counter that is not zero, and the fixed ones */
+
+    n = 32 + NGX_HTTP_SCEP_BUCKETS;
+
+    /* two for each flow zone: the shared memory zones are more */
+
+    for (part = (ngx_list_part_t *) &ngx_cycle->shared_memory.part;
+         part;
+         part = part->next)
+    {
+        n += 2 * part->nelts;
+    }
+
+    for (i = 0; i < sizeof(ngx_http_scep_metrics_t) / sizeof(ngx_atomic_t);
+         i++)
+    {
+        if (((ngx_atomic_t *) m)[i]) {
+            n++;
+        }
+    }
+
+    size = n * NGX_HTTP_SCEP_METRIC_LINE;
+
+    b = ngx_create_temp_buf(r->pool, size);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = b->last;
+
+    p = ngx_http_scep_metrics_family(p, "scep_requests_total", "counter",
+                                     "SCEP requests by operation and "
+                                     "HTTP status of the answer.");
+
+    for (i = 0; i < SCEP_OP_COUNT; i++) {
+        for (j = 0; j < NGX_HTTP_SCEP_HTTP_STATUSES; j++) {
+            if (m->requests[i][j]) {
+                p = ngx_sprintf(p, "scep_requests_total{operation=\"%s\","
+                                "status=\"%ui\"} %uA\n",
+                                scep_ops[i].name, j, m->requests[i][j]);
+            }
+        }
+    }
+
+    p = ngx_http_scep_metrics_family(p, "scep_rejects_total", "counter",
+                                     "Requests this module answered "
+                                     "itself, by reject reason.");
+
+    for (i = 1; i < SCEP_REJECT_COUNT; i++) {
+        if (m->rejects[i]) {
+            p = ngx_sprintf(p, "scep_rejects_total{reason=\"%s\"} %uA\n",
+                            scep_rejects[i].name, m->rejects[i]);
+        }
+    }
+
+    p = ngx_http_scep_metrics_family(p, "scep_monitor_rejects_total",
+                                     "counter",
+                                     "Requests forwarded in monitor mode "
+                                     "(scep_reject off) that would have been "
+                                     "rejected, by reason.");
+
+    for (i = 1; i < SCEP_REJECT_COUNT; i++) {
+        if (m->monitor_rejects[i]) {
+            p = ngx_sprintf(p, "scep_monitor_rejects_total{reason=\"%s\"} "
+                            "%uA\n",
+                            scep_rejects[i].name, m->monitor_rejects[i]);
+        }
+    }
+
+    p = ngx_http_scep_metrics_family(p, "scep_pki_status_total", "counter",
+                                     "CertRep answers by pkiStatus and "
+                                     "failInfo.");
+
+    for (i = 1; i < SCEP_STATUS_COUNT; i++) {
+        for (j = 0; j < SCEP_FAIL_COUNT; j++) {
+            if (m->pki_status[i][j]) {
+                p = ngx_sprintf(p, "scep_pki_status_total{status=\"%s\","
+                                "fail_info=\"%s\"} %uA\n",
+                                scep_pki_statuses[i].name,
+                                scep_fail_infos[j].name, m->pki_status[i][j]);
+            }
+        }
+    }
+
+    p = ngx_http_scep_metrics_family(p, "scep_upstream_status_total",
+                                     "counter",
+                                     "Answers of the upstream (NDES) by "
+                                     "status, the last server tried.");
+
+    for (j = 0; j < NGX_HTTP_SCEP_HTTP_STATUSES; j++) {
+        if (m->upstream_status[j]) {
+            p = ngx_sprintf(p, "scep_upstream_status_total{status=\"%ui\"} "
+                            "%uA\n", j, m->upstream_status[j]);
+        }
+    }
+
+    p = ngx_http_scep_metrics_family(p, "scep_flows_active", "gauge",
+                                     "Device flows in the zone.");
+    p = ngx_http_scep_flow_metrics(p, 0);
+
+    p = ngx_http_scep_metrics_family(p, "scep_flows_evicted_total", "counter",
+                                     "Flows evicted before their timeout "
+                                     "because the zone was full.");
+    p = ngx_http_scep_flow_metrics(p, 1);
+
+    p = ngx_http_scep_metrics_family(p, "scep_decode_seconds", "histogram",
+                                     "Time to decode a PKIOperation and "
+                                     "check its signature.");
+
+    cumulative = 0;
+
+    for (i = 0; i < NGX_HTTP_SCEP_BUCKETS; i++) {
+        cumulative += m->decode[i];
+        p = ngx_sprintf(p, "scep_decode_seconds_bucket{le=\"%s\"} %uA\n",
+                        ngx_http_scep_buckets[i].le, cumulative);
+    }
+
+    cumulative += m->decode[i];
+
+    p = ngx_sprintf(p, "scep_decode_seconds_bucket{le=\"+Inf\"} %uA\n"
+                    "scep_decode_seconds_sum %uA.%09uA\n"
+                    "scep_decode_seconds_count %uA\n",
+                    cumulative, m->decode_ns / 1000000000,
+                    m->decode_ns % 1000000000, cumulative);
+
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type,
+                "text/plain; version=0.0.4; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("text/plain") - 1;
+
+    if (b->last == b->pos) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static u_char *
+ngx_http_scep_metrics_family(u_char *p, const char *name, const char *type,
+    const char *help)
+{
+    return ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n",
+                       name, help, name, type);
+}

@@ -1,0 +1,190 @@
+# Prometheus metrics: the exposition is checked line by line, and its
+# numbers against the requests this file sent, with two workers.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use ScepTest;
+
+$ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
+
+# the NDES stand-in: an answer per operation, and a 503 under /down/
+default_config(<<'_EOC_');
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /monitor/ {
+        scep on;
+        scep_reject off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /down/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/unavailable/;
+    }
+
+    location /unavailable/ {
+        return 503;
+    }
+
+    location /data/ {
+        root $TEST_NGINX_DATA;
+        rewrite ^ /$answer break;
+    }
+
+    location = /metrics {
+        scep_metrics;
+    }
+_EOC_
+
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    $block->set_value('http_config', <<'_EOC_' . ($block->http_config // ''));
+    scep_flow_zone devices:1m;
+
+    map $arg_operation $answer {
+        GetCACert     getcacert-ca-ra.der;
+        GetCACaps     getcacaps-ndes.txt;
+        PKIOperation  certrep-pending.der;
+        default       getcacaps-ndes.txt;
+    }
+_EOC_
+});
+
+# What a test sends: [request, count]; and the samples that must follow.
+our @Requests = (
+    ['GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca', 3],
+    ['GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca', 2],
+    [ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der')), 2],
+    [ScepTest::pkiop_get(ScepTest::message('bad-signature.der')), 1],
+    ['GET /certsrv/mscep/mscep.dll?operation=GetCRL', 2],
+    ['POST /certsrv/mscep/mscep.dll?operation=GetCACaps', 1],
+    ['GET /monitor/mscep.dll?operation=Fetch', 1],
+    ['GET /down/mscep.dll?operation=GetCACaps&message=ca', 1],
+);
+
+our %Expected = (
+    'scep_requests_total{operation="GetCACert",status="200"}' => 3,
+    'scep_requests_total{operation="GetCACaps",status="200"}' => 2,
+    'scep_requests_total{operation="PKIOperation",status="200"}' => 2,
+    'scep_requests_total{operation="PKIOperation",status="400"}' => 1,
+    'scep_requests_total{operation="unknown",status="400"}' => 2,
+    'scep_requests_total{operation="GetCACaps",status="405"}' => 1,
+    'scep_requests_total{operation="unknown",status="200"}' => 1,
+    'scep_requests_total{operation="GetCACaps",status="503"}' => 1,
+    'scep_rejects_total{reason="signature_invalid"}' => 1,
+    'scep_rejects_total{reason="unknown_operation"}' => 2,
+    'scep_rejects_total{reason="method_not_allowed"}' => 1,
+    'scep_monitor_rejects_total{reason="unknown_operation"}' => 1,
+    'scep_pki_status_total{status="PENDING",fail_info=""}' => 2,
+    'scep_upstream_status_total{status="200"}' => 8,
+    'scep_upstream_status_total{status="503"}' => 1,
+    'scep_flows_active{zone="devices"}' => 1,
+    'scep_flows_evicted_total{zone="devices"}' => 0,
+    'scep_decode_seconds_count{}' => 3,
+);
+
+master_on();
+workers(2);
+no_shuffle();
+run_tests();
+check_records();
+
+
+# Sends the requests, each on a connection of its own, so that both
+# workers take some; returns what /metrics says then.
+sub ScepTest::metrics_after_requests {
+    for my $req (@Requests) {
+        my ($line, $count) = @$req;
+        for (1 .. $count) {
+            my $r = ScepTest::fetch($line, 'User-Agent: metrics-device');
+            die "no answer to $line" unless $r =~ m{^HTTP/1\.1 \d{3} };
+        }
+    }
+
+    my $r = ScepTest::fetch('GET /metrics');
+    $r =~ m{^HTTP/1\.1 200 .*?\r\nContent-Type: text/plain; version=0\.0\.4; charset=utf-8\r\n.*?\r\n\r\n(.*)\z}s
+        or die "/metrics: $r";
+    return $1;
+}
+
+
+# Writes "ok" or the problems where GET /check finds them.
+sub ScepTest::report {
+    my @problems = @_;
+
+    open my $out, '>', Test::Nginx::Util::html_dir() . '/check' or die $!;
+    print $out @problems ? join("\n", @problems) . "\n" : "ok\n";
+    close $out;
+}
+
+__DATA__
+
+=== TEST 1: the exposition is well formed, and its numbers are the requests sent
+--- init
+my $text = ScepTest::metrics_after_requests();
+my ($bad, $samples) = ScepTest::prometheus($text);
+my @problems = @$bad;
+
+for my $k (sort keys %main::Expected) {
+    my $got = $samples->{$k} // 0;
+    push @problems, "$k: $got, not $main::Expected{$k}"
+        if $got != $main::Expected{$k};
+}
+
+# nothing counted that was not sent
+for my $k (grep { /^scep_(requests|rejects|monitor_rejects|pki_status|upstream_status)_total/ }
+           keys %$samples)
+{
+    push @problems, "$k: $samples->{$k}, not sent"
+        unless exists $main::Expected{$k};
+}
+
+# the three decodes fall in buckets, the sum is positive
+my @b = grep { /^scep_decode_seconds_bucket/ } keys %$samples;
+push @problems, "only " . scalar @b . " buckets" unless @b >= 10;
+push @problems, "no decode time" unless $samples->{'scep_decode_seconds_sum{}'} > 0;
+
+ScepTest::report(@problems);
+--- request
+GET /check
+--- response_body
+ok
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 2: the counters survive a reload
+--- init
+ScepTest::metrics_after_requests();
+
+open my $pidfile, '<', server_root() . '/logs/nginx.pid' or die $!;
+chomp(my $pid = <$pidfile>);
+kill 'HUP', $pid or die "HUP: $!";
+select undef, undef, undef, 1.5;
+
+my $r = ScepTest::fetch('GET /metrics');
+my ($bad, $samples) = ScepTest::prometheus($r =~ s/\A.*?\r\n\r\n//sr);
+my $k = 'scep_requests_total{operation="GetCACert",status="200"}';
+
+ScepTest::report(@$bad, ($samples->{$k} // 0) == 3 ? () : "after HUP $k: "
+                                                          . ($samples->{$k} // 0));
+--- request
+GET /check
+--- response_body
+ok
+
+
+
+=== TEST 3: scep_metrics answers GET only
+--- request
+POST /metrics
+--- error_code: 405
