@@ -27,10 +27,12 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
                 scep certmonger openssl curl iproute2 util-linux \
                 libtest-base-perl libjson-validator-perl
 TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
+PKG_PACKAGES := debhelper dpkg-dev
+PKG := $(BUILD)/pkg
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-tools demo test docs fuzz bench-decode bench-capture bench-flows fixtures clean
+.PHONY: all deps deps-tools demo test docs fuzz bench-decode bench-capture bench-flows package package-test fixtures clean
 
 # what the suite runs besides nginx
 TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
@@ -111,6 +113,21 @@ bench-capture: deps-tools $(MODULE)
 # bytes per device flow and the cost of a flow lookup and update
 bench-flows: deps-tools $(MODULE)
 	bench/flows.sh $(CURDIR)/$(MODULE)
+
+# the Debian package libnginx-mod-http-scep (debian/, dh_nginx), built
+# from a copy of the tree so that nothing lands beside the repository
+package: deps
+	$(call apt_install,$(PKG_PACKAGES))
+	rm -rf $(PKG) && mkdir -p $(PKG)/src
+	tar --exclude=./build --exclude=./.git --exclude='./t/servroot*' \
+	    --exclude=./t/records -cf - . | tar -C $(PKG)/src -xf -
+	cd $(PKG)/src && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 \
+	    || { tail -30 $(PKG)/build.log; exit 1; }
+	@ls $(PKG)/*.deb
+
+# installs the package, loads the module the Debian way, nginx -t, purges
+package-test: package
+	t/lib/package-test $(PKG)/libnginx-mod-http-scep_*_$$(dpkg --print-architecture).deb
 
 # rewrites the generated tables between the markers in docs/directives.md
 docs: $(BUILD)/scep-facts
