@@ -25,7 +25,7 @@ CORE_DEPS := $(CORE) $(wildcard ngx_scep_module/scep*.h)
 
 DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
                 scep certmonger openssl curl iproute2 util-linux \
-                libtest-base-perl libjson-validator-perl
+                libtest-base-perl libjson-validator-perl jq
 TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
 PKG_PACKAGES := debhelper dpkg-dev
 PKG := $(BUILD)/pkg
@@ -137,6 +137,11 @@ docs: $(BUILD)/scep-facts
 	    -e '/<!-- reject-reasons:begin -->/r $(BUILD)/rejects.md' \
 	    -e '/<!-- diagnoses:begin -->/,/<!-- diagnoses:end -->/{//!d}' \
 	    -e '/<!-- diagnoses:begin -->/r $(BUILD)/diagnoses.md' docs/directives.md
+	t/lib/schema-fields docs/scep-log.schema.json > $(BUILD)/fields.md
+	sed -i -e '/<!-- fields:begin -->/,/<!-- fields:end -->/{//!d}' \
+	    -e '/<!-- fields:begin -->/r $(BUILD)/fields.md' \
+	    -e '/<!-- diagnoses:begin -->/,/<!-- diagnoses:end -->/{//!d}' \
+	    -e '/<!-- diagnoses:begin -->/r $(BUILD)/diagnoses.md' docs/soc-guide.md
 
 demo: deps $(MODULE)
 	t/lib/demo.sh $(CURDIR)/$(MODULE)

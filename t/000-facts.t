@@ -56,4 +56,21 @@ is($diag, scalar `$facts_bin diagnoses`,
    'docs/directives.md: the diagnosis table is the one the module defines'
    . ' (make docs)');
 
+my $soc = do {
+    local $/;
+    open my $in, '<', 'docs/soc-guide.md' or die $!;
+    <$in>;
+};
+
+my ($fields) = $soc =~ m{<!-- fields:begin -->\n(.*?)<!-- fields:end -->}s;
+
+is($fields, scalar `t/lib/schema-fields docs/scep-log.schema.json`,
+   'docs/soc-guide.md: the field table is the schema\'s (make docs)');
+
+($diag) = $soc =~ m{<!-- diagnoses:begin -->\n(.*?)<!-- diagnoses:end -->}s;
+
+is($diag, scalar `$facts_bin diagnoses`,
+   'docs/soc-guide.md: the diagnosis table is the one the module defines'
+   . ' (make docs)');
+
 done_testing();

@@ -1,0 +1,184 @@
+# The jq queries of docs/soc-guide.md, run as written against the records
+# this file produces: a real enrolment (scepclient, scepserver), a device
+# left PENDING that sends its PKCSReq twice, NDES answering 500 and 503, a
+# GetCACert with an expired RA certificate, a rejected request.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use ScepTest;
+
+our $Server = scep_server(challenge => 'soc-challenge');
+
+$ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
+
+default_config(<<'_EOC_');
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        rewrite ^ /scep break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+
+    location /pending/ {
+        scep on;
+        scep_flow devices;
+        rewrite ^ /data/certrep-pending.der break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+    }
+
+    location /expired/ {
+        scep on;
+        scep_flow devices;
+        rewrite ^ /data/getcacert-ra-expired.der break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+    }
+
+    location /ndes500/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/status500/;
+    }
+
+    location /ndes503/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/status503/;
+    }
+
+    location /status500/ {
+        return 500;
+    }
+
+    location /status503/ {
+        return 503;
+    }
+
+    location /data/ {
+        alias $TEST_NGINX_DATA/;
+    }
+_EOC_
+
+no_shuffle();
+run_tests();
+check_records();
+
+
+# the records, and the flow of scepclient's enrolment
+my (@recs, $flow, $pending_flow);
+open my $in, '<', $ScepTest::Records or die $!;
+while (<$in>) {
+    my $rec = JSON::PP->new->decode($_);
+    push @recs, $rec;
+    my $ua = $rec->{user_agent}{original} // '';
+    $flow //= $rec->{scep}{flow}{id} if $ua eq 'Go-http-client/1.1';
+    $pending_flow //= $rec->{scep}{flow}{id} if $ua eq 'pending-device';
+}
+close $in;
+
+ok(defined $flow && defined $pending_flow, "$0 - the enrolment's and the PENDING device's flows");
+
+# each query of the guide, as written
+my $guide = do {
+    local $/;
+    open my $g, '<', "$ScepTest::Top/docs/soc-guide.md" or die $!;
+    <$g>;
+};
+
+my %query;
+while ($guide =~ m{<!-- query: ([\w-]+) -->\n```sh\n(.*?)```}sg) {
+    $query{$1} = $2;
+}
+
+sub run_query {
+    my ($name) = @_;
+    local $ENV{LOG} = $ScepTest::Records;
+    local $ENV{IP} = '127.0.0.1';
+    local $ENV{FLOW} = $flow // '';
+    open my $sh, '-|', 'bash', '-e', '-o', 'pipefail', '-c',
+                       "exec 2>&1\n$query{$name}" or die "bash: $!";
+    my $out = do { local $/; <$sh> } // '';
+    close $sh;
+    Test::More::diag("$name: exit " . ($? >> 8) . ": $out") if $?;
+    return $out;
+}
+
+my %expect = (
+    'device-flows' => sub {
+        like($_[0], qr/^\Q$flow\E\tGo-http-client\/1\.1$/m,
+             "$0 - device-flows: scepclient's flow");
+        like($_[0], qr/^\Q$pending_flow\E\tpending-device$/m,
+             "$0 - device-flows: the PENDING device's flow");
+    },
+    'timeline' => sub {
+        my @rows = map { [split /\t/] } split /\n/, $_[0];
+        is_deeply([map { "$_->[1] $_->[2] $_->[3] $_->[4] $_->[5]" } @rows],
+                  ['1 GetCACert - 200 -', '2 GetCACaps - 200 -',
+                   '3 PKIOperation PKCSReq 200 SUCCESS'],
+                  "$0 - timeline: the enrolment's three steps, issued");
+    },
+    'failures-by-cause' => sub {
+        # the 500 came from the upstream whose GetCACert showed an expired RA
+        like($_[0], qr/^\s*1 ndes_ra_cert_expired$/m, "$0 - failures: the 500, told apart");
+        like($_[0], qr/^\s*1 ndes_app_pool_stopped$/m, "$0 - failures: the 503");
+        like($_[0], qr/^\s*1 unknown_operation$/m, "$0 - failures: the rejected request");
+        unlike($_[0], qr/scep_pending/, "$0 - failures: PENDING is not one");
+    },
+    'stuck-pending' => sub {
+        like($_[0], qr/\A\Q$pending_flow\E\t127\.0\.0\.1\tpending-device\t\d{4}-\d\d-\d\dT[\d:.]+Z\n\z/,
+             "$0 - stuck-pending: the one device NDES left PENDING");
+    },
+    'ra-expiry' => sub {
+        like($_[0], qr/^127\.0\.0\.1:\d+\t[^\t]+\t[-\dT:]+Z\tEXPIRED$/m,
+             "$0 - ra-expiry: the expired RA certificate");
+    },
+    'rejects' => sub {
+        like($_[0], qr/\A\s*1 unknown_operation\trejected\n\z/,
+             "$0 - rejects: the one rejected request");
+    },
+    'replays' => sub {
+        my @lines = split /\n/, $_[0];
+        is(scalar @lines, 1, "$0 - replays: the second PKCSReq, and only it");
+        my $r = eval { JSON::PP->new->decode($lines[0] // '') } // {};
+        is("$r->{flow} $r->{ip} " . ($r->{rejected} ? 'rejected' : 'forwarded'),
+           "$pending_flow 127.0.0.1 forwarded", "$0 - replays: its flow, forwarded");
+    },
+);
+
+is_deeply([sort keys %query], [sort keys %expect],
+          "$0 - every query of the guide is checked here");
+
+for my $name (sort keys %query) {
+    next unless $expect{$name};
+    $expect{$name}->(run_query($name));
+}
+
+__DATA__
+
+=== TEST 1: an enrolment, a device left PENDING, NDES failures, an expired RA
+--- http_config
+    scep_flow_zone devices:1m;
+--- init
+ScepTest::enrol(server => $main::Server, challenge => 'soc-challenge',
+                url => "http://127.0.0.1:" . server_port()
+                       . "/certsrv/mscep/mscep.dll",
+                result => html_dir() . "/enrolment");
+
+my $pkcsreq = ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der'),
+                                  'percent', '/pending/mscep.dll');
+my @sent = (
+    [$pkcsreq, 'pending-device', 200],
+    [$pkcsreq, 'pending-device', 200],
+    ['GET /expired/mscep.dll?operation=GetCACert&message=ca', 'monitor', 200],
+    ['GET /ndes500/mscep.dll?operation=GetCACaps&message=ca', 'device-500', 500],
+    ['GET /ndes503/mscep.dll?operation=GetCACaps&message=ca', 'device-503', 503],
+    ['GET /certsrv/mscep/mscep.dll?operation=Fetch', 'scanner', 400],
+);
+
+for my $s (@sent) {
+    my $r = ScepTest::fetch($s->[0], "User-Agent: $s->[1]");
+    $r =~ m{^HTTP/1\.1 $s->[2] } or die "$s->[1]: expected $s->[2], got $r";
+}
+--- request
+GET /enrolment
+--- response_body
+issued
