@@ -324,6 +324,52 @@ sub fetch {
 }
 
 
+# Raw HTTP/1.1 requests, one after the other on keepalive connections to
+# the nginx under test (a new one when nginx closes it); returns each
+# response as [status, body].  For --- init sections that send many.
+
+sub keepalive {
+    my (@requests) = @_;
+
+    my ($s, @responses);
+
+    for my $req (@requests) {
+        $s //= IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => Test::Nginx::Util::server_port())
+            or die "connect: $!";
+
+        print $s $req;
+
+        my $head = '';
+        while ($head !~ /\r\n\r\n\z/) {
+            my $n = sysread $s, $head, 1, length $head;
+            die "connection closed before a response to: "
+                . substr($req, 0, 80) unless $n;
+        }
+
+        my ($status) = $head =~ m{^HTTP/1\.1 (\d{3}) } or die "bad response: $head";
+        my ($len) = $head =~ /^Content-Length: (\d+)\r$/mi;
+        my $body = '';
+
+        while (defined $len && length $body < $len) {
+            my $n = sysread $s, $body, $len - length $body, length $body;
+            die "connection closed in a body" unless $n;
+        }
+
+        push @responses, [$status, $body];
+
+        if ($head =~ /^Connection: close\r$/mi || !defined $len) {
+            close $s;
+            undef $s;
+        }
+    }
+
+    close $s if $s;
+
+    return @responses;
+}
+
+
 sub free_port {
     for (1 .. 50) {
         my $port = 20000 + int(rand(20000));
