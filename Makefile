@@ -29,10 +29,11 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
 TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
 PKG_PACKAGES := debhelper dpkg-dev
 PKG := $(BUILD)/pkg
+LOAD_REQUESTS ?= 100000
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-tools demo test docs fuzz bench-decode bench-capture bench-flows package package-test fixtures clean
+.PHONY: all deps deps-tools demo test docs fuzz bench-decode bench-capture bench-flows package package-test test-valgrind test-load fixtures clean
 
 # what the suite runs besides nginx
 TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
@@ -109,6 +110,16 @@ bench-decode: deps-tools
 # what decoding GetCACert answers costs on the proxy path
 bench-capture: deps-tools $(MODULE)
 	bench/capture.sh $(CURDIR)/$(MODULE)
+
+# the whole suite with every nginx process under valgrind's memcheck
+# (valgrind.suppress: nginx's own exit-time leaks, each explained)
+test-valgrind: deps-tools all
+	TEST_NGINX_USE_VALGRIND=1 $(MAKE) test
+
+# 100 000 mixed requests, two reloads and a reopen, every record counted
+# and checked (t/lib/load-test)
+test-load: all
+	t/lib/load-test $(CURDIR)/$(MODULE) $(LOAD_REQUESTS)
 
 # bytes per device flow and the cost of a flow lookup and update
 bench-flows: deps-tools $(MODULE)

@@ -61,10 +61,12 @@ ngx_http_scep_metrics_init(ngx_conf_t *cf)
 {
     ngx_str_t  name = ngx_string("scep_metrics");
 
+    /* its own tag: "scep_flow scep_metrics" is refused, not misread */
+
     ngx_http_scep_metrics_zone = ngx_shared_memory_add(cf, &name,
                                      8 * ngx_pagesize
                                      + sizeof(ngx_http_scep_metrics_t),
-                                     &ngx_http_scep_module);
+                                     &ngx_http_scep_metrics_zone);
     if (ngx_http_scep_metrics_zone == NULL) {
         return NGX_ERROR;
     }

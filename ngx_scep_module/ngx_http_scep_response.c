@@ -105,13 +105,14 @@ ngx_http_scep_response_init(ngx_conf_t *cf)
 
     /*
      * What each upstream's last GetCACert answer said of its RA
-     * certificates, for all workers: a 500 is then told apart.
+     * certificates, for all workers: a 500 is then told apart.  The tag
+     * is the zone's own, so that "scep_flow scep_ra_state" is refused.
      */
 
     ngx_http_scep_ra_zone = ngx_shared_memory_add(cf, &name,
                                    8 * ngx_pagesize
                                    + sizeof(ngx_http_scep_ra_shctx_t),
-                                   &ngx_http_scep_module);
+                                   &ngx_http_scep_ra_zone);
     if (ngx_http_scep_ra_zone == NULL) {
         return NGX_ERROR;
     }

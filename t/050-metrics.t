@@ -188,3 +188,15 @@ ok
 --- request
 POST /metrics
 --- error_code: 405
+
+
+
+=== TEST 4: the module's own zones are not flow zones
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow scep_metrics;
+    }
+--- must_die
+--- error_log
+the shared memory zone "scep_metrics" is already declared for a different use
