@@ -778,8 +778,9 @@ ngx_http_scep_init(ngx_conf_t *cf)
     *h = ngx_http_scep_handler;
 
     /*
-     * Added last to the log phase, it runs before access_log: a flow is
-     * joined there when no variable did it before, and the metrics count.
+     * The log phase runs its handlers in order: this one goes first, before
+     * access_log, so that the flow is joined, the metrics counted and the
+     * record made once, whatever number of access_log directives want it.
      */
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
@@ -787,7 +788,10 @@ ngx_http_scep_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    *h = ngx_http_scep_log_handler;
+    h = cmcf->phases[NGX_HTTP_LOG_PHASE].handlers.elts;
+    ngx_memmove(&h[1], &h[0], (cmcf->phases[NGX_HTTP_LOG_PHASE].handlers.nelts
+                               - 1) * sizeof(ngx_http_handler_pt));
+    h[0] = ngx_http_scep_log_handler;
 
     if (ngx_http_scep_metrics_init(cf) != NGX_OK) {
         return NGX_ERROR;
@@ -809,6 +813,9 @@ ngx_http_scep_log_handler(ngx_http_request_t *r)
     ctx = ngx_http_scep_get_ctx(r);
 
     if (ctx) {
+        /* from here on the request no longer changes: one record */
+        ctx->logging = 1;
+
         ngx_http_scep_flow_update(r, ctx);
         ngx_http_scep_metrics_count(r, ctx);
     }
@@ -823,6 +830,8 @@ ngx_http_scep_init_process(ngx_cycle_t *cycle)
     if (ngx_http_scep_keys_init(cycle) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    ngx_http_scep_json_init();
 
     return ngx_http_scep_flow_init_process(cycle);
 }

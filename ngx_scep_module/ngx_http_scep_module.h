@@ -82,7 +82,10 @@ typedef struct {
 
     ngx_uint_t                 decode_ns;       /* decode and verify */
 
+    ngx_str_t                  record;          /* made in the log phase */
+
     unsigned                   decoded:1;
+    unsigned                   logging:1;       /* the log phase began */
     unsigned                   flow:1;
     unsigned                   flow_done:1;
     unsigned                   flow_answered:1;
@@ -135,6 +138,7 @@ char *ngx_http_scep_flow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 extern const char  *ngx_http_scep_undecoded_names[];
 extern const char  *ngx_http_scep_outcomes[];
 ngx_int_t ngx_http_scep_add_variables(ngx_conf_t *cf);
+void ngx_http_scep_json_init(void);
 ngx_int_t ngx_http_scep_record(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_str_t *out);
 

@@ -19,15 +19,94 @@ static void ngx_http_scep_record_message(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_response(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
+static void *ngx_http_scep_json_alloc(size_t size);
+static void ngx_http_scep_json_free(void *p);
+static int ngx_http_scep_json_out(const char *buffer, size_t size,
+    void *data);
+
+
+/*
+ * While a record is made, jansson allocates from the request's pool: no
+ * malloc() and free() for each value, and no tree to walk and free after;
+ * the pool goes with the request.  Outside, jansson is left to malloc().
+ */
+
+#define NGX_HTTP_SCEP_RECORD_SIZE  1024
+
+static ngx_pool_t  *ngx_http_scep_json_pool;
+
+
+void
+ngx_http_scep_json_init(void)
+{
+    json_set_alloc_funcs(ngx_http_scep_json_alloc, ngx_http_scep_json_free);
+}
+
+
+static void *
+ngx_http_scep_json_alloc(size_t size)
+{
+    if (ngx_http_scep_json_pool) {
+        return ngx_palloc(ngx_http_scep_json_pool, size);
+    }
+
+    return malloc(size);
+}
+
+
+static void
+ngx_http_scep_json_free(void *p)
+{
+    if (ngx_http_scep_json_pool == NULL) {
+        free(p);
+    }
+}
+
+
+/* the dump, written straight into a buffer of the request's pool */
+
+typedef struct {
+    ngx_pool_t                 *pool;
+    u_char                     *start;
+    u_char                     *pos;
+    u_char                     *end;
+} ngx_http_scep_json_buf_t;
+
+
+static int
+ngx_http_scep_json_out(const char *buffer, size_t size, void *data)
+{
+    ngx_http_scep_json_buf_t *b = data;
+
+    u_char  *p;
+    size_t   n;
+
+    if ((size_t) (b->end - b->pos) < size) {
+        n = ngx_max(2 * (size_t) (b->end - b->start),
+                    (size_t) (b->pos - b->start) + size);
+
+        p = ngx_pnalloc(b->pool, n);
+        if (p == NULL) {
+            return -1;
+        }
+
+        b->pos = ngx_cpymem(p, b->start, b->pos - b->start);
+        b->start = p;
+        b->end = p + n;
+    }
+
+    b->pos = ngx_cpymem(b->pos, buffer, size);
+
+    return 0;
+}
 
 
 ngx_int_t
 ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_str_t *out)
 {
-    char                       *dump;
+    int                         rc;
     u_char                     *p, *last;
-    size_t                      len;
     ngx_tm_t                    tm;
     ngx_str_t                   method;
     ngx_int_t                   ms;
@@ -38,10 +117,14 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     scep_diag_e                 diag;
     u_char                      flow_id[NGX_INT64_LEN];
     ngx_http_upstream_state_t  *state;
+    ngx_http_scep_json_buf_t    buf;
     u_char                      ts[sizeof("1970-01-01T00:00:00.000Z")];
+
+    ngx_http_scep_json_pool = r->pool;
 
     root = json_object();
     if (root == NULL) {
+        ngx_http_scep_json_pool = NULL;
         return NGX_ERROR;
     }
 
@@ -213,25 +296,25 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                             json_string(scep_diagnoses[diag].hint));
     }
 
-    dump = json_dumps(root, JSON_COMPACT|JSON_REAL_PRECISION(10));
-    json_decref(root);
+    buf.pool = r->pool;
+    buf.start = ngx_pnalloc(r->pool, NGX_HTTP_SCEP_RECORD_SIZE);
+    buf.pos = buf.start;
+    buf.end = buf.start ? buf.start + NGX_HTTP_SCEP_RECORD_SIZE : NULL;
 
-    if (dump == NULL) {
+    rc = buf.start ? json_dump_callback(root, ngx_http_scep_json_out, &buf,
+                                        JSON_COMPACT|JSON_REAL_PRECISION(10))
+                   : -1;
+
+    /* the values are the pool's: nothing to free */
+
+    ngx_http_scep_json_pool = NULL;
+
+    if (rc != 0) {
         return NGX_ERROR;
     }
 
-    len = ngx_strlen(dump);
-
-    out->data = ngx_pnalloc(r->pool, len);
-    if (out->data == NULL) {
-        free(dump);
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(out->data, dump, len);
-    out->len = len;
-
-    free(dump);
+    out->data = buf.start;
+    out->len = buf.pos - buf.start;
 
     return NGX_OK;
 }

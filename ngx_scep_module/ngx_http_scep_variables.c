@@ -300,8 +300,22 @@ ngx_http_scep_log_json_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    /*
+     * Before the log phase the record says how the request stands at that
+     * moment; in it, every access_log and its "if=" share one record.
+     */
+
+    if (ctx->record.data) {
+        ngx_http_scep_set_variable(v, ctx->record.data, ctx->record.len);
+        return NGX_OK;
+    }
+
     if (ngx_http_scep_record(r, ctx, &s) != NGX_OK) {
         return NGX_ERROR;
+    }
+
+    if (ctx->logging) {
+        ctx->record = s;
     }
 
     ngx_http_scep_set_variable(v, s.data, s.len);

@@ -1,0 +1,207 @@
+#!/bin/bash
+# make bench: what the module costs on the proxy path.
+#   bench/bench.sh /path/to/ngx_http_scep_module.so [seconds]
+#
+# One nginx, one worker, the same proxy configuration three times: plain
+# proxy_pass; with scep on, the JSON access log and a flow zone
+# (scep_verify_signature off); the same with the signature checked.  A
+# second nginx is the upstream and answers at once from t/data.  wrk
+# drives each case on loopback for a fixed time, the servers interleaved,
+# three rounds; the figures are medians.  Then the decoder's own figures
+# (bench/bench_decode.c, callgrind) and the flows' (bench/flows.sh).
+# Last, one "name value" line per figure.
+
+set -euo pipefail
+
+module=$(realpath "${1:?usage: bench.sh module.so [seconds]}")
+secs=${2:-5}
+rounds=${BENCH_ROUNDS:-3}
+top=$(cd "$(dirname "$0")/.." && pwd)
+nginx=${NGINX_BIN:-/usr/sbin/nginx}
+work=$(mktemp -d /tmp/scep-bench.XXXXXX)
+chmod 755 "$work"
+mkdir -p "$work/proxy/logs" "$work/upstream/logs"
+
+plain=18531 module_port=18532 verify_port=18533 upstream=18534
+
+stop() {
+    for d in proxy upstream; do
+        [ -f "$work/$d/logs/nginx.pid" ] \
+            && "$nginx" -p "$work/$d/" -c "$work/$d/nginx.conf" -s quit 2>/dev/null || true
+    done
+    sleep 0.3
+}
+trap 'stop; rm -rf "$work"' EXIT
+
+cat > "$work/upstream/nginx.conf" <<_EOC_
+worker_processes 1;
+error_log logs/error.log warn;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    large_client_header_buffers 4 64k;
+    client_max_body_size 1m;
+    map \$arg_operation \$answer {
+        GetCACert     getcacert-ca-ra.der;
+        PKIOperation  certrep-success.der;
+        default       getcacaps-ndes.txt;
+    }
+    server {
+        listen 127.0.0.1:$upstream;
+        keepalive_requests 1000000;
+        location / {
+            root $top/t/data;
+            rewrite ^ /\$answer break;
+            error_page 405 =200 /\$answer;
+        }
+    }
+}
+_EOC_
+
+server() {
+    # $1 port, $2 extra directives of the location, $3 extra of the server
+    cat <<_EOC_
+    server {
+        listen 127.0.0.1:$1;
+        keepalive_requests 1000000;
+        $3
+        location /certsrv/mscep/ {
+            $2
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass http://ndes;
+        }
+    }
+_EOC_
+}
+
+cat > "$work/proxy/nginx.conf" <<_EOC_
+load_module $module;
+worker_processes 1;
+error_log logs/error.log warn;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    large_client_header_buffers 4 64k;
+    client_max_body_size 72k;
+    log_format scep_json escape=none '\$scep_log_json';
+    scep_flow_zone devices:32m;
+    upstream ndes {
+        server 127.0.0.1:$upstream;
+        keepalive 32;
+    }
+$(server $plain "" "")
+$(server $module_port "scep on; scep_flow devices; scep_verify_signature off;" \
+  "access_log logs/scep.json scep_json buffer=64k if=\$scep_log_json;")
+$(server $verify_port "scep on; scep_flow devices; scep_verify_signature on;" \
+  "access_log logs/scep-verify.json scep_json buffer=64k if=\$scep_log_json;")
+}
+_EOC_
+
+"$nginx" -p "$work/upstream/" -c "$work/upstream/nginx.conf" -e logs/error.log
+"$nginx" -p "$work/proxy/" -c "$work/proxy/nginx.conf" -e logs/error.log
+sleep 0.3
+
+# the PKIOperation: an iOS-like PKCSReq (BER, 6.5 KB), as iOS sends it
+msg=$top/t/data/ios-pkcsreq-ber.der
+query=$(perl -MMIME::Base64 -e 'local $/; my $b = encode_base64(<STDIN>, "");
+                                 $b =~ s/([^A-Za-z0-9])/sprintf("%%%02X", ord $1)/ge;
+                                 print $b' < "$msg")
+path=/certsrv/mscep/mscep.dll
+uri_len=$(( ${#path} + ${#query} + 32 ))
+
+cat > "$work/post.lua" <<_EOL_
+local f = io.open("$msg", "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/x-pki-message"
+_EOL_
+
+# case: name, port list, wrk arguments
+declare -A url lua
+url[getcacaps]="$path?operation=GetCACaps&message=ca"
+url[getcacert]="$path?operation=GetCACert&message=ca"
+url[pkiop_get]="$path?operation=PKIOperation&message=$query"
+url[pkiop_post]="$path?operation=PKIOperation"
+lua[pkiop_post]="-s $work/post.lua"
+
+rate() {
+    # $1 case, $2 port
+    wrk -t1 -c16 -d"${secs}s" ${lua[$1]:-} "http://127.0.0.1:$2${url[$1]}" \
+        | awk '/Requests\/sec/ { print $2 } /Non-2xx/ { print "non-2xx" > "/dev/stderr" }'
+}
+
+# every case answered 200 through each server before timing anything
+for c in getcacaps getcacert pkiop_get pkiop_post; do
+    for p in $plain $module_port $verify_port; do
+        if [ "$c" = pkiop_post ]; then
+            code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$msg" \
+                   -H 'Content-Type: application/x-pki-message' "http://127.0.0.1:$p${url[$c]}")
+        else
+            code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p${url[$c]}")
+        fi
+        [ "$code" = 200 ] || { echo "bench: $c on $p answered $code" >&2; exit 1; }
+    done
+done
+
+declare -A runs
+cases=(getcacaps:$plain:plain getcacaps:$module_port:module
+       getcacert:$plain:plain getcacert:$module_port:module
+       pkiop_get:$plain:plain pkiop_get:$module_port:module pkiop_get:$verify_port:verify
+       pkiop_post:$plain:plain pkiop_post:$module_port:module)
+
+echo "wrk -t1 -c16 -d${secs}s, 1 worker, $rounds rounds, interleaved; PKIOperation: $(stat -c %s "$msg") B BER, a $uri_len B URI over GET"
+for r in $(seq 1 "$rounds"); do
+    for c in "${cases[@]}"; do
+        IFS=: read -r name port kind <<< "$c"
+        runs[$name.$kind]+="$(rate "$name" "$port") "
+    done
+done
+
+median() { printf '%s\n' $1 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+printf '\n%-12s %12s %12s %12s %8s %8s\n' case plain module "+verify" ratio "ratio+v"
+declare -A med
+for name in getcacaps getcacert pkiop_get pkiop_post; do
+    for kind in plain module verify; do
+        [ -n "${runs[$name.$kind]:-}" ] && med[$name.$kind]=$(median "${runs[$name.$kind]}")
+    done
+    printf '%-12s %12s %12s %12s %8.3f %8s\n' "$name" "${med[$name.plain]}" \
+        "${med[$name.module]}" "${med[$name.verify]:--}" \
+        "$(awk -v a="${med[$name.module]}" -v b="${med[$name.plain]}" 'BEGIN { print a / b }')" \
+        "$( [ -n "${med[$name.verify]:-}" ] && awk -v a="${med[$name.verify]}" -v b="${med[$name.plain]}" 'BEGIN { printf "%.3f", a / b }' || echo -)"
+done
+
+records=$(cat "$work/proxy/logs/"scep*.json 2>/dev/null | wc -l)
+echo "(JSON records written: $records)"
+
+stop
+
+echo
+echo "decoder (bench/bench_decode.c, t/data/scepclient-pkcsreq.der):"
+make -s -C "$top/bench" run > "$work/decode.txt"
+grep -v '^[a-z_.0-9-]* [0-9.]*$' "$work/decode.txt" | sed 's/^/  /' | head -30
+
+echo
+echo "flows (bench/flows.sh):"
+"$top/bench/flows.sh" "$module" "$secs" > "$work/flows.txt" 2>&1
+grep -v '^[a-z_]* [0-9.]*$' "$work/flows.txt" | sed 's/^/  /'
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+line() { grep -m1 "^$1 " "$2" | awk '{ print $2 }'; }
+
+echo
+echo "getcacaps_ratio $(ratio "${med[getcacaps.module]}" "${med[getcacaps.plain]}")"
+echo "getcacert_ratio $(ratio "${med[getcacert.module]}" "${med[getcacert.plain]}")"
+echo "pkiop_get_ratio $(ratio "${med[pkiop_get.module]}" "${med[pkiop_get.plain]}")"
+echo "pkiop_get_verify_ratio $(ratio "${med[pkiop_get.verify]}" "${med[pkiop_get.plain]}")"
+echo "pkiop_post_ratio $(ratio "${med[pkiop_post.module]}" "${med[pkiop_post.plain]}")"
+echo "decode_us $(line decode_us "$work/decode.txt")"
+echo "openssl_d2i_us $(line openssl_d2i_us "$work/decode.txt")"
+echo "verify_us $(line verify_us "$work/decode.txt")"
+echo "flow_bytes $(line flow_bytes "$work/flows.txt")"
+echo "flows_per_32mb $(line flows_per_32mb "$work/flows.txt")"
+echo "decode_instructions $(line decode_instructions "$work/decode.txt")"
