@@ -29,11 +29,12 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
 TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
 PKG_PACKAGES := debhelper dpkg-dev
 PKG := $(BUILD)/pkg
+BENCH_SECONDS ?= 5
 LOAD_REQUESTS ?= 100000
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-tools demo test docs fuzz bench-decode bench-capture bench-flows package package-test test-valgrind test-load fixtures clean
+.PHONY: all deps deps-tools demo test docs fuzz bench bench-decode bench-capture bench-flows package package-test test-valgrind test-load fixtures clean
 
 # what the suite runs besides nginx
 TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
@@ -120,6 +121,11 @@ test-valgrind: deps-tools all
 # and checked (t/lib/load-test)
 test-load: all
 	t/lib/load-test $(CURDIR)/$(MODULE) $(LOAD_REQUESTS)
+
+# the module against plain proxying, the decoder, the flows: a table, then
+# "name value" lines (bench/bench.sh; BENCH_SECONDS per wrk run)
+bench: deps-tools $(MODULE)
+	bench/bench.sh $(CURDIR)/$(MODULE) $(BENCH_SECONDS)
 
 # bytes per device flow and the cost of a flow lookup and update
 bench-flows: deps-tools $(MODULE)

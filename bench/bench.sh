@@ -186,6 +186,13 @@ make -s -C "$top/bench" run > "$work/decode.txt"
 grep -v '^[a-z_.0-9-]* [0-9.]*$' "$work/decode.txt" | sed 's/^/  /' | head -30
 
 echo
+echo "decoder against message size (bench/resize.pl: the reference's envelope grown):"
+mkdir -p "$work/sizes"
+"$top/bench/resize.pl" "$top/t/data/scepclient-pkcsreq.der" "$work/sizes" 1024 4096 16384 61440
+"$top/build/bench/bench-decode" -r 3 -t 20 "$work"/sizes/*.der \
+    | grep -v '^[a-z_.0-9-]* [0-9.]*$' | sed -e 's/^/  /' -e 's/(invalid)/(digest no longer matches)/'
+
+echo
 echo "flows (bench/flows.sh):"
 "$top/bench/flows.sh" "$module" "$secs" > "$work/flows.txt" 2>&1
 grep -v '^[a-z_]* [0-9.]*$' "$work/flows.txt" | sed 's/^/  /'
