@@ -665,8 +665,9 @@ ngx_http_scep_json_object(json_t *parent, const char *key)
 
 
 /*
- * Whatever the client sent, the record holds valid UTF-8: jansson escapes
- * control characters and NUL, and invalid sequences become U+FFFD.
+ * Whatever the client sent, the record holds valid UTF-8: invalid
+ * sequences become U+FFFD here, and the dump escapes control characters
+ * and NUL.
  */
 
 static void
