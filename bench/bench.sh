@@ -24,13 +24,9 @@ mkdir -p "$work/proxy/logs" "$work/upstream/logs"
 
 plain=18531 module_port=18532 verify_port=18533 upstream=18534
 
-stop() {
-    for d in proxy upstream; do
-        [ -f "$work/$d/logs/nginx.pid" ] \
-            && "$nginx" -p "$work/$d/" -c "$work/$d/nginx.conf" -s quit 2>/dev/null || true
-    done
-    sleep 0.3
-}
+. "$top/bench/common.sh"
+
+stop() { nginx_stop "$work/proxy"; nginx_stop "$work/upstream"; }
 trap 'stop; rm -rf "$work"' EXIT
 
 cat > "$work/upstream/nginx.conf" <<_EOC_
@@ -128,11 +124,6 @@ url[pkiop_get]="$path?operation=PKIOperation&message=$query"
 url[pkiop_post]="$path?operation=PKIOperation"
 lua[pkiop_post]="-s $work/post.lua"
 
-rate() {
-    # $1 case, $2 port
-    wrk -t1 -c16 -d"${secs}s" ${lua[$1]:-} "http://127.0.0.1:$2${url[$1]}" \
-        | awk '/Requests\/sec/ { print $2 } /Non-2xx/ { print "non-2xx" > "/dev/stderr" }'
-}
 
 # every case answered 200 through each server before timing anything
 for c in getcacaps getcacert pkiop_get pkiop_post; do
@@ -157,22 +148,21 @@ echo "wrk -t1 -c16 -d${secs}s, 1 worker, $rounds rounds, interleaved; PKIOperati
 for r in $(seq 1 "$rounds"); do
     for c in "${cases[@]}"; do
         IFS=: read -r name port kind <<< "$c"
-        runs[$name.$kind]+="$(rate "$name" "$port") "
+        runs[$name.$kind]+="$(rate "$port" "${url[$name]}" ${lua[$name]:-}) "
     done
 done
 
-median() { printf '%s\n' $1 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 printf '\n%-12s %12s %12s %12s %8s %8s\n' case plain module "+verify" ratio "ratio+v"
 declare -A med
 for name in getcacaps getcacert pkiop_get pkiop_post; do
     for kind in plain module verify; do
-        [ -n "${runs[$name.$kind]:-}" ] && med[$name.$kind]=$(median "${runs[$name.$kind]}")
+        [ -n "${runs[$name.$kind]:-}" ] && med[$name.$kind]=$(median ${runs[$name.$kind]})
     done
     printf '%-12s %12s %12s %12s %8.3f %8s\n' "$name" "${med[$name.plain]}" \
         "${med[$name.module]}" "${med[$name.verify]:--}" \
-        "$(awk -v a="${med[$name.module]}" -v b="${med[$name.plain]}" 'BEGIN { print a / b }')" \
-        "$( [ -n "${med[$name.verify]:-}" ] && awk -v a="${med[$name.verify]}" -v b="${med[$name.plain]}" 'BEGIN { printf "%.3f", a / b }' || echo -)"
+        "$(ratio "${med[$name.module]}" "${med[$name.plain]}")" \
+        "$( [ -n "${med[$name.verify]:-}" ] && ratio "${med[$name.verify]}" "${med[$name.plain]}" || echo -)"
 done
 
 records=$(cat "$work/proxy/logs/"scep*.json 2>/dev/null | wc -l)
@@ -197,7 +187,6 @@ echo "flows (bench/flows.sh):"
 "$top/bench/flows.sh" "$module" "$secs" > "$work/flows.txt" 2>&1
 grep -v '^[a-z_]* [0-9.]*$' "$work/flows.txt" | sed 's/^/  /'
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 line() { grep -m1 "^$1 " "$2" | awk '{ print $2 }'; }
 
 echo

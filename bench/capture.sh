@@ -6,7 +6,7 @@
 
 set -euo pipefail
 
-module=${1:?usage: capture.sh module.so [seconds]}
+module=$(realpath "${1:?usage: capture.sh module.so [seconds]}")
 secs=${2:-5}
 top=$(cd "$(dirname "$0")/.." && pwd)
 nginx=${NGINX_BIN:-/usr/sbin/nginx}
@@ -15,7 +15,9 @@ chmod 755 "$work"
 mkdir -p "$work/logs" "$work/html"
 cp "$top/t/data/getcacert-ca-ra.der" "$work/html/getcacert.der"
 
-trap '"$nginx" -p "$work/" -c "$work/nginx.conf" -s stop 2>/dev/null; rm -rf "$work"' EXIT
+. "$top/bench/common.sh"
+
+trap 'nginx_stop "$work"; rm -rf "$work"' EXIT
 
 cat > "$work/nginx.conf" <<_EOC_
 load_module $module;
@@ -50,20 +52,15 @@ _EOC_
 
 "$nginx" -p "$work/" -c "$work/nginx.conf" -e logs/error.log
 
-rate() {
-    wrk -t1 -c16 -d"${secs}s" "http://127.0.0.1:$1/?operation=GetCACert&message=ca" \
-        | awk '/Requests\/sec/ { print $2 }'
-}
 
 on=(); off=()
 for i in 1 2 3; do
-    on+=("$(rate 18501)")
-    off+=("$(rate 18502)")
+    on+=("$(rate 18501 "/?operation=GetCACert&message=ca")")
+    off+=("$(rate 18502 "/?operation=GetCACert&message=ca")")
 done
 
-median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 m_on=$(median "${on[@]}"); m_off=$(median "${off[@]}")
 
 echo "GetCACert req/s, inspect on:  ${on[*]} (median $m_on)"
 echo "GetCACert req/s, inspect off: ${off[*]} (median $m_off)"
-echo "getcacert_capture_ratio $(awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }')"
+echo "getcacert_capture_ratio $(ratio "$m_on" "$m_off")"

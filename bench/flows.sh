@@ -20,13 +20,9 @@ work=$(mktemp -d /tmp/scep-flows.XXXXXX)
 chmod 755 "$work"
 mkdir -p "$work/logs"
 
-stop() {
-    if [ -f "$work/logs/nginx.pid" ]; then
-        kill -QUIT "$(cat "$work/logs/nginx.pid")" 2>/dev/null || true
-        sleep 0.5
-    fi
-}
+. "$top/bench/common.sh"
 
+stop() { nginx_stop "$work"; }
 trap 'stop; rm -rf "$work"' EXIT
 
 conf() {
@@ -81,21 +77,18 @@ done
 flows=$(sed -n 's/.*for a new flow at \([0-9]*\) flows.*/\1/p' "$work/logs/error.log" | head -1)
 flows=${flows:-0}
 
-rate() {
-    FLOW_PREFIX=fill1 FLOW_CYCLE=100000 wrk -t1 -c16 -d"${secs}s" \
-        -s "$work/fill.lua" "http://127.0.0.1:$1/" \
-        | awk '/Requests\/sec/ { print $2 }'
+flow_rate() {
+    FLOW_PREFIX=fill1 FLOW_CYCLE=100000 rate "$1" / -s "$work/fill.lua"
 }
 
 on=(); off=()
 for i in 1 2 3; do
-    on+=("$(rate 18511)")
-    off+=("$(rate 18512)")
+    on+=("$(flow_rate 18511)")
+    off+=("$(flow_rate 18512)")
 done
 
 stop
 
-median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 m_on=$(median "${on[@]}"); m_off=$(median "${off[@]}")
 
 echo "zone of 32 MB: full at $flows flows"

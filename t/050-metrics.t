@@ -98,7 +98,8 @@ check_records();
 
 
 # Sends the requests, each on a connection of its own, so that both
-# workers take some; returns what /metrics says then.
+# workers take some; returns what /metrics says then: the problems and
+# the samples.
 sub ScepTest::metrics_after_requests {
     for my $req (@Requests) {
         my ($line, $count) = @$req;
@@ -108,28 +109,15 @@ sub ScepTest::metrics_after_requests {
         }
     }
 
-    my $r = ScepTest::fetch('GET /metrics');
-    $r =~ m{^HTTP/1\.1 200 .*?\r\nContent-Type: text/plain; version=0\.0\.4; charset=utf-8\r\n.*?\r\n\r\n(.*)\z}s
-        or die "/metrics: $r";
-    return $1;
+    return ScepTest::metrics();
 }
 
-
-# Writes "ok" or the problems where GET /check finds them.
-sub ScepTest::report {
-    my @problems = @_;
-
-    open my $out, '>', Test::Nginx::Util::html_dir() . '/check' or die $!;
-    print $out @problems ? join("\n", @problems) . "\n" : "ok\n";
-    close $out;
-}
 
 __DATA__
 
 === TEST 1: the exposition is well formed, and its numbers are the requests sent
 --- init
-my $text = ScepTest::metrics_after_requests();
-my ($bad, $samples) = ScepTest::prometheus($text);
+my ($bad, $samples) = ScepTest::metrics_after_requests();
 my @problems = @$bad;
 
 for my $k (sort keys %main::Expected) {
@@ -171,8 +159,7 @@ chomp(my $pid = <$pidfile>);
 kill 'HUP', $pid or die "HUP: $!";
 select undef, undef, undef, 1.5;
 
-my $r = ScepTest::fetch('GET /metrics');
-my ($bad, $samples) = ScepTest::prometheus($r =~ s/\A.*?\r\n\r\n//sr);
+my ($bad, $samples) = ScepTest::metrics();
 my $k = 'scep_requests_total{operation="GetCACert",status="200"}';
 
 ScepTest::report(@$bad, ($samples->{$k} // 0) == 3 ? () : "after HUP $k: "

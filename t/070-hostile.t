@@ -78,8 +78,7 @@ check_records();
 
 # What the metrics say of the requests so far: [forwarded, rejected]
 sub ScepTest::counts {
-    my $r = ScepTest::fetch('GET /metrics');
-    my ($bad, $m) = ScepTest::prometheus($r =~ s/\A.*?\r\n\r\n//sr);
+    my ($bad, $m) = ScepTest::metrics();
     die "metrics: @$bad" if @$bad;
     my ($up, $rej) = (0, 0);
     for my $k (keys %$m) {
@@ -87,13 +86,6 @@ sub ScepTest::counts {
         $rej += $m->{$k} if $k =~ /^scep_rejects_total/;
     }
     return ($up, $rej);
-}
-
-sub ScepTest::report {
-    my @problems = @_;
-    open my $out, '>', Test::Nginx::Util::html_dir() . '/check' or die $!;
-    print $out @problems ? join("\n", @problems) . "\n" : "ok\n";
-    close $out;
 }
 
 sub ScepTest::post {

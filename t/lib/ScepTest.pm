@@ -190,6 +190,31 @@ sub prometheus {
 }
 
 
+# What an --- init section found, for the block's own request to check:
+# "ok", or the problems a line each, in html/check ("GET /check").
+
+sub report {
+    my @problems = @_;
+
+    open my $out, '>', Test::Nginx::Util::html_dir() . '/check' or die $!;
+    print $out @problems ? join("\n", @problems) . "\n" : "ok\n";
+    close $out;
+}
+
+
+# GET /metrics of the nginx under test (a "scep_metrics" location), checked
+# by prometheus(): returns the problems and the samples.
+
+sub metrics {
+    my $r = fetch('GET /metrics');
+
+    $r =~ m{^HTTP/1\.1 200 .*?\r\nContent-Type: text/plain; version=0\.0\.4; charset=utf-8\r\n.*?\r\n\r\n(.*)\z}s
+        or return (["GET /metrics: " . substr($r, 0, 200)], {});
+
+    return prometheus($1);
+}
+
+
 # A pkiMessage from t/data.
 
 sub message {
