@@ -77,6 +77,17 @@ scep_ber_tlv(scep_ber_t *b, const unsigned char *p, const unsigned char *end,
 
     if (t->content_end != NULL) {
         if (t->long_form) {
+
+            /*
+             * BER allows it, but OpenSSL since 3.0.19 refuses a long-form
+             * length that counts no bytes, and no SCEP client writes one
+             */
+
+            if (t->content_end == t->content) {
+                return scep_ber_fail(b, 0, "a long-form length of zero at "
+                                     "byte %zu", (size_t) (p - b->base));
+            }
+
             b->ber = 1;
         }
 

@@ -78,6 +78,9 @@ static scep_reject_e scep_tlv(scep_dec_t *d, const unsigned char *p,
 static scep_reject_e scep_expect(scep_dec_t *d, const unsigned char *p,
     const unsigned char *end, unsigned depth, unsigned char tag,
     scep_tlv_t *t, const char *what);
+static scep_reject_e scep_algorithm(scep_dec_t *d, const unsigned char *p,
+    const unsigned char *end, scep_tlv_t *alg, scep_bytes_t *oid,
+    const char *what);
 static scep_reject_e scep_signed_data(scep_dec_t *d, scep_tlv_t *sd);
 static scep_reject_e scep_content_check(scep_dec_t *d);
 static scep_reject_e scep_signer_info(scep_dec_t *d, scep_tlv_t *si,
@@ -365,7 +368,7 @@ scep_signer_info(scep_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
 {
     int                   i;
     size_t                n;
-    scep_tlv_t            t, alg, oid, attrs, sig;
+    scep_tlv_t            t, alg, attrs, sig;
     scep_msg_t           *m;
     scep_reject_e         rc;
     const unsigned char  *end;
@@ -389,20 +392,11 @@ scep_signer_info(scep_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
                          "SignerInfo sid has tag 0x%02x", sid->tag);
     }
 
-    rc = scep_expect(d, sid->end, end, 5, SCEP_TAG_SEQUENCE, &alg,
-                     "SignerInfo digestAlgorithm");
+    rc = scep_algorithm(d, sid->end, end, &alg, &m->digest_oid,
+                        "digestAlgorithm");
     if (rc) {
         return rc;
     }
-
-    rc = scep_expect(d, alg.content, alg.content_end, 6, SCEP_TAG_OID, &oid,
-                     "digestAlgorithm");
-    if (rc) {
-        return rc;
-    }
-
-    m->digest_oid.data = oid.content;
-    m->digest_oid.len = oid.content_end - oid.content;
 
     for (i = 0; scep_digest_algs[i].name; i++) {
         if (scep_bytes_eq(m->digest_oid.data, m->digest_oid.len,
@@ -426,20 +420,11 @@ scep_signer_info(scep_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
     m->signed_attrs.data = attrs.content;
     m->signed_attrs.len = attrs.content_end - attrs.content;
 
-    rc = scep_expect(d, attrs.end, end, 5, SCEP_TAG_SEQUENCE, &alg,
-                     "SignerInfo signatureAlgorithm");
+    rc = scep_algorithm(d, attrs.end, end, &alg, &m->sig_alg_oid,
+                        "signatureAlgorithm");
     if (rc) {
         return rc;
     }
-
-    rc = scep_expect(d, alg.content, alg.content_end, 6, SCEP_TAG_OID, &oid,
-                     "signatureAlgorithm");
-    if (rc) {
-        return rc;
-    }
-
-    m->sig_alg_oid.data = oid.content;
-    m->sig_alg_oid.len = oid.content_end - oid.content;
 
     rc = scep_tlv(d, alg.end, end, 5, &sig);
     if (rc) {
@@ -884,6 +869,50 @@ scep_expect(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
     if (t->tag != tag) {
         return scep_fail(d, SCEP_REJECT_NOT_CMS,
                          "%s has tag 0x%02x, not 0x%02x", what, t->tag, tag);
+    }
+
+    return SCEP_REJECT_NONE;
+}
+
+
+/*
+ * A SignerInfo AlgorithmIdentifier: its OID, and its parameters, when
+ * there are some, read as one TLV that must end the SEQUENCE.
+ */
+
+static scep_reject_e
+scep_algorithm(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
+    scep_tlv_t *alg, scep_bytes_t *oid, const char *what)
+{
+    scep_tlv_t     t, params;
+    scep_reject_e  rc;
+
+    rc = scep_expect(d, p, end, 5, SCEP_TAG_SEQUENCE, alg, what);
+    if (rc) {
+        return rc;
+    }
+
+    rc = scep_expect(d, alg->content, alg->content_end, 6, SCEP_TAG_OID, &t,
+                     what);
+    if (rc) {
+        return rc;
+    }
+
+    oid->data = t.content;
+    oid->len = t.content_end - t.content;
+
+    if (t.end == alg->content_end) {
+        return SCEP_REJECT_NONE;
+    }
+
+    rc = scep_tlv(d, t.end, alg->content_end, 6, &params);
+    if (rc) {
+        return rc;
+    }
+
+    if (params.end != alg->content_end) {
+        return scep_fail(d, SCEP_REJECT_NOT_CMS,
+                         "%s has bytes after its parameters", what);
     }
 
     return SCEP_REJECT_NONE;
