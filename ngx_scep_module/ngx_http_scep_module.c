@@ -816,6 +816,7 @@ ngx_http_scep_log_handler(ngx_http_request_t *r)
         /* from here on the request no longer changes: one record */
         ctx->logging = 1;
 
+        ngx_http_scep_response_done(r, ctx);
         ngx_http_scep_flow_update(r, ctx);
         ngx_http_scep_metrics_count(r, ctx);
     }

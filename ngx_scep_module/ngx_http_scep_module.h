@@ -108,6 +108,7 @@ typedef struct {
 #define NGX_HTTP_SCEP_UNDECODED_ENCODED    2
 #define NGX_HTTP_SCEP_UNDECODED_MALFORMED  3
 #define NGX_HTTP_SCEP_UNDECODED_EMPTY      4
+#define NGX_HTTP_SCEP_UNDECODED_INCOMPLETE 5
 
 
 ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
@@ -118,6 +119,8 @@ ngx_int_t ngx_http_scep_message(ngx_http_request_t *r,
 ngx_int_t ngx_http_scep_keys_init(ngx_cycle_t *cycle);
 void ngx_http_scep_keys_done(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_scep_response_init(ngx_conf_t *cf);
+void ngx_http_scep_response_done(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
 scep_diag_e ngx_http_scep_diagnose(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
 u_char *ngx_http_scep_iso8601(u_char *buf, long long t);

@@ -88,7 +88,7 @@ static ngx_uint_t  ngx_http_scep_nwarned;
 
 
 const char  *ngx_http_scep_undecoded_names[] = {
-    "", "too_large", "encoded", "malformed", "empty"
+    "", "too_large", "encoded", "malformed", "empty", "incomplete"
 };
 
 
@@ -277,6 +277,45 @@ ngx_http_scep_capture(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ctx->response.len += size;
 
     return NGX_OK;
+}
+
+
+/*
+ * At log time: an answer still being captured never had its last buffer,
+ * the upstream or the client broke off; nginx's error log says which.
+ */
+
+void
+ngx_http_scep_response_done(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    u_char  *p;
+
+    if (!ctx->capture) {
+        return;
+    }
+
+    ctx->capture = 0;
+    ctx->undecoded = NGX_HTTP_SCEP_UNDECODED_INCOMPLETE;
+
+    p = ngx_pnalloc(r->pool, sizeof("the answer stopped after  of  bytes")
+                             + 2 * NGX_OFF_T_LEN);
+    if (p == NULL) {
+        ngx_str_null(&ctx->response_detail);
+        return;
+    }
+
+    ctx->response_detail.data = p;
+
+    if (r->headers_out.content_length_n >= 0) {
+        p = ngx_sprintf(p, "the answer stopped after %uz of %O bytes",
+                        ctx->response.len, r->headers_out.content_length_n);
+
+    } else {
+        p = ngx_sprintf(p, "the answer stopped after %uz bytes",
+                        ctx->response.len);
+    }
+
+    ctx->response_detail.len = p - ctx->response_detail.data;
 }
 
 

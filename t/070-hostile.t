@@ -7,12 +7,42 @@ use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use IO::Socket::INET;
 use MIME::Base64 ();
+use POSIX ();
+use Socket ();
 use ScepTest;
 
 $ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
 $ENV{TEST_NGINX_H2_PORT} = ScepTest::free_port();
 
 our $Real = ScepTest::message('scepclient-pkcsreq.der');
+
+# An upstream that breaks off: for each connection, the headers of a
+# GetCACert answer and the first 1000 of its bytes, then a reset.
+$ENV{TEST_NGINX_RESET_PORT} = ScepTest::free_port();
+
+my $resetter = fork // die "fork: $!";
+
+if ($resetter == 0) {
+    my $body = ScepTest::message('getcacert-ca-ra.der');
+    my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 8,
+                                  LocalPort => $ENV{TEST_NGINX_RESET_PORT},
+                                  ReuseAddr => 1) or POSIX::_exit(1);
+
+    while (my $c = $l->accept) {
+        sysread $c, my $req, 65536;
+        syswrite $c, "HTTP/1.1 200 OK\r\nContent-Type: application/x-x509-ca-ra-cert\r\n"
+                     . 'Content-Length: ' . length($body) . "\r\n\r\n"
+                     . substr($body, 0, 1000);
+        select undef, undef, undef, 0.1;
+        setsockopt $c, Socket::SOL_SOCKET(), Socket::SO_LINGER(), pack('ii', 1, 0);
+        close $c;
+    }
+
+    POSIX::_exit(0);
+}
+
+ScepTest::wait_port($ENV{TEST_NGINX_RESET_PORT});
+END { kill 'TERM', $resetter if $resetter }
 
 default_config(<<'_EOC_');
     large_client_header_buffers 4 128k;
@@ -44,6 +74,11 @@ default_config(<<'_EOC_');
 
     location /status503/ {
         return 503;
+    }
+
+    location /reset/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RESET_PORT/;
     }
 
     location = /metrics {
@@ -298,6 +333,36 @@ ScepTest::report(@problems ? "not 503: @problems" : (), $last == 200 ? () : "the
 GET /check
 --- response_body
 ok
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 9: an upstream that resets the connection mid-answer: the client's answer is cut short (what nginx had buffered is never sent), the record says so, the worker goes on
+--- init
+my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => server_port()) or die $!;
+print $s "GET /reset/mscep.dll?operation=GetCACert&message=ca HTTP/1.1\r\nHost: x\r\n"
+       . "User-Agent: reset-mid-answer\r\n\r\n";
+my $got = '';
+while (sysread $s, my $buf, 65536) { $got .= $buf }
+close $s;
+my ($head, $body) = split /\r\n\r\n/, $got, 2;
+my ($len) = $head =~ /Content-Length: (\d+)/i;
+
+my ($res) = ScepTest::keepalive("GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca HTTP/1.1\r\nHost: x\r\n\r\n");
+ScepTest::report($head =~ m{^HTTP/1.1 200} ? () : "status line: " . (split /\r\n/, $head)[0],
+                 defined $len && length($body // '') < $len
+                     ? () : "body: " . length($body // '') . " of " . ($len // 'no Content-Length'),
+                 $res->[0] == 200 ? () : "afterwards: $res->[0]");
+--- request
+GET /check
+--- response_body
+ok
+--- access_log eval
+qr{"user_agent":\{"original":"reset-mid-answer"\},.*"scep":\{"operation":"GetCACert",.*"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,[^\}]*\},"response":\{"undecoded":"incomplete","detail":"the answer stopped after \d+ of 2735 bytes"\}}
+--- error_log
+(104: Connection reset by peer) while reading upstream
 --- no_error_log
 [alert]
 [crit]
