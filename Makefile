@@ -32,13 +32,26 @@ PKG := $(BUILD)/pkg
 BENCH_SECONDS ?= 5
 LOAD_REQUESTS ?= 100000
 
+# the module with AddressSanitizer and UBSan, for make test-asan
+ASAN_TREE   := $(BUILD)/nginx-asan
+ASAN_MODULE := $(BUILD)/asan-module/ngx_http_scep_module.so
+ASAN_CC     := clang -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fsanitize-address-use-odr-indicator \
+               -fno-omit-frame-pointer -g -O1
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-tools demo test docs fuzz bench bench-decode bench-capture bench-flows package package-test test-valgrind test-load fixtures clean
+.PHONY: all deps deps-tools demo test docs fuzz bench bench-decode bench-capture bench-flows package package-test test-valgrind test-asan test-load fixtures clean
 
 # what the suite runs besides nginx
 TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
               $(BUILD)/scep-gen
+
+# where the tests find them
+TEST_ENV := SCEP_FACTS=$(CURDIR)/$(BUILD)/scep-facts \
+            SCEP_DIFF=$(CURDIR)/$(BUILD)/scep-diff \
+            SCEP_RESP_DUMP=$(CURDIR)/$(BUILD)/scep-resp-dump \
+            SCEP_GEN=$(CURDIR)/$(BUILD)/scep-gen
 
 all: $(MODULE) $(TEST_TOOLS)
 
@@ -117,6 +130,23 @@ bench-capture: deps-tools $(MODULE)
 test-valgrind: deps-tools all
 	TEST_NGINX_USE_VALGRIND=1 $(MAKE) test
 
+# The module built by clang with ASan and UBSan in a copy of the configured
+# tree, linked to the shared ASan runtime and never unloaded (-z nodelete:
+# a leak found at exit can still name its frames); the suite then runs in
+# Debian's nginx with that runtime preloaded (t/lib/asan-test).  The ODR
+# indicator: the module's own ngx_modules[] is interposed by nginx's, and
+# without it ASan would put the redzone of the small one on the large one.
+$(ASAN_MODULE): $(NGINX_TREE)/objs/Makefile $(SRCS) | deps-tools
+	rm -rf $(ASAN_TREE) && cp -a $(NGINX_TREE) $(ASAN_TREE)
+	find $(ASAN_TREE)/objs -name "*.o" -delete && rm -f $(ASAN_TREE)/objs/*.so
+	$(MAKE) -C $(ASAN_TREE) -f objs/Makefile modules CC="$(ASAN_CC)" \
+	    LINK="$(ASAN_CC) -shared-libasan -Wl,-z,nodelete"
+	@mkdir -p $(dir $@)
+	cp $(ASAN_TREE)/objs/ngx_http_scep_module.so $@
+
+test-asan: deps-tools $(ASAN_MODULE) $(TEST_TOOLS)
+	$(TEST_ENV) t/lib/asan-test $(CURDIR)/$(ASAN_MODULE) $(TESTS)
+
 # 100 000 mixed requests, two reloads and a reopen, every record counted
 # and checked (t/lib/load-test)
 test-load: all
@@ -166,9 +196,7 @@ demo: deps $(MODULE)
 # The compatible harness in t/compat is used only when the real
 # Test::Nginx is not installed.
 test: deps $(MODULE) $(TEST_TOOLS)
-	SCEP_FACTS=$(CURDIR)/$(BUILD)/scep-facts SCEP_DIFF=$(CURDIR)/$(BUILD)/scep-diff \
-	SCEP_RESP_DUMP=$(CURDIR)/$(BUILD)/scep-resp-dump SCEP_GEN=$(CURDIR)/$(BUILD)/scep-gen \
-	    t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
+	$(TEST_ENV) t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
 
 clean:
 	rm -rf $(BUILD) t/servroot t/records

@@ -116,13 +116,15 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
     d.msg = m;
     scep_ber_init(&d.ber, p, SCEP_TLV_BUDGET, m->detail, sizeof(m->detail));
 
-    end = p + len;
+    /* an empty body has no buffer at all: p may be NULL */
 
     if (len == 0 || p[0] != SCEP_TAG_SEQUENCE) {
         return scep_fail(&d, SCEP_REJECT_NOT_CMS,
                          len ? "starts with tag 0x%02x, not a SEQUENCE"
                              : "empty message", len ? p[0] : 0);
     }
+
+    end = p + len;
 
     /* ContentInfo ::= SEQUENCE { contentType OID, [0] EXPLICIT content } */
 

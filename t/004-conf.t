@@ -7,7 +7,8 @@ use File::Copy qw(copy);
 use File::Temp qw(tempdir);
 use Test::More;
 
-my $nginx = $ENV{NGINX_BIN} // '/usr/sbin/nginx';
+# t/lib/nginx when run by make test: -e below is given again, the last wins
+my $nginx = $ENV{TEST_NGINX_BINARY} // $ENV{NGINX_BIN} // '/usr/sbin/nginx';
 my $module = $ENV{TEST_NGINX_LOAD_MODULES}
     or plan skip_all => 'TEST_NGINX_LOAD_MODULES names no module';
 
