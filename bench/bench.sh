@@ -2,9 +2,10 @@
 # make bench: what the module costs on the proxy path.
 #   bench/bench.sh /path/to/ngx_http_scep_module.so [seconds]
 #
-# One nginx, one worker, the same proxy configuration three times: plain
+# One nginx, one worker, the same proxy configuration four times: plain
 # proxy_pass; with scep on, the JSON access log and a flow zone
-# (scep_verify_signature off); the same with the signature checked.  A
+# (scep_verify_signature off); the same with the signature checked; plain
+# proxy_pass with nginx's combined access log, the usual baseline.  A
 # second nginx is the upstream and answers at once from t/data.  wrk
 # drives each case on loopback for a fixed time, the servers interleaved,
 # three rounds; the figures are medians.  Then the decoder's own figures
@@ -22,7 +23,7 @@ work=$(mktemp -d /tmp/scep-bench.XXXXXX)
 chmod 755 "$work"
 mkdir -p "$work/proxy/logs" "$work/upstream/logs"
 
-plain=18531 module_port=18532 verify_port=18533 upstream=18534
+plain=18531 module_port=18532 verify_port=18533 upstream=18534 logged=18535
 
 . "$top/bench/common.sh"
 
@@ -30,10 +31,7 @@ stop() { nginx_stop "$work/proxy"; nginx_stop "$work/upstream"; }
 trap 'stop; rm -rf "$work"' EXIT
 
 cat > "$work/upstream/nginx.conf" <<_EOC_
-worker_processes 1;
-error_log logs/error.log warn;
-pid logs/nginx.pid;
-events { worker_connections 1024; }
+$(conf_head)
 http {
     access_log off;
     large_client_header_buffers 4 64k;
@@ -74,10 +72,7 @@ _EOC_
 
 cat > "$work/proxy/nginx.conf" <<_EOC_
 load_module $module;
-worker_processes 1;
-error_log logs/error.log warn;
-pid logs/nginx.pid;
-events { worker_connections 1024; }
+$(conf_head)
 http {
     access_log off;
     large_client_header_buffers 4 64k;
@@ -93,6 +88,7 @@ $(server $module_port "scep on; scep_flow devices; scep_verify_signature off;" \
   "access_log logs/scep.json scep_json buffer=64k if=\$scep_log_json;")
 $(server $verify_port "scep on; scep_flow devices; scep_verify_signature on;" \
   "access_log logs/scep-verify.json scep_json buffer=64k if=\$scep_log_json;")
+$(server $logged "" "access_log logs/combined.log combined buffer=64k;")
 }
 _EOC_
 
@@ -127,7 +123,7 @@ lua[pkiop_post]="-s $work/post.lua"
 
 # every case answered 200 through each server before timing anything
 for c in getcacaps getcacert pkiop_get pkiop_post; do
-    for p in $plain $module_port $verify_port; do
+    for p in $plain $module_port $verify_port $logged; do
         if [ "$c" = pkiop_post ]; then
             code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$msg" \
                    -H 'Content-Type: application/x-pki-message' "http://127.0.0.1:$p${url[$c]}")
@@ -139,9 +135,10 @@ for c in getcacaps getcacert pkiop_get pkiop_post; do
 done
 
 declare -A runs
-cases=(getcacaps:$plain:plain getcacaps:$module_port:module
+cases=(getcacaps:$plain:plain getcacaps:$module_port:module getcacaps:$logged:logged
        getcacert:$plain:plain getcacert:$module_port:module
        pkiop_get:$plain:plain pkiop_get:$module_port:module pkiop_get:$verify_port:verify
+       pkiop_get:$logged:logged
        pkiop_post:$plain:plain pkiop_post:$module_port:module)
 
 echo "wrk -t1 -c16 -d${secs}s, 1 worker, $rounds rounds, interleaved; PKIOperation: $(stat -c %s "$msg") B BER, a $uri_len B URI over GET"
@@ -153,17 +150,20 @@ for r in $(seq 1 "$rounds"); do
 done
 
 
-printf '\n%-12s %12s %12s %12s %8s %8s\n' case plain module "+verify" ratio "ratio+v"
+printf '\n%-12s %10s %10s %10s %10s %8s %8s %10s\n' case plain module "+verify" \
+    "plain+log" ratio "ratio+v" "vs logged"
 declare -A med
 for name in getcacaps getcacert pkiop_get pkiop_post; do
-    for kind in plain module verify; do
+    for kind in plain module verify logged; do
         [ -n "${runs[$name.$kind]:-}" ] && med[$name.$kind]=$(median ${runs[$name.$kind]})
     done
-    printf '%-12s %12s %12s %12s %8.3f %8s\n' "$name" "${med[$name.plain]}" \
-        "${med[$name.module]}" "${med[$name.verify]:--}" \
+    printf '%-12s %10s %10s %10s %10s %8.3f %8s %10s\n' "$name" "${med[$name.plain]}" \
+        "${med[$name.module]}" "${med[$name.verify]:--}" "${med[$name.logged]:--}" \
         "$(ratio "${med[$name.module]}" "${med[$name.plain]}")" \
-        "$( [ -n "${med[$name.verify]:-}" ] && ratio "${med[$name.verify]}" "${med[$name.plain]}" || echo -)"
+        "$( [ -n "${med[$name.verify]:-}" ] && ratio "${med[$name.verify]}" "${med[$name.plain]}" || echo -)" \
+        "$( [ -n "${med[$name.logged]:-}" ] && ratio "${med[$name.module]}" "${med[$name.logged]}" || echo -)"
 done
+echo "(ratio: module / plain; vs logged: module / plain with the combined access log)"
 
 records=$(cat "$work/proxy/logs/"scep*.json 2>/dev/null | wc -l)
 echo "(JSON records written: $records)"
@@ -195,6 +195,8 @@ echo "getcacert_ratio $(ratio "${med[getcacert.module]}" "${med[getcacert.plain]
 echo "pkiop_get_ratio $(ratio "${med[pkiop_get.module]}" "${med[pkiop_get.plain]}")"
 echo "pkiop_get_verify_ratio $(ratio "${med[pkiop_get.verify]}" "${med[pkiop_get.plain]}")"
 echo "pkiop_post_ratio $(ratio "${med[pkiop_post.module]}" "${med[pkiop_post.plain]}")"
+echo "getcacaps_logged_ratio $(ratio "${med[getcacaps.module]}" "${med[getcacaps.logged]}")"
+echo "pkiop_get_logged_ratio $(ratio "${med[pkiop_get.module]}" "${med[pkiop_get.logged]}")"
 echo "decode_us $(line decode_us "$work/decode.txt")"
 echo "openssl_d2i_us $(line openssl_d2i_us "$work/decode.txt")"
 echo "verify_us $(line verify_us "$work/decode.txt")"

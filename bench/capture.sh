@@ -21,10 +21,7 @@ trap 'nginx_stop "$work"; rm -rf "$work"' EXIT
 
 cat > "$work/nginx.conf" <<_EOC_
 load_module $module;
-worker_processes 1;
-error_log logs/error.log warn;
-pid logs/nginx.pid;
-events { worker_connections 1024; }
+$(conf_head)
 http {
     access_log off;
     log_format scep_json escape=none '\$scep_log_json';

@@ -29,3 +29,13 @@ nginx_stop() {
         sleep 0.1
     done
 }
+
+# the start of each configuration here: one worker, its logs in its prefix
+conf_head() {
+    cat <<'_EOC_'
+worker_processes 1;
+error_log logs/error.log warn;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+_EOC_
+}

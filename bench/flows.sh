@@ -28,12 +28,9 @@ trap 'stop; rm -rf "$work"' EXIT
 conf() {
     cat > "$work/nginx.conf" <<_EOC_
 load_module $module;
-worker_processes 1;
+$(conf_head)
 master_process $1;
 daemon $1;
-error_log logs/error.log warn;
-pid logs/nginx.pid;
-events { worker_connections 1024; }
 http {
     access_log off;
     large_client_header_buffers 4 64k;
