@@ -75,7 +75,10 @@ deps-tools: deps
 	$(call apt_install,$(TOOL_PACKAGES))
 
 # A copy of the nginx tree is configured once; objs/Makefile then rebuilds
-# only the module objects.
+# only the module objects.  With Debian's tree, the compiler and linker
+# flags are those dh_nginx gives the package (dpkg-buildflags: -O2,
+# fortified, hardened), so that the tests and the benchmarks run the code
+# that ships.
 $(NGINX_TREE)/objs/Makefile: config | deps
 	rm -rf $(NGINX_TREE) && mkdir -p $(BUILD)
 	@if [ -n "$(NGINX_SRC)" ]; then \
@@ -85,7 +88,10 @@ $(NGINX_TREE)/objs/Makefile: config | deps
 	else \
 	    cp -a $(NGINX_DEV) $(NGINX_TREE) && \
 	    cd $(NGINX_TREE) && . ./conf_flags && \
-	    ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR); \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="$$(dpkg-buildflags --get CFLAGS) -fPIC $$(dpkg-buildflags --get CPPFLAGS)" \
+	        --with-ld-opt="$$(dpkg-buildflags --get LDFLAGS) -fPIC" \
+	        --add-dynamic-module=$(CURDIR); \
 	fi > $(BUILD)/configure.log 2>&1 || { tail -20 $(BUILD)/configure.log; exit 1; }
 
 $(MODULE): $(NGINX_TREE)/objs/Makefile $(SRCS)
@@ -133,13 +139,15 @@ test-valgrind: deps-tools all
 # The module built by clang with ASan and UBSan in a copy of the configured
 # tree, linked to the shared ASan runtime and never unloaded (-z nodelete:
 # a leak found at exit can still name its frames); the suite then runs in
-# Debian's nginx with that runtime preloaded (t/lib/asan-test).  The ODR
+# Debian's nginx with that runtime preloaded (t/lib/asan-test); not
+# fortified, so that ASan sees every memcpy (its CFLAGS).  The ODR
 # indicator: the module's own ngx_modules[] is interposed by nginx's, and
 # without it ASan would put the redzone of the small one on the large one.
 $(ASAN_MODULE): $(NGINX_TREE)/objs/Makefile $(SRCS) | deps-tools
 	rm -rf $(ASAN_TREE) && cp -a $(NGINX_TREE) $(ASAN_TREE)
 	find $(ASAN_TREE)/objs -name "*.o" -delete && rm -f $(ASAN_TREE)/objs/*.so
 	$(MAKE) -C $(ASAN_TREE) -f objs/Makefile modules CC="$(ASAN_CC)" \
+	    CFLAGS="-pipe -W -Wall -Wpointer-arith -Wno-unused-parameter -Werror" \
 	    LINK="$(ASAN_CC) -shared-libasan -Wl,-z,nodelete"
 	@mkdir -p $(dir $@)
 	cp $(ASAN_TREE)/objs/ngx_http_scep_module.so $@

@@ -9,7 +9,9 @@
  * Beyond what the sanitizers see, it checks the promises of each step:
  * pointers stay in the input, outputs fit the sizes their callers
  * allocate, and the UTF-8 repair leaves valid UTF-8 (repairing twice
- * changes nothing).
+ * changes nothing).  Percent-decoding and base64, which take whole runs
+ * and groups at a time, must give what a plain byte-at-a-time reading
+ * gives (fuzz_ref_unescape(), fuzz_ref_base64()), error offset included.
  */
 
 
@@ -25,6 +27,11 @@ static unsigned char *fuzz_alloc(size_t size);
 static void fuzz_parse(const unsigned char *p, size_t len, int truncated);
 static void fuzz_message(const unsigned char *p, size_t len);
 static void fuzz_utf8(const unsigned char *p, size_t len);
+static size_t fuzz_ref_unescape(unsigned char *dst, const unsigned char *src,
+    size_t len, int form);
+static int fuzz_ref_base64(unsigned char *dst, size_t *dst_len,
+    const unsigned char *src, size_t len);
+static int fuzz_ref_value(unsigned char c);
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,7 +41,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t          n;
-    unsigned char  *p, *dst;
+    unsigned char  *p, *dst, *ref;
 
     p = fuzz_alloc(size);
     memcpy(p, data, size);
@@ -51,6 +58,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     n = scep_unescape(dst, p, size, SCEP_UNESCAPE_FORM);
     fuzz_check(n <= size);
     fuzz_utf8(dst, n);
+
+    ref = fuzz_alloc(size);
+    fuzz_check(fuzz_ref_unescape(ref, p, size, 1) == n);
+    fuzz_check(n == 0 || memcmp(ref, dst, n) == 0);
+    free(ref);
     free(dst);
 
     fuzz_check(scep_op_lookup(p, size) < SCEP_OP_COUNT);
@@ -89,13 +101,18 @@ static void
 fuzz_message(const unsigned char *p, size_t len)
 {
     int             rc, rc2;
-    size_t          n, max, dlen, dlen2;
+    size_t          n, max, dlen, dlen2, rlen;
     scep_msg_t      m;
-    unsigned char  *text, *der, *inplace;
+    unsigned char  *text, *der, *inplace, *ref;
 
     text = fuzz_alloc(len);
     n = scep_unescape(text, p, len, 0);
     fuzz_check(n <= len);
+
+    ref = fuzz_alloc(len);
+    fuzz_check(fuzz_ref_unescape(ref, p, len, 0) == n);
+    fuzz_check(n == 0 || memcmp(ref, text, n) == 0);
+    free(ref);
 
     fuzz_utf8(text, n);
 
@@ -108,6 +125,12 @@ fuzz_message(const unsigned char *p, size_t len)
     fuzz_check(rc >= 0);
     fuzz_check((size_t) rc <= n);
     fuzz_check(dlen <= max);
+
+    ref = fuzz_alloc(max);
+    fuzz_check(fuzz_ref_base64(ref, &rlen, text, n) == rc);
+    fuzz_check(rc != 0 || rlen == dlen);
+    fuzz_check(rc != 0 || dlen == 0 || memcmp(ref, der, dlen) == 0);
+    free(ref);
 
     /*
      * The module decodes in place, in a buffer of the escaped length + 3:
@@ -183,4 +206,99 @@ fuzz_check(int ok)
     if (!ok) {
         abort();
     }
+}
+
+
+/* the oracles: one byte at a time, as the formats are written down */
+
+static size_t
+fuzz_ref_unescape(unsigned char *dst, const unsigned char *src, size_t len,
+    int form)
+{
+    int     hi, lo;
+    size_t  i, n;
+
+    for (i = 0, n = 0; i < len; i++) {
+        if (src[i] == '%' && len - i >= 3) {
+            hi = fuzz_ref_value(src[i + 1]);
+            lo = fuzz_ref_value(src[i + 2]);
+
+            if (hi >= 0 && lo >= 0) {
+                dst[n++] = (unsigned char) (hi * 16 + lo);
+                i += 2;
+                continue;
+            }
+        }
+
+        dst[n++] = (form && src[i] == '+') ? ' ' : src[i];
+    }
+
+    return n;
+}
+
+
+static int
+fuzz_ref_value(unsigned char c)
+{
+    const char  *hex = "0123456789abcdef0123456789ABCDEF";
+    const char  *p;
+
+    p = memchr(hex, c, 32);
+
+    return p ? (int) ((p - hex) % 16) : -1;
+}
+
+
+/* 0, or the offset + 1 of the first byte out of place */
+
+static int
+fuzz_ref_base64(unsigned char *dst, size_t *dst_len, const unsigned char *src,
+    size_t len)
+{
+    size_t       i, n, bits, pad;
+    unsigned     acc;
+    const char  *alphabet, *p;
+
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    acc = 0;
+    bits = 0;
+    pad = 0;
+    *dst_len = 0;
+
+    for (i = 0, n = 0; i < len; i++) {
+        if (src[i] == '\r' || src[i] == '\n' || src[i] == '\t') {
+            continue;
+        }
+
+        if (src[i] == '=') {
+            pad++;
+            continue;
+        }
+
+        /* a '+' that arrived as a space */
+        p = src[i] == ' ' ? alphabet + 62
+                          : (src[i] ? memchr(alphabet, src[i], 64) : NULL);
+
+        if (p == NULL || pad) {
+            *dst_len = n;
+            return (int) (i + 1);
+        }
+
+        acc = acc << 6 | (unsigned) (p - alphabet);
+        bits += 6;
+
+        if (bits >= 8) {
+            bits -= 8;
+            dst[n++] = (unsigned char) (acc >> bits);
+        }
+    }
+
+    *dst_len = n;
+
+    /* one character alone carries no byte */
+    if (bits == 6) {
+        return (int) len;
+    }
+
+    return 0;
 }

@@ -4,6 +4,8 @@
  */
 
 
+#include <string.h>
+
 #include "scep.h"
 
 
@@ -16,12 +18,41 @@ scep_unescape(unsigned char *dst, const unsigned char *src, size_t len,
 {
     int                   hi, lo;
     unsigned char        *d;
-    const unsigned char  *end;
+    const unsigned char  *end, *p;
 
     d = dst;
     end = src + len;
 
     while (src < end) {
+
+        /*
+         * The run up to the next byte that may need decoding is copied
+         * whole: base64 has an escape every thirty bytes or so.  dst may
+         * be src, and never gets ahead of it.
+         */
+
+        if (flags & SCEP_UNESCAPE_FORM) {
+            for (p = src; p < end && *p != '%' && *p != '+'; p++) {
+                /* void */
+            }
+
+        } else {
+            p = memchr(src, '%', end - src);
+
+            if (p == NULL) {
+                p = end;
+            }
+        }
+
+        if (p != src) {
+            memmove(d, src, p - src);
+            d += p - src;
+            src = p;
+
+            if (src == end) {
+                break;
+            }
+        }
 
         if (*src == '%' && end - src >= 3) {
             hi = scep_hex(src[1]);
@@ -185,7 +216,7 @@ int
 scep_base64_decode(unsigned char *dst, size_t *dst_len,
     const unsigned char *src, size_t len)
 {
-    int             v, pad;
+    int             v, a, b, c, e, pad;
     size_t          i;
     unsigned int    acc;
     unsigned int    n;
@@ -197,6 +228,36 @@ scep_base64_decode(unsigned char *dst, size_t *dst_len,
     pad = 0;
 
     for (i = 0; i < len; i++) {
+
+        /*
+         * Between groups, whole groups of four characters of the alphabet
+         * at a time; anything else (a line break, padding, a bad byte)
+         * goes the way below, one character at a time.  dst may be src:
+         * three bytes are written only after four are read.
+         */
+
+        if (n == 0 && !pad) {
+            while (len - i >= 4) {
+                a = scep_base64_values[src[i]];
+                b = scep_base64_values[src[i + 1]];
+                c = scep_base64_values[src[i + 2]];
+                e = scep_base64_values[src[i + 3]];
+
+                if ((a | b | c | e) < 0) {
+                    break;
+                }
+
+                *d++ = (unsigned char) (a << 2 | b >> 4);
+                *d++ = (unsigned char) (b << 4 | c >> 2);
+                *d++ = (unsigned char) (c << 6 | e);
+                i += 4;
+            }
+
+            if (i == len) {
+                break;
+            }
+        }
+
         v = scep_base64_values[src[i]];
 
         if (v == SCEP_B64_SKIP) {
