@@ -47,7 +47,7 @@ http {
 }
 _EOC_
 
-"$nginx" -p "$work/" -c "$work/nginx.conf" -e logs/error.log
+$pin_proxy "$nginx" -p "$work/" -c "$work/nginx.conf" -e logs/error.log
 
 
 on=(); off=()

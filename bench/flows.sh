@@ -61,7 +61,7 @@ end
 _EOL_
 
 conf on
-"$nginx" -p "$work/" -c "$work/nginx.conf" -e logs/error.log
+$pin_proxy "$nginx" -p "$work/" -c "$work/nginx.conf" -e logs/error.log
 
 for round in 1 2 3 4 5 6; do  # 10 s each: ~25k new devices a second
     FLOW_PREFIX="fill$round" wrk -t1 -c16 -d10s -s "$work/fill.lua" \
