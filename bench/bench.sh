@@ -202,14 +202,14 @@ stop
 echo
 echo "decoder (bench/bench_decode.c, t/data/scepclient-pkcsreq.der):"
 make -s -C "$top/bench" run > "$work/decode.txt"
-grep -v '^[a-z_.0-9-]* [0-9.]*$' "$work/decode.txt" | sed -n -e '1,30s/^/  /p'
+grep -v -E -e '^[a-z_.0-9-]+ [a-z0-9._-]+$' -e '^$' "$work/decode.txt" | sed -n -e '1,30s/^/  /p'
 
 echo
 echo "decoder against message size (bench/resize.pl: the reference's envelope grown):"
 mkdir -p "$work/sizes"
 "$top/bench/resize.pl" "$top/t/data/scepclient-pkcsreq.der" "$work/sizes" 1024 4096 16384 61440
 "$top/build/bench/bench-decode" -r 3 -t 20 "$work"/sizes/*.der \
-    | grep -v '^[a-z_.0-9-]* [0-9.]*$' | sed -e 's/^/  /' -e 's/(invalid)/(digest no longer matches)/'
+    | grep -v -E -e '^[a-z_.0-9-]+ [a-z0-9._-]+$' -e '^$' | sed -e 's/^/  /' -e 's/(invalid)/(digest no longer matches)/'
 
 echo
 echo "flows (bench/flows.sh):"
