@@ -8,17 +8,17 @@
 # proxy_pass with nginx's combined access log, the usual baseline.  A
 # second nginx is the upstream and answers at once from t/data.  wrk
 # drives each case on loopback for a fixed time, the servers interleaved,
-# three rounds; the figures are medians.  The nginx under test runs alone
-# on CPU 0, and the ratios compare its CPU time a request (see below).
-# Then the decoder's own figures
-# (bench/bench_decode.c, callgrind) and the flows' (bench/flows.sh).
-# Last, one "name value" line per figure.
+# five rounds (BENCH_ROUNDS); the figures are medians.  The nginx under
+# test runs alone on CPU 0, and the ratios compare its CPU time a request
+# (see below).  Then the decoder's own figures (bench/bench_decode.c,
+# callgrind) and the flows' (bench/flows.sh).  Last, one "name value" line
+# per figure.
 
 set -euo pipefail
 
 module=$(realpath "${1:?usage: bench.sh module.so [seconds]}")
 secs=${2:-5}
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 top=$(cd "$(dirname "$0")/.." && pwd)
 nginx=${NGINX_BIN:-/usr/sbin/nginx}
 work=$(mktemp -d /tmp/scep-bench.XXXXXX)
@@ -150,12 +150,22 @@ cases=(getcacaps:$plain:plain getcacaps:$module_port:module getcacaps:$logged:lo
 # in front of a remote NDES.
 echo "wrk -t1 -c16 -d${secs}s, 1 worker, $rounds rounds, interleaved; PKIOperation: $(stat -c %s "$msg") B BER, a $uri_len B URI over GET"
 
+# The logs, counted and emptied after each run: a run of five minutes
+# writes gigabytes.  What nginx still holds in its buffers is written into
+# the emptied file and counted the next time.
+records=0
+logs_done() {
+    records=$(( records + $(cat "$work/proxy/logs/"*.json | wc -l) ))
+    truncate -s 0 "$work/proxy/logs/"*.json "$work/proxy/logs/combined.log"
+}
+
 declare -A rps cpu_us
 for r in $(seq 1 "$rounds"); do
     for c in "${cases[@]}"; do
         IFS=: read -r name port kind <<< "$c"
         t0=$(cpu_ticks 0)
         n=$(rate "$port" "${url[$name]}" ${lua[$name]:-})
+        logs_done
         rps[$name.$kind]+="$n "
         if [ -n "$pin_proxy" ]; then
             cpu_us[$name.$kind]+="$(cpu_share 0 "$t0" "$(cpu_ticks 0)" \
@@ -194,10 +204,9 @@ echo "(medians; ratio: plain's CPU time a request / the module's, i.e. module"
 echo " req/s / plain req/s with the proxy's CPU the limit; vs log: against plain"
 echo " proxy_pass with the combined access log)"
 
-records=$(cat "$work/proxy/logs/"scep*.json 2>/dev/null | wc -l)
-echo "(JSON records written: $records)"
-
 stop
+logs_done
+echo "(JSON records written: $records)"
 
 echo
 echo "decoder (bench/bench_decode.c, t/data/scepclient-pkcsreq.der):"
@@ -214,7 +223,7 @@ mkdir -p "$work/sizes"
 echo
 echo "flows (bench/flows.sh):"
 "$top/bench/flows.sh" "$module" "$secs" > "$work/flows.txt" 2>&1
-grep -v '^[a-z_]* [0-9.]*$' "$work/flows.txt" | sed 's/^/  /'
+grep -v -E '^[a-z_0-9]+ -?[0-9.]+$' "$work/flows.txt" | sed 's/^/  /'
 
 line() { grep -m1 "^$1 " "$2" | awk '{ print $2 }'; }
 
@@ -232,3 +241,4 @@ echo "verify_us $(line verify_us "$work/decode.txt")"
 echo "flow_bytes $(line flow_bytes "$work/flows.txt")"
 echo "flows_per_32mb $(line flows_per_32mb "$work/flows.txt")"
 echo "decode_instructions $(line decode_instructions "$work/decode.txt")"
+echo "flow_update_instructions $(line flow_update_instructions "$work/flows.txt")"
