@@ -360,3 +360,28 @@ Connection: close
 message_too_large: body of 100000 bytes exceeds scep_max_message_size 65536
 --- no_access_log
 /ndes/
+
+
+
+=== TEST 21: every length in long form: scepclient's PKCSReq is forwarded, as BER
+--- raw_request eval
+ScepTest::pkiop_post(ScepTest::message('../../fuzz/corpus/pkimessage/scepclient-pkcsreq.longlen'))
+--- response_body eval
+"ndes: POST " . length(ScepTest::message('../../fuzz/corpus/pkimessage/scepclient-pkcsreq.longlen')) . "\n"
+--- access_log eval
+qr{"message":\{"type":"PKCSReq",[^{}]*"encoding":"ber",}
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: a long-form length of zero (here the NULL parameters of the signature algorithm) is refused
+--- raw_request eval
+ScepTest::pkiop_post(ScepTest::message('../../fuzz/corpus/pkimessage/pkcsreq-ski.longlen'))
+--- error_code: 400
+--- response_body
+not_cms: a long-form length of zero at byte 2368
+--- access_log eval
+qr{"scep":\{"operation":"PKIOperation","message":\{[^{}]*"encoding":"ber",[^{}]*\},"reject":\{"reason":"not_cms","detail":"a long-form length of zero at byte 2368",}
+--- no_access_log
+POST /ndes/
