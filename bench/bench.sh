@@ -197,8 +197,8 @@ for name in getcacaps getcacert pkiop_get pkiop_post; do
         "${med[$name.verify]:--}" "${med[$name.logged]:--}" \
         "${us[$name.plain]}" "${us[$name.module]}" "${us[$name.verify]:--}" "${us[$name.logged]:--}" \
         "$(ratio "${us[$name.plain]}" "${us[$name.module]}")" \
-        "$( [ -n "${us[$name.verify]:-}" ] && ratio "${us[$name.plain]}" "${us[$name.verify]}" || echo -)" \
-        "$( [ -n "${us[$name.logged]:-}" ] && ratio "${us[$name.logged]}" "${us[$name.module]}" || echo -)"
+        "$(ratio "${us[$name.plain]}" "${us[$name.verify]:-}")" \
+        "$(ratio "${us[$name.logged]:-}" "${us[$name.module]}")"
 done
 echo "(medians; ratio: plain's CPU time a request / the module's, i.e. module"
 echo " req/s / plain req/s with the proxy's CPU the limit; vs log: against plain"

@@ -5,8 +5,13 @@ median() {
     printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-# a / b, three decimals
+# a / b, three decimals; - when either is missing
 ratio() {
+    if [ -z "$1" ] || [ -z "$2" ]; then
+        echo -
+        return
+    fi
+
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'
 }
 
