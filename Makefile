@@ -4,6 +4,10 @@
 #   make deps       install the Debian packages the project needs (idempotent)
 #   make demo       enrol a device through nginx + the module to a local SCEP server
 #   make test       the Test::Nginx suite (prove -r t)
+#   make test-nginx NGINX_VERSION=1.30.4
+#                   the suite against that nginx release, built from
+#                   ../shared/nginx (make test-nginx-all: every release)
+#   make test-real  the suite under openresty's Test::Nginx (../shared/test-nginx)
 
 SHELL := /bin/bash
 
@@ -28,6 +32,18 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
                 libtest-base-perl libjson-validator-perl jq
 TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
 PKG_PACKAGES := debhelper dpkg-dev
+# what building nginx itself takes (make test-nginx)
+NGINX_BUILD_PACKAGES := dpkg-dev libpcre2-dev zlib1g-dev
+# what openresty's Test::Nginx needs besides Test::Base (make test-real)
+REAL_TEST_PACKAGES := libtest-longstring-perl liblist-moreutils-perl \
+                      libipc-run-perl libtext-diff-perl libwww-perl
+
+# nginx releases besides the distribution's, as source trees (not part of
+# a clone: the targets that need them say so and skip)
+NGINX_SOURCES  ?= $(abspath ../shared/nginx)
+NGINX_VERSIONS ?= 1.24.0 1.26.3 1.30.4 1.31.4
+NGINX_VERSION  ?= 1.30.4
+TEST_NGINX_LIB ?= $(abspath ../shared/test-nginx/lib)
 PKG := $(BUILD)/pkg
 BENCH_SECONDS ?= 5
 LOAD_REQUESTS ?= 100000
@@ -41,7 +57,7 @@ ASAN_CC     := clang -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-tools demo test docs fuzz bench bench-decode bench-capture bench-flows package package-test test-valgrind test-asan test-load fixtures clean
+.PHONY: all deps deps-tools deps-nginx deps-real demo test test-nginx test-nginx-all test-real include-check docs fuzz bench bench-decode bench-capture bench-flows package package-test test-valgrind test-asan test-load fixtures clean
 
 # what the suite runs besides nginx
 TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
@@ -74,16 +90,24 @@ deps:
 deps-tools: deps
 	$(call apt_install,$(TOOL_PACKAGES))
 
+deps-nginx: deps
+	$(call apt_install,$(NGINX_BUILD_PACKAGES))
+
+deps-real: deps
+	$(call apt_install,$(REAL_TEST_PACKAGES))
+
 # A copy of the nginx tree is configured once; objs/Makefile then rebuilds
-# only the module objects.  With Debian's tree, the compiler and linker
+# only the module objects.  A release tarball has ./configure, a tree of
+# nginx's repository auto/configure.  With Debian's tree, the compiler and linker
 # flags are those dh_nginx gives the package (dpkg-buildflags: -O2,
 # fortified, hardened), so that the tests and the benchmarks run the code
 # that ships.
 $(NGINX_TREE)/objs/Makefile: config | deps
 	rm -rf $(NGINX_TREE) && mkdir -p $(BUILD)
 	@if [ -n "$(NGINX_SRC)" ]; then \
-	    cp -a "$(NGINX_SRC)" $(NGINX_TREE) && \
-	    cd $(NGINX_TREE) && ./configure --with-compat $(NGINX_CONFIGURE_FLAGS) \
+	    cp -a "$(NGINX_SRC)" $(NGINX_TREE) && cd $(NGINX_TREE) && \
+	    { [ -x configure ] && c=./configure || c=auto/configure; } && \
+	    $$c --with-compat $(NGINX_CONFIGURE_FLAGS) \
 	        --add-dynamic-module=$(CURDIR); \
 	else \
 	    cp -a $(NGINX_DEV) $(NGINX_TREE) && \
@@ -203,8 +227,46 @@ demo: deps $(MODULE)
 
 # The compatible harness in t/compat is used only when the real
 # Test::Nginx is not installed.
-test: deps $(MODULE) $(TEST_TOOLS)
+test: deps $(MODULE) $(TEST_TOOLS) include-check
 	$(TEST_ENV) t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
+
+# ngx_http_scep_module.h refuses a file that reads a system header before
+# <ngx_config.h> (from nginx 1.23.0 on, such a file does not build); this
+# proves that it still does, with Debian's 1.22, where nothing else would
+include-check: $(NGINX_TREE)/objs/Makefile
+	@if $(MAKE) -s -C $(NGINX_TREE) -f objs/Makefile \
+	        -f $(CURDIR)/t/lib/include-order.mk include-order-probe \
+	        TOP=$(CURDIR) > $(BUILD)/include-order.log 2>&1; then \
+	    echo "include-check: t/lib/include-order.c compiled, the header's check is gone"; \
+	    exit 1; \
+	fi
+	@grep -q 'before <ngx_config.h>' $(BUILD)/include-order.log \
+	    || { cat $(BUILD)/include-order.log; exit 1; }
+	@echo "include-check: a system header before <ngx_config.h> is refused"
+
+# One nginx release from ../shared/nginx, built as a distribution builds
+# it (t/lib/nginx-release: --with-compat, TLS, HTTP/2, stream, realip,
+# auth_request, Debian's hardening flags; -Werror on every file, the
+# module's included), and the whole suite against it and the module.
+test-nginx: deps-nginx $(TEST_TOOLS)
+	$(TEST_ENV) NGINX_SOURCES=$(NGINX_SOURCES) \
+	    t/lib/nginx-release $(NGINX_VERSION) $(TESTS)
+
+test-nginx-all: deps-nginx $(TEST_TOOLS)
+	@for v in $(NGINX_VERSIONS); do \
+	    $(MAKE) --no-print-directory test-nginx NGINX_VERSION=$$v || exit 1; \
+	done
+
+# The suite under openresty's own Test::Nginx instead of t/compat, against
+# Debian's nginx; skipped when ../shared/test-nginx is absent.
+test-real: deps-real $(MODULE) $(TEST_TOOLS)
+	@if [ ! -f $(TEST_NGINX_LIB)/Test/Nginx/Socket.pm ]; then \
+	    echo "test-real: skipped, $(TEST_NGINX_LIB) is absent" \
+	         "(openresty's Test::Nginx is not part of a clone)"; \
+	else \
+	    $(TEST_ENV) PERL5LIB=$(TEST_NGINX_LIB) \
+	        t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS); \
+	fi
 
 clean:
 	rm -rf $(BUILD) t/servroot t/records

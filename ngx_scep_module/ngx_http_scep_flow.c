@@ -8,6 +8,10 @@
  */
 
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 

@@ -12,6 +12,16 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+/*
+ * A system header read before ngx_config.h settles glibc's feature macros
+ * without nginx's _GNU_SOURCE; from nginx 1.23.0 on ngx_event_udp.h then
+ * misses struct in6_pktinfo.  Debian 12's 1.22 builds either way, so the
+ * order is checked here, where every version sees it.
+ */
+#if (NGX_LINUX && defined __GLIBC__ && !defined __USE_GNU)
+#error "a file of ngx_http_scep_module includes another header before <ngx_config.h>"
+#endif
+
 #include "scep.h"
 #include "scep_verify.h"
 #include "scep_resp.h"

@@ -6,6 +6,10 @@
  */
 
 
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
 #include <jansson.h>
 
 #include "ngx_http_scep_module.h"

@@ -45,7 +45,7 @@ ndes: GET /ndes/mscep.dll?operation=GetCACert&message=ca
 --- access_log eval
 [
 qr{"url":\{"path":"/certsrv/mscep/mscep.dll","query_length":30\},"scep":\{"operation":"GetCACert","ca_ident":"ca","upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,"response_time":[0-9.]+\},"response":\{"undecoded":"malformed","detail":"[^"]+"\}\}\}$},
-qr{"GET /ndes/mscep.dll\?operation=GetCACert&message=ca HTTP/1\.0" 200 },
+qr{"GET /ndes/mscep.dll\?operation=GetCACert&message=ca HTTP/1\.1" 200 },
 ]
 --- no_error_log
 [error]

@@ -39,7 +39,7 @@ forwarded
 --- access_log eval
 [
 qr{"query_length":75\},"scep":\{"operation":"PKIOperation",.*"upstream":\{"addr":"[^"]+","status":200,},
-qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=A{44} HTTP/1.0" 200 },
+qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=A{44} HTTP/1.1" 200 },
 ]
 --- no_error_log
 [error]

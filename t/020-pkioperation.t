@@ -41,7 +41,7 @@ ScepTest::pkiop_post($main::Req)
 [
 $main::Fields,
 qr{"scep":\{"operation":"PKIOperation","message":\{[^{}]*"transport":"post",[^{}]*"signer":\{[^{}]*\},[^{}]*\},"upstream":\{"addr":"[^"]+","status":200,},
-qr{"POST /ndes/mscep.dll\?operation=PKIOperation HTTP/1.0" 200 },
+qr{"POST /ndes/mscep.dll\?operation=PKIOperation HTTP/1.1" 200 },
 ]
 --- no_error_log
 [error]
@@ -295,7 +295,7 @@ ndes: GET
 --- access_log eval
 [
 qr{"event":\{"duration":\d+,"outcome":"success"\}.*"reject":\{"reason":"bad_encoding","detail":"message is not base64: [^"]+","stage":"module","enforced":false\},"upstream":\{"addr":"[^"]+","status":200,},
-qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=MIIB\*AQ HTTP/1.0" 200 },
+qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=MIIB\*AQ HTTP/1.1" 200 },
 ]
 --- error_log
 scep: forwarded in monitor mode (scep_reject off), bad_encoding

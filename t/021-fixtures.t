@@ -602,7 +602,7 @@ ndes: POST
 --- access_log eval
 [
 qr{"signature":"invalid"\},"reject":\{"reason":"signature_invalid",.*"upstream":\{"addr":"[^"]+","status":200,},
-qr{"POST /ndes/mscep.dll\?operation=PKIOperation HTTP/1.0" 200 },
+qr{"POST /ndes/mscep.dll\?operation=PKIOperation HTTP/1.1" 200 },
 ]
 
 

@@ -93,7 +93,7 @@ add_block_preprocessor(sub {
     scep_flow_zone devices:1m;
 
     server {
-        listen 127.0.0.1:\$TEST_NGINX_H2_PORT http2;
+        @{[ http2_listen('127.0.0.1:$TEST_NGINX_H2_PORT') ]}
         large_client_header_buffers 4 64k;
         access_log logs/access.log scep_json if=\$scep_log_json;
         access_log $ScepTest::Records scep_json if=\$scep_log_json;

@@ -24,7 +24,8 @@ use Test::Nginx::Socket ();
 
 use Exporter 'import';
 our @EXPORT = qw(check_records default_config scep_server enrol
-                 message pkiop_get pkiop_post message_fields);
+                 message pkiop_get pkiop_post message_fields
+                 nginx_version http2_listen);
 
 our $Top = abs_path(dirname(__FILE__) . '/../..');
 our $Records = "$Top/t/records/" . basename($0, '.t') . '.jsonl';
@@ -46,9 +47,14 @@ Test::Nginx::Socket::add_block_preprocessor(sub {
         $block->set_value('config', $DefaultConfig);
     }
 
+    # What reaches the stand-in upstreams is the same on every nginx:
+    # HTTP/1.1 without "Connection: close", as conf/ndes-edge.conf sets it
+    # and as nginx does by default since 1.29.7 (before: HTTP/1.0, close).
     my $http_config = $block->http_config // '';
     $block->set_value('http_config', <<"_EOC_" . $http_config);
     log_format scep_json escape=none '\$scep_log_json';
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
 _EOC_
 
     my $config = $block->config // '';
@@ -57,6 +63,34 @@ _EOC_
         access_log $Records scep_json if=\$scep_log_json;
 _EOC_
 });
+
+
+# The nginx under test (TEST_NGINX_BINARY) as one number, 1.25.1 -> 1025001,
+# for what its configuration syntax depends on.
+
+my $NginxVersion;
+
+sub nginx_version {
+    return $NginxVersion if defined $NginxVersion;
+
+    my $bin = $ENV{TEST_NGINX_BINARY} // 'nginx';
+    my $v = `$bin -v 2>&1`;
+    $v =~ m{nginx/(\d+)\.(\d+)\.(\d+)}
+        or die "ScepTest: no version from '$bin -v': $v";
+
+    return $NginxVersion = $1 * 1000000 + $2 * 1000 + $3;
+}
+
+
+# An HTTP/2 listener: "listen ... http2" up to 1.25.0, deprecated since
+# 1.25.1 for "http2 on", which older versions do not know.
+
+sub http2_listen {
+    my ($addr) = @_;
+
+    return nginx_version() >= 1025001 ? "listen $addr;\n        http2 on;"
+                                      : "listen $addr http2;";
+}
 
 
 # Every record of this test file: valid UTF-8, one JSON object a line,
