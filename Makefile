@@ -42,7 +42,7 @@ REAL_TEST_PACKAGES := libtest-longstring-perl liblist-moreutils-perl \
 # a clone: the targets that need them say so and skip)
 NGINX_SOURCES  ?= $(abspath ../shared/nginx)
 NGINX_VERSIONS ?= 1.24.0 1.26.3 1.30.4 1.31.4
-NGINX_VERSION  ?= 1.30.4
+NGINX_VERSION  := 1.30.4
 TEST_NGINX_LIB ?= $(abspath ../shared/test-nginx/lib)
 PKG := $(BUILD)/pkg
 BENCH_SECONDS ?= 5
@@ -57,7 +57,7 @@ ASAN_CC     := clang -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-tools deps-nginx deps-real demo test test-nginx test-nginx-all test-real include-check docs fuzz bench bench-decode bench-capture bench-flows package package-test test-valgrind test-asan test-load fixtures clean
+.PHONY: FORCE all deps deps-tools deps-nginx deps-real demo test test-nginx test-nginx-all test-real include-check docs fuzz bench bench-decode bench-capture bench-flows package package-test test-valgrind test-asan test-load fixtures clean
 
 # what the suite runs besides nginx
 TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
@@ -102,7 +102,7 @@ deps-real: deps
 # flags are those dh_nginx gives the package (dpkg-buildflags: -O2,
 # fortified, hardened), so that the tests and the benchmarks run the code
 # that ships.
-$(NGINX_TREE)/objs/Makefile: config | deps
+$(NGINX_TREE)/objs/Makefile: config $(BUILD)/nginx-src | deps
 	rm -rf $(NGINX_TREE) && mkdir -p $(BUILD)
 	@if [ -n "$(NGINX_SRC)" ]; then \
 	    cp -a "$(NGINX_SRC)" $(NGINX_TREE) && cd $(NGINX_TREE) && \
@@ -117,6 +117,13 @@ $(NGINX_TREE)/objs/Makefile: config | deps
 	        --with-ld-opt="$$(dpkg-buildflags --get LDFLAGS) -fPIC" \
 	        --add-dynamic-module=$(CURDIR); \
 	fi > $(BUILD)/configure.log 2>&1 || { tail -20 $(BUILD)/configure.log; exit 1; }
+
+# the tree build/nginx was configured from: another NGINX_SRC configures anew
+$(BUILD)/nginx-src: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(NGINX_SRC)' | cmp -s - $@ || echo '$(NGINX_SRC)' > $@
+
+FORCE:
 
 $(MODULE): $(NGINX_TREE)/objs/Makefile $(SRCS)
 	$(MAKE) -C $(NGINX_TREE) -f objs/Makefile modules
@@ -230,42 +237,56 @@ demo: deps $(MODULE)
 test: deps $(MODULE) $(TEST_TOOLS) include-check
 	$(TEST_ENV) t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
 
-# ngx_http_scep_module.h refuses a file that reads a system header before
-# <ngx_config.h> (from nginx 1.23.0 on, such a file does not build); this
-# proves that it still does, with Debian's 1.22, where nothing else would
+# Every glue file starts with <ngx_config.h>, and ngx_http_scep_module.h
+# refuses a file that reads a system header first (from nginx 1.23.0 on,
+# such a file does not build); t/lib/include-order.c proves that the
+# refusal still works, with Debian's 1.22, where nothing else would.
+INCLUDE_ORDER_ERROR := a file of ngx_http_scep_module includes another header before <ngx_config.h>
+
 include-check: $(NGINX_TREE)/objs/Makefile
+	@for f in ngx_scep_module/ngx_http_*.c; do \
+	    grep -m1 '^#include' $$f | grep -q '^#include <ngx_config.h>$$' \
+	        || { echo "include-check: $$f does not include <ngx_config.h> first"; exit 1; }; \
+	done
 	@if $(MAKE) -s -C $(NGINX_TREE) -f objs/Makefile \
 	        -f $(CURDIR)/t/lib/include-order.mk include-order-probe \
 	        TOP=$(CURDIR) > $(BUILD)/include-order.log 2>&1; then \
 	    echo "include-check: t/lib/include-order.c compiled, the header's check is gone"; \
 	    exit 1; \
+	elif grep -q 'include-order: not glibc' $(BUILD)/include-order.log; then \
+	    echo "include-check: not glibc on Linux, the header's check does not apply"; \
+	elif grep -qF '#error "$(INCLUDE_ORDER_ERROR)"' $(BUILD)/include-order.log; then \
+	    echo "include-check: a system header before <ngx_config.h> is refused"; \
+	else \
+	    cat $(BUILD)/include-order.log; exit 1; \
 	fi
-	@grep -q 'before <ngx_config.h>' $(BUILD)/include-order.log \
-	    || { cat $(BUILD)/include-order.log; exit 1; }
-	@echo "include-check: a system header before <ngx_config.h> is refused"
 
 # One nginx release from ../shared/nginx, built as a distribution builds
 # it (t/lib/nginx-release: --with-compat, TLS, HTTP/2, stream, realip,
 # auth_request, Debian's hardening flags; -Werror on every file, the
 # module's included), and the whole suite against it and the module.
 test-nginx: deps-nginx $(TEST_TOOLS)
-	$(TEST_ENV) NGINX_SOURCES=$(NGINX_SOURCES) \
+	$(TEST_ENV) NGINX_SOURCES="$(NGINX_SOURCES)" \
 	    t/lib/nginx-release $(NGINX_VERSION) $(TESTS)
 
 test-nginx-all: deps-nginx $(TEST_TOOLS)
-	@for v in $(NGINX_VERSIONS); do \
-	    $(MAKE) --no-print-directory test-nginx NGINX_VERSION=$$v || exit 1; \
-	done
+	@set -o pipefail; for v in $(NGINX_VERSIONS); do \
+	    $(MAKE) --no-print-directory test-nginx NGINX_VERSION=$$v \
+	        2>&1 | tee $(BUILD)/test-nginx-$$v.log || exit 1; \
+	done; \
+	grep -h '^test-nginx [0-9.]*: \(build\|skipped\)' \
+	    $(foreach v,$(NGINX_VERSIONS),$(BUILD)/test-nginx-$(v).log)
 
 # The suite under openresty's own Test::Nginx instead of t/compat, against
 # Debian's nginx; skipped when ../shared/test-nginx is absent.
 test-real: deps-real $(MODULE) $(TEST_TOOLS)
-	@if [ ! -f $(TEST_NGINX_LIB)/Test/Nginx/Socket.pm ]; then \
+	@if [ -f "$(TEST_NGINX_LIB)/Test/Nginx/Socket.pm" ]; then \
+	    $(TEST_ENV) SCEP_TEST_NGINX_LIB="$(TEST_NGINX_LIB)" \
+	        t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS); \
+	else \
 	    echo "test-real: skipped, $(TEST_NGINX_LIB) is absent" \
 	         "(openresty's Test::Nginx is not part of a clone)"; \
-	else \
-	    $(TEST_ENV) PERL5LIB=$(TEST_NGINX_LIB) \
-	        t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS); \
+	    [ "$(SCEP_REQUIRE_SHARED)" != 1 ]; \
 	fi
 
 clean:

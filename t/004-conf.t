@@ -40,7 +40,7 @@ for my $name (qw(demo.conf ndes-edge.conf)) {
 }
 
 sub nginx_version {
-    `$nginx -v 2>&1` =~ m{nginx/(\d+)\.(\d+)\.(\d+)} or die "no nginx version";
+    `$nginx -v 2>&1` =~ m{(?:nginx|openresty)/(\d+)\.(\d+)\.(\d+)} or die "no nginx version";
     return $1 * 1000000 + $2 * 1000 + $3;
 }
 

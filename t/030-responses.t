@@ -368,3 +368,30 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 X-Upstream-Transfer-Encoding: chunked
 --- access_log eval
 qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1","DES3"\]\}}
+
+
+
+=== TEST 16: an HTTP/1.0 upstream (nginx's default before 1.29.7): no Content-Length, the body ends with the connection
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_http_version 1.0;
+        add_header X-Upstream-Content-Length "[$upstream_http_content_length]";
+        add_header X-Upstream-Transfer-Encoding "[$upstream_http_transfer_encoding]";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location /data/ {
+        ssi on;
+        ssi_types *;
+        default_type text/plain;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /getcacaps-ndes.txt break;
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- response_headers
+X-Upstream-Content-Length: []
+X-Upstream-Transfer-Encoding: []
+--- access_log eval
+qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1","DES3"\]\}}

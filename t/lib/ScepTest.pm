@@ -75,7 +75,7 @@ sub nginx_version {
 
     my $bin = $ENV{TEST_NGINX_BINARY} // 'nginx';
     my $v = `$bin -v 2>&1`;
-    $v =~ m{nginx/(\d+)\.(\d+)\.(\d+)}
+    $v =~ m{(?:nginx|openresty)/(\d+)\.(\d+)\.(\d+)}
         or die "ScepTest: no version from '$bin -v': $v";
 
     return $NginxVersion = $1 * 1000000 + $2 * 1000 + $3;

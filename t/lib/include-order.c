@@ -4,7 +4,13 @@
  * 1.23.0 on, must be refused by ngx_http_scep_module.h on any version.
  */
 
+#undef _GNU_SOURCE                  /* as if CFLAGS had not defined it */
+
 #include <stdio.h>
+
+#if !(defined __linux__ && defined __GLIBC__)
+#error "include-order: not glibc on Linux, where the order does not matter"
+#endif
 
 #include <ngx_config.h>
 #include <ngx_core.h>
