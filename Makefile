@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # ngx_scep: build the module against the distribution's nginx, run it, test it.
 #
 #   make            build/ngx_http_scep_module.so (Debian nginx-dev tree, or NGINX_SRC=...)
@@ -18,14 +19,14 @@ NGINX_SRC  ?=
 NGINX_TREE := $(BUILD)/nginx
 NGINX_BIN  ?= /usr/sbin/nginx
 
-SRCS := $(wildcard ngx_scep_module/*.c ngx_scep_module/*.h)
+# the decoding core, free of nginx types, in ngx_scep_module/core (its one
+# list of sources is core/sources, read by config, fuzz/ and bench/ too);
+# tools, fuzzers and benchmarks build it on its own
+CORE_DIR  := ngx_scep_module/core
+CORE      := $(addprefix $(CORE_DIR)/,$(shell cat $(CORE_DIR)/sources))
+CORE_DEPS := $(CORE) $(wildcard $(CORE_DIR)/*.h) $(CORE_DIR)/sources
 
-# the decoding core, free of nginx types: tools, fuzzers and benchmarks
-# build it on its own
-CORE := $(addprefix ngx_scep_module/,scep_tables.c scep_query.c scep_text.c \
-                                     scep_ber.c scep_msg.c scep_verify.c \
-                                     scep_resp.c)
-CORE_DEPS := $(CORE) $(wildcard ngx_scep_module/scep*.h)
+SRCS := $(wildcard ngx_scep_module/*.c ngx_scep_module/*.h) $(CORE_DEPS)
 
 DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
                 scep certmonger openssl curl iproute2 util-linux \
@@ -130,21 +131,23 @@ $(MODULE): $(NGINX_TREE)/objs/Makefile $(SRCS)
 	cp $(NGINX_TREE)/objs/ngx_http_scep_module.so $@
 
 # the module's tables as data, for the docs and the tests derived from them
-$(BUILD)/scep-facts: t/lib/scep_facts.c ngx_scep_module/scep_tables.c ngx_scep_module/scep.h
+# the C tools of the tests (t/tools), built on the core alone: no nginx
+# include path, so a core file that includes an nginx header fails here
+$(BUILD)/scep-facts: t/tools/scep_facts.c $(CORE_DEPS) | deps
 	@mkdir -p $(BUILD)
-	$(CC) -Wall -Werror -Ingx_scep_module -o $@ t/lib/scep_facts.c ngx_scep_module/scep_tables.c
+	$(CC) -Wall -Werror -I$(CORE_DIR) -o $@ t/tools/scep_facts.c $(CORE) -lcrypto
 
-$(BUILD)/scep-diff: t/lib/scep_diff.c $(CORE_DEPS) | deps
+$(BUILD)/scep-diff: t/tools/scep_diff.c $(CORE_DEPS) | deps
 	@mkdir -p $(BUILD)
-	$(CC) -O2 -Wall -Werror -Ingx_scep_module -o $@ t/lib/scep_diff.c $(CORE) -lcrypto
+	$(CC) -O2 -Wall -Werror -I$(CORE_DIR) -o $@ t/tools/scep_diff.c $(CORE) -lcrypto
 
-$(BUILD)/scep-resp-dump: t/lib/scep_resp_dump.c $(CORE_DEPS) | deps
+$(BUILD)/scep-resp-dump: t/tools/scep_resp_dump.c $(CORE_DEPS) | deps
 	@mkdir -p $(BUILD)
-	$(CC) -O2 -Wall -Werror -Ingx_scep_module -o $@ t/lib/scep_resp_dump.c $(CORE) -lcrypto
+	$(CC) -O2 -Wall -Werror -I$(CORE_DIR) -o $@ t/tools/scep_resp_dump.c $(CORE) -lcrypto
 
-$(BUILD)/scep-gen: t/lib/scep_gen.c | deps
+$(BUILD)/scep-gen: t/tools/scep_gen.c | deps
 	@mkdir -p $(BUILD)
-	$(CC) -O2 -Wall -Werror -o $@ t/lib/scep_gen.c -lcrypto
+	$(CC) -O2 -Wall -Werror -o $@ t/tools/scep_gen.c -lcrypto
 
 # regenerates the committed fixtures in t/data (deterministic)
 fixtures: $(BUILD)/scep-gen
@@ -239,19 +242,22 @@ test: deps $(MODULE) $(TEST_TOOLS) include-check
 
 # Every glue file starts with <ngx_config.h>, and ngx_http_scep_module.h
 # refuses a file that reads a system header first (from nginx 1.23.0 on,
-# such a file does not build); t/lib/include-order.c proves that the
+# such a file does not build); t/tools/include-order.c proves that the
 # refusal still works, with Debian's 1.22, where nothing else would.
+# The core, for its part, includes no nginx header at all.
 INCLUDE_ORDER_ERROR := a file of ngx_http_scep_module includes another header before <ngx_config.h>
 
 include-check: $(NGINX_TREE)/objs/Makefile
+	@! grep -n '#include *[<"]ngx_' $(CORE_DIR)/* \
+	    || { echo "include-check: the core includes nginx"; exit 1; }
 	@for f in ngx_scep_module/ngx_http_*.c; do \
 	    grep -m1 '^#include' $$f | grep -q '^#include <ngx_config.h>$$' \
 	        || { echo "include-check: $$f does not include <ngx_config.h> first"; exit 1; }; \
 	done
 	@if $(MAKE) -s -C $(NGINX_TREE) -f objs/Makefile \
-	        -f $(CURDIR)/t/lib/include-order.mk include-order-probe \
+	        -f $(CURDIR)/t/tools/include-order.mk include-order-probe \
 	        TOP=$(CURDIR) > $(BUILD)/include-order.log 2>&1; then \
-	    echo "include-check: t/lib/include-order.c compiled, the header's check is gone"; \
+	    echo "include-check: t/tools/include-order.c compiled, the header's check is gone"; \
 	    exit 1; \
 	elif grep -q 'include-order: not glibc' $(BUILD)/include-order.log; then \
 	    echo "include-check: not glibc on Linux, the header's check does not apply"; \

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # make bench: what the module costs on the proxy path.
 #   bench/bench.sh /path/to/ngx_http_scep_module.so [seconds]
 #

@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * What decoding a pkiMessage costs the proxy, next to what it would cost
@@ -13,10 +14,9 @@
  * allocates nothing.  The first FILE is the reference, whose figures are
  * printed again without a prefix (decode_us, openssl_d2i_us, ...).
  *
- * Built with BENCH_VERIFY (when scep_verify.c exists), it also times the
- * signature check: warm, with the signer's key in the cache, as for a
- * device that retries; cold, with a new cache each time, which includes
- * parsing the signer certificate's key.
+ * It also times the signature check: warm, with the signer's key in the
+ * cache, as for a device that retries; cold, with a new cache each time,
+ * which includes parsing the signer certificate's key.
  */
 
 
@@ -32,9 +32,7 @@
 
 #include "scep.h"
 
-#if (BENCH_VERIFY)
 #include "scep_verify.h"
-#endif
 
 
 typedef void (*bench_fn_t)(void *arg);
@@ -60,10 +58,8 @@ typedef struct {
     double                     verify_cold_us;
     const char                *sig;
 
-#if (BENCH_VERIFY)
     scep_msg_t                 msg;
     scep_key_cache_t          *cache;
-#endif
 } bench_msg_t;
 
 
@@ -75,10 +71,8 @@ static void bench_d2i_pkcs7(void *arg);
 static void bench_d2i_cms(void *arg);
 static void bench_base64(void *arg);
 static void bench_openssl_base64(void *arg);
-#if (BENCH_VERIFY)
 static void bench_verify(void *arg);
 static void bench_verify_cold(void *arg);
-#endif
 static int bench_load(bench_msg_t *b, const char *path);
 static void bench_print(const char *prefix, const char *name, double v);
 
@@ -163,10 +157,8 @@ main(int argc, char **argv)
         b->base64_us = bench(bench_base64, b);
         b->openssl_base64_us = bench(bench_openssl_base64, b);
 
-#if (BENCH_VERIFY)
         b->verify_us = bench(bench_verify, b);
         b->verify_cold_us = bench(bench_verify_cold, b);
-#endif
 
         printf("%-28s %6zu %9.3f %9.3f %11.2f %10.2f %7.0fx %9.2f %12.2f",
                b->name, b->der_len, b->decode_us, b->walk_us,
@@ -366,7 +358,6 @@ bench_openssl_base64(void *arg)
 }
 
 
-#if (BENCH_VERIFY)
 
 static void
 bench_verify(void *arg)
@@ -388,7 +379,6 @@ bench_verify_cold(void *arg)
     scep_key_cache_destroy(cache);
 }
 
-#endif
 
 
 static int
@@ -400,9 +390,7 @@ bench_load(bench_msg_t *b, const char *path)
     scep_msg_t     m;
     const char    *slash, *dot;
     unsigned char  line[48];
-#if (BENCH_VERIFY)
     char           detail[128];
-#endif
 
     f = fopen(path, "rb");
 
@@ -434,7 +422,6 @@ bench_load(bench_msg_t *b, const char *path)
 
     b->reject = scep_msg_decode(&m, b->der, b->der_len);
 
-#if (BENCH_VERIFY)
 
     /*
      * The result is printed next to the times: "unchecked" is a check
@@ -449,7 +436,6 @@ bench_load(bench_msg_t *b, const char *path)
                                                 sizeof(detail))];
     }
 
-#endif
 
     /* base64 in 64-column lines, as sscep sends it once %0A is decoded */
 

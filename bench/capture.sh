@@ -1,4 +1,5 @@
 #!/bin/bash
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # What response capture costs: GetCACert (a CA + 2 RA certificates, as NDES
 # answers) through nginx with scep_inspect_response on, then off, against
 # the same local upstream; wrk on loopback, 1 worker, medians of 3 runs.

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # What the benchmark scripts share; sourced, not run.
 
 # the median of the numbers given

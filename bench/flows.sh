@@ -1,4 +1,5 @@
 #!/bin/bash
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # What a device flow costs: memory and time.
 #   bench/flows.sh /path/to/ngx_http_scep_module.so [seconds]
 #

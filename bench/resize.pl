@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # The reference pkiMessage with its encapsulated content (the encrypted
 # envelope) grown or shrunk so that the whole message is about SIZE bytes,
 # every enclosing length re-encoded: for timing the decoder against the

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # The seed corpora of the fuzz targets, written the same way every time:
 #
 #   fuzz/mkcorpus.pl CORPUS_DIR T_DATA_DIR

@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * ngx_http_scep_module: SCEP inspection at the edge, in front of NDES.

@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * What NDES answered: a copy of the upstream's body, kept while every

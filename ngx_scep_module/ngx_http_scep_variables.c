@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * $scep_* variables.  Their values change as the request goes on (a

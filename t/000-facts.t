@@ -1,5 +1,6 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # One definition of each fact: the schema and the docs are held to the
-# module's own tables (ngx_scep_module/scep_tables.c).
+# module's own tables (ngx_scep_module/core/scep_tables.c).
 
 use strict;
 use warnings;

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # SCEP operations are recognised on NDES paths, with and without the
 # /pkiclient.exe suffix, over GET and POST, and forwarded untouched.
 

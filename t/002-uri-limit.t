@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # scep_max_uri_length: the module's 414, nginx core's 414, and the warning
 # when nginx's own buffers would refuse what real devices send.
 

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # The JSON record stays valid whatever the client sends: quotes, control
 # characters, NUL, invalid UTF-8 in the User-Agent and the CA identifier.
 

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # The example configurations in conf/ pass "nginx -t" with the module.
 
 use strict;

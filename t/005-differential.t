@@ -1,10 +1,11 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # The differential check of the pkiMessage decoder: for every valid
 # message of t/data (messages.json: no "reject") and every file of
 # fuzz/corpus/pkimessage that scep_msg_decode() accepts, the fields it
 # returns equal those OpenSSL's CMS API reads from the same bytes.  For the
 # malformed fixtures, the decoder's reason is the manifest's.
 #
-# build/scep-diff (t/lib/scep_diff.c, built by make) does the reading and
+# build/scep-diff (t/tools/scep_diff.c, built by make) does the reading and
 # prints both sides per file; SCEP_DIFF names another binary.
 
 use strict;

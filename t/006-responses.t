@@ -1,6 +1,7 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # The decoders of upstream answers: scep_certs_decode() (GetCACert) and
 # scep_caps_decode() (GetCACaps), through build/scep-resp-dump
-# (t/lib/scep_resp_dump.c; SCEP_RESP_DUMP names another binary).
+# (t/tools/scep_resp_dump.c; SCEP_RESP_DUMP names another binary).
 #
 # Every getcacert fixture of t/data/messages.json decodes to what the
 # manifest says and to what "openssl x509 -nameopt RFC2253" prints of the

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # End to end: the real scepclient enrols a device through nginx and the
 # module to the real scepserver; the certificate is issued and the access
 # log holds the three records of the enrolment.

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # PKIOperation: every pkiMessage is decoded, over GET in each encoding real
 # clients use and over POST; malformed ones are rejected before NDES with
 # their reason, or only logged in monitor mode.

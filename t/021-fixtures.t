@@ -1,4 +1,5 @@
-# Every generated fixture (t/lib/scep_gen.c, manifest t/data/messages.json)
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
+# Every generated fixture (t/tools/scep_gen.c, manifest t/data/messages.json)
 # decodes to the fields the manifest gives, over GET and over POST; every
 # malformed one is rejected with its reason and never reaches NDES.
 

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # What NDES answered: CertRep, GetCACert and GetCACaps decoded from a copy
 # of the body, and the diagnosis of each failure NDES is known for.
 

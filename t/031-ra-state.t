@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # The RA state an upstream's GetCACert answer showed is shared by all
 # workers: with two workers, every later 500 of that upstream is diagnosed
 # as the expired RA certificate, whichever worker takes it.

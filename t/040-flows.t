@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # Device flows: the requests of one device's enrolment share a flow id,
 # with steps 1, 2, 3 and the sequence so far, whichever of two workers
 # takes each request; another device gets another flow.

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # Prometheus metrics: the exposition is checked line by line, and its
 # numbers against the requests this file sent, with two workers.
 

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # The jq queries of docs/soc-guide.md, run as written against the records
 # this file produces: a real enrolment (scepclient, scepserver), a device
 # left PENDING that sends its PKCSReq twice, NDES answering 500 and 503, a

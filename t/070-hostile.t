@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # Hostile input and misbehaving peers: each malformed request gets a clear
 # 4xx with its reason and a valid record, nothing malformed reaches the
 # upstream, and the workers keep answering.  The scep_metrics counters

@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 package ScepTest;
 
 # What the ngx_scep suites share, on top of Test::Nginx::Socket:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # make demo: enrol one device through nginx + ngx_http_scep_module to a
 # fresh local SCEP server, print the JSON records of that enrolment, and
 # fail unless the certificate was issued.

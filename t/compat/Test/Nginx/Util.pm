@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 package Test::Nginx::Util;
 
 # Compat harness: a minimal, compatible subset of openresty's Test::Nginx::Util,

@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * The one BER/DER reader of the decoding core: a TLV at a time, zero-copy,

@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * pkiMessage decoding: a bounded, zero-copy reader of the BER or DER of a

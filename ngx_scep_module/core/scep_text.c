@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * Text from the wire: percent-decoding and UTF-8 repair.

@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 /*
  * make include-check compiles this file and expects it to fail: a system
  * header before <ngx_config.h>, the mistake that breaks every nginx from

@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * SCEP decoding core: plain C and OpenSSL, no nginx types, so that every

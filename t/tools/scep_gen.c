@@ -1,10 +1,11 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * scep-gen OUTDIR: writes the pkiMessage fixtures of the test suite into
  * OUTDIR, and OUTDIR/messages.json, the manifest of what a correct decoder
  * must report for each of them.
  *
- *   cc -Wall -Werror -O2 -o build/scep-gen t/lib/scep_gen.c -lcrypto
+ *   cc -Wall -Werror -O2 -o build/scep-gen t/tools/scep_gen.c -lcrypto
  *   build/scep-gen t/data
  *
  * The output is reproducible: the keys are fixed (below), the validity

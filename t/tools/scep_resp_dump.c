@@ -1,3 +1,4 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
  * scep-resp-dump: what scep_certs_decode() and scep_caps_decode() read of
@@ -11,9 +12,9 @@
  *   scep-resp-dump prefixes FILE   { "prefixes", "accepted" }: how many of
  *                                  the proper prefixes decode as certs
  *
- *   cc -O2 -Wall -Werror -Ingx_scep_module -o build/scep-resp-dump
- *       t/lib/scep_resp_dump.c ngx_scep_module/scep_resp.c
- *       ngx_scep_module/scep_tables.c -lcrypto
+ *   cc -O2 -Wall -Werror -Ingx_scep_module/core -o build/scep-resp-dump
+ *       t/tools/scep_resp_dump.c ngx_scep_module/core/scep_resp.c
+ *       ngx_scep_module/core/scep_tables.c -lcrypto
  */
 
 

@@ -1,5 +1,0 @@
-# Read after nginx's objs/Makefile, whose CC, CFLAGS and ALL_INCS compile
-# the module's own files (make include-check).
-
-include-order-probe:
-	$(CC) -fsyntax-only $(CFLAGS) $(ALL_INCS) $(TOP)/t/lib/include-order.c
