@@ -240,12 +240,12 @@ demo: deps $(MODULE)
 test: deps $(MODULE) $(TEST_TOOLS) include-check
 	$(TEST_ENV) t/lib/run-tests $(CURDIR)/$(MODULE) $(TESTS)
 
-# Every glue file starts with <ngx_config.h>, and ngx_http_scep_module.h
+# Every glue file starts with <ngx_config.h>, and ngx_http_scep_ctx.h
 # refuses a file that reads a system header first (from nginx 1.23.0 on,
 # such a file does not build); t/tools/include-order.c proves that the
 # refusal still works, with Debian's 1.22, where nothing else would.
 # The core, for its part, includes no nginx header at all.
-INCLUDE_ORDER_ERROR := a file of ngx_http_scep_module includes another header before <ngx_config.h>
+INCLUDE_ORDER_ERROR := a header is included before <ngx_config.h>
 
 include-check: $(NGINX_TREE)/objs/Makefile
 	@! grep -n '#include *[<"]ngx_' $(CORE_DIR)/* \

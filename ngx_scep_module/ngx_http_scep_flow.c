@@ -16,7 +16,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "ngx_http_scep_module.h"
+#include "ngx_http_scep_ctx.h"
+#include "ngx_http_scep_flow.h"
 
 
 /*
@@ -45,7 +46,7 @@ typedef struct {
     uint64_t                   id;
     uint32_t                   step;
     u_char                     nseq;      /* operations kept */
-    u_char                     outcome;   /* NGX_HTTP_SCEP_OUTCOME_* */
+    u_char                     outcome;   /* SCEP_OUTCOME_* */
     u_char                     inserted;  /* bit per keys[] in its rbtree */
     u_char                     seq[NGX_HTTP_SCEP_FLOW_SEQ];
 } ngx_http_scep_flow_node_t;
@@ -97,11 +98,6 @@ static ngx_int_t ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone,
 #define ngx_http_scep_flow_node(kn)                                           \
     ((ngx_http_scep_flow_node_t *)                                            \
          ((u_char *) (kn) - (kn)->node.data * sizeof(ngx_http_scep_flow_key_t)))
-
-
-const char  *ngx_http_scep_outcomes[] = {
-    "", "issued", "pending", "failed", "rejected"
-};
 
 
 /* per worker: the digest's context */
@@ -180,10 +176,10 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_http_scep_flow_node_t  *fn, *other;
     ngx_http_scep_loc_conf_t   *slcf;
 
-    if (ctx->flow_done) {
+    if (ctx->flow.done) {
 
-        if (ctx->flow && ctx->certrep && !ctx->flow_answered) {
-            ctx->flow_answered = 1;
+        if (ctx->flow.joined && ctx->answer.certrep && !ctx->flow.answered) {
+            ctx->flow.answered = 1;
 
             slcf = ngx_http_get_module_loc_conf(r->main, ngx_http_scep_module);
             fctx = slcf->flow->data;
@@ -192,9 +188,9 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
             /* the node is still this flow's unless the id says otherwise */
 
-            fn = ctx->flow_node;
+            fn = ctx->flow.node;
 
-            if (fn->id == ctx->flow_id && fn->step) {
+            if (fn->id == ctx->flow.id && fn->step) {
                 ngx_http_scep_flow_outcome(ctx, fn);
             }
 
@@ -204,11 +200,11 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         return;
     }
 
-    ctx->flow_done = 1;
+    ctx->flow.done = 1;
 
     slcf = ngx_http_get_module_loc_conf(r->main, ngx_http_scep_module);
 
-    if (slcf->flow == NULL || ctx->core) {
+    if (slcf->flow == NULL || ctx->request.core) {
         return;
     }
 
@@ -216,7 +212,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         return;
     }
 
-    m = ctx->msg;
+    m = ctx->message.msg;
 
     if (m && m->transaction_id.data) {
         if (ngx_http_scep_flow_digest(&txid, NULL, 0,
@@ -308,8 +304,8 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         other = ngx_http_scep_flow_find(fctx, NGX_HTTP_SCEP_FLOW_NONCE,
                                         &snonce);
         if (other) {
-            ctx->flow_replay = 1;
-            ctx->flow_replay_of = other->id;
+            ctx->flow.replay = 1;
+            ctx->flow.replay_of = other->id;
 
         } else {
             i = (fn->inserted & (1 << NGX_HTTP_SCEP_FLOW_NONCE))
@@ -318,7 +314,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
             ngx_http_scep_flow_set(fctx, fn, i, &snonce);
         }
 
-        ctx->flow_nonce = 1;
+        ctx->flow.nonce = 1;
     }
 
     /* the last NGX_HTTP_SCEP_FLOW_SEQ operations, oldest first */
@@ -328,23 +324,23 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         fn->nseq--;
     }
 
-    fn->seq[fn->nseq++] = (u_char) ctx->op;
+    fn->seq[fn->nseq++] = (u_char) ctx->request.op;
 
     ngx_http_scep_flow_outcome(ctx, fn);
 
-    ctx->flow_node = fn;
-    ctx->flow_id = fn->id;
-    ctx->flow_step = fn->step;
-    ctx->flow_nseq = fn->nseq;
+    ctx->flow.node = fn;
+    ctx->flow.id = fn->id;
+    ctx->flow.step = fn->step;
+    ctx->flow.nseq = fn->nseq;
 
     for (i = 0; i < fn->nseq; i++) {
-        ctx->flow_seq[i] = fn->seq[i];
+        ctx->flow.seq[i] = fn->seq[i];
     }
 
     ngx_shmtx_unlock(&fctx->shpool->mutex);
 
-    ctx->flow = 1;
-    ctx->flow_answered = (ctx->certrep != NULL);
+    ctx->flow.joined = 1;
+    ctx->flow.answered = (ctx->answer.certrep != NULL);
 }
 
 
@@ -354,32 +350,32 @@ static void
 ngx_http_scep_flow_outcome(ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_flow_node_t *fn)
 {
-    if (ctx->reject && !ctx->forwarded) {
+    if (ctx->verdict.reject && !ctx->verdict.forwarded) {
 
         /* a copy of a message is no news of the enrolment */
 
-        if (ctx->reject != SCEP_REJECT_REPLAYED_NONCE) {
-            fn->outcome = NGX_HTTP_SCEP_OUTCOME_REJECTED;
+        if (ctx->verdict.reject != SCEP_REJECT_REPLAYED_NONCE) {
+            fn->outcome = SCEP_OUTCOME_REJECTED;
         }
 
-    } else if (ctx->certrep) {
+    } else if (ctx->answer.certrep) {
 
-        switch (ctx->certrep->pki_status) {
+        switch (ctx->answer.certrep->pki_status) {
         case SCEP_STATUS_SUCCESS:
-            fn->outcome = NGX_HTTP_SCEP_OUTCOME_ISSUED;
+            fn->outcome = SCEP_OUTCOME_ISSUED;
             break;
         case SCEP_STATUS_PENDING:
-            fn->outcome = NGX_HTTP_SCEP_OUTCOME_PENDING;
+            fn->outcome = SCEP_OUTCOME_PENDING;
             break;
         case SCEP_STATUS_FAILURE:
-            fn->outcome = NGX_HTTP_SCEP_OUTCOME_FAILED;
+            fn->outcome = SCEP_OUTCOME_FAILED;
             break;
         default:
             break;
         }
     }
 
-    ctx->flow_outcome = fn->outcome;
+    ctx->flow.outcome = fn->outcome;
 }
 
 
@@ -470,7 +466,8 @@ ngx_http_scep_flow_unset(ngx_http_scep_flow_ctx_t *fctx,
     ngx_http_scep_flow_node_t *fn, ngx_uint_t i)
 {
     if (fn->inserted & (1 << i)) {
-        ngx_rbtree_delete(&fctx->sh->rbtree[ngx_min(i, NGX_HTTP_SCEP_FLOW_NONCE)],
+        ngx_rbtree_delete(&fctx->sh->rbtree[ngx_min(i,
+                                                    NGX_HTTP_SCEP_FLOW_NONCE)],
                           &fn->keys[i].node);
         fn->inserted &= ~(1 << i);
     }

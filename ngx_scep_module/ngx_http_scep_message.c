@@ -11,12 +11,13 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_scep_module.h"
+#include "ngx_http_scep_ctx.h"
+#include "ngx_http_scep_message.h"
 
 
-static ngx_int_t ngx_http_scep_message_get(ngx_http_request_t *r,
+static ngx_int_t ngx_http_scep_message_from_query(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_str_t *msg);
-static ngx_int_t ngx_http_scep_message_post(ngx_http_request_t *r,
+static ngx_int_t ngx_http_scep_message_from_body(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf,
     ngx_str_t *msg);
 static void ngx_http_scep_body_handler(ngx_http_request_t *r);
@@ -33,8 +34,8 @@ static scep_key_cache_t  *ngx_http_scep_keys;
 
 
 /*
- * Returns NGX_OK with ctx->reject set or not, NGX_DONE while the body is
- * read, NGX_ERROR.
+ * Returns NGX_OK with ctx->verdict.reject set or not, NGX_DONE while the
+ * body is read, NGX_ERROR.
  */
 
 ngx_int_t
@@ -46,11 +47,11 @@ ngx_http_scep_message(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     struct timespec  start, end;
 
     if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-        rc = ngx_http_scep_message_get(r, ctx, &msg);
+        rc = ngx_http_scep_message_from_query(r, ctx, &msg);
 
     } else if (r->method == NGX_HTTP_POST) {
-        ctx->post = 1;
-        rc = ngx_http_scep_message_post(r, ctx, slcf, &msg);
+        ctx->message.post = 1;
+        rc = ngx_http_scep_message_from_body(r, ctx, slcf, &msg);
 
     } else {
         return ngx_http_scep_set_reject(r, ctx,
@@ -59,7 +60,7 @@ ngx_http_scep_message(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                                         "not %V", &r->method_name);
     }
 
-    if (rc != NGX_OK || ctx->reject) {
+    if (rc != NGX_OK || ctx->verdict.reject) {
         return rc;
     }
 
@@ -78,8 +79,8 @@ ngx_http_scep_message(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     clock_gettime(CLOCK_MONOTONIC, &end);
 
-    ctx->decoded = 1;
-    ctx->decode_ns = (end.tv_sec - start.tv_sec) * 1000000000
+    ctx->message.decoded = 1;
+    ctx->message.decode_ns = (end.tv_sec - start.tv_sec) * 1000000000
                      + end.tv_nsec - start.tv_nsec;
 
     return rc;
@@ -92,25 +93,26 @@ ngx_http_scep_message(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
  */
 
 static ngx_int_t
-ngx_http_scep_message_get(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
-    ngx_str_t *msg)
+ngx_http_scep_message_from_query(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_str_t *msg)
 {
     int      bad;
     u_char  *buf;
     size_t   n, len;
 
-    if (!ctx->has_message || ctx->message.len == 0) {
+    if (!ctx->request.has_message || ctx->request.message.len == 0) {
         return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_MISSING_MESSAGE,
                                         "a PKIOperation GET without "
                                         "message=");
     }
 
-    buf = ngx_pnalloc(r->pool, ctx->message.len + 3);
+    buf = ngx_pnalloc(r->pool, ctx->request.message.len + 3);
     if (buf == NULL) {
         return NGX_ERROR;
     }
 
-    n = scep_unescape(buf, ctx->message.data, ctx->message.len, 0);
+    n = scep_unescape(buf, ctx->request.message.data,
+                      ctx->request.message.len, 0);
 
     bad = scep_base64_decode(buf, &len, buf, n);
 
@@ -135,8 +137,8 @@ ngx_http_scep_message_get(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
  */
 
 static ngx_int_t
-ngx_http_scep_message_post(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
-    ngx_http_scep_loc_conf_t *slcf, ngx_str_t *msg)
+ngx_http_scep_message_from_body(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf, ngx_str_t *msg)
 {
     u_char       *p;
     off_t         len;
@@ -145,7 +147,7 @@ ngx_http_scep_message_post(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
-    if (!ctx->body_read) {
+    if (!ctx->message.body_read) {
 
         if (r->headers_in.content_length_n > (off_t) slcf->max_message_size) {
             return ngx_http_scep_set_reject(r, ctx,
@@ -242,7 +244,7 @@ ngx_http_scep_body_handler(ngx_http_request_t *r)
     ctx = ngx_http_scep_get_ctx(r);
 
     if (ctx) {
-        ctx->body_read = 1;
+        ctx->message.body_read = 1;
     }
 
     r->preserve_body = 1;
@@ -267,7 +269,7 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    ctx->msg = m;
+    ctx->message.msg = m;
 
     reason = scep_msg_decode(m, msg->data, msg->len);
 
@@ -278,13 +280,13 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     n = scep_msg_signer_subject(ngx_http_scep_keys, m, (char *) subject,
                                 sizeof(subject));
     if (n) {
-        ctx->signer_subject.data = ngx_pnalloc(r->pool, n);
-        if (ctx->signer_subject.data == NULL) {
+        ctx->message.signer_subject.data = ngx_pnalloc(r->pool, n);
+        if (ctx->message.signer_subject.data == NULL) {
             return NGX_ERROR;
         }
 
-        ctx->signer_subject.len = n;
-        ngx_memcpy(ctx->signer_subject.data, subject, n);
+        ctx->message.signer_subject.len = n;
+        ngx_memcpy(ctx->message.signer_subject.data, subject, n);
     }
 
     if (!scep_msg_types[m->type].request) {
@@ -306,10 +308,10 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         return NGX_OK;
     }
 
-    ctx->signature = scep_msg_verify(ngx_http_scep_keys, m, detail,
+    ctx->message.signature = scep_msg_verify(ngx_http_scep_keys, m, detail,
                                      sizeof(detail));
 
-    if (ctx->signature == SCEP_SIG_INVALID) {
+    if (ctx->message.signature == SCEP_SIG_INVALID) {
         return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_SIGNATURE_INVALID,
                                         "%s", detail);
     }

@@ -11,7 +11,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_scep_module.h"
+#include "ngx_http_scep_ctx.h"
+#include "ngx_http_scep_metrics.h"
+#include "ngx_http_scep_flow.h"
 
 
 #define NGX_HTTP_SCEP_HTTP_STATUSES  600      /* 0, then 100 .. 599 */
@@ -106,7 +108,7 @@ ngx_http_scep_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-/* once per request, in the log phase */
+/* once per request, in the log phase, from the facts settled there */
 
 void
 ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
@@ -117,26 +119,28 @@ ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     m = ((ngx_slab_pool_t *) ngx_http_scep_metrics_zone->shm.addr)->data;
 
-    status = r->headers_out.status;
+    status = ctx->end.status;
 
     if (status >= NGX_HTTP_SCEP_HTTP_STATUSES) {
         status = 0;
     }
 
-    ngx_atomic_fetch_add(&m->requests[ctx->op][status], 1);
+    ngx_atomic_fetch_add(&m->requests[ctx->request.op][status], 1);
 
-    if (ctx->reject) {
-        if (ctx->forwarded) {
-            ngx_atomic_fetch_add(&m->monitor_rejects[ctx->reject], 1);
+    if (ctx->verdict.reject) {
+        if (ctx->verdict.forwarded) {
+            ngx_atomic_fetch_add(&m->monitor_rejects[ctx->verdict.reject], 1);
 
         } else {
-            ngx_atomic_fetch_add(&m->rejects[ctx->reject], 1);
+            ngx_atomic_fetch_add(&m->rejects[ctx->verdict.reject], 1);
         }
     }
 
-    if (ctx->certrep && ctx->certrep->pki_status != SCEP_STATUS_NONE) {
-        ngx_atomic_fetch_add(&m->pki_status[ctx->certrep->pki_status]
-                                           [ctx->certrep->fail_info], 1);
+    if (ctx->answer.certrep
+        && ctx->answer.certrep->pki_status != SCEP_STATUS_NONE)
+    {
+        ngx_atomic_fetch_add(&m->pki_status[ctx->answer.certrep->pki_status]
+                                           [ctx->answer.certrep->fail_info], 1);
     }
 
     if (r->upstream_states && r->upstream_states->nelts) {
@@ -150,15 +154,15 @@ ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         ngx_atomic_fetch_add(&m->upstream_status[status], 1);
     }
 
-    if (ctx->decoded) {
+    if (ctx->message.decoded) {
         for (i = 0; i < NGX_HTTP_SCEP_BUCKETS; i++) {
-            if (ctx->decode_ns <= ngx_http_scep_buckets[i].ns) {
+            if (ctx->message.decode_ns <= ngx_http_scep_buckets[i].ns) {
                 break;
             }
         }
 
         ngx_atomic_fetch_add(&m->decode[i], 1);
-        ngx_atomic_fetch_add(&m->decode_ns, ctx->decode_ns);
+        ngx_atomic_fetch_add(&m->decode_ns, ctx->message.decode_ns);
     }
 }
 

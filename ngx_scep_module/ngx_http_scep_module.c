@@ -3,8 +3,9 @@
 /*
  * ngx_http_scep_module: SCEP inspection at the edge, in front of NDES.
  *
- * The decoding of untrusted bytes lives in scep_*.c, free of nginx types;
- * this file holds the configuration and the request phase handler.
+ * The decoding of untrusted bytes lives in core/, free of nginx types;
+ * this file holds the configuration, the request phase handler and the
+ * log phase handler, which settles what is known only at the end.
  */
 
 
@@ -12,7 +13,14 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_scep_module.h"
+#include "ngx_http_scep_ctx.h"
+#include "ngx_http_scep_message.h"
+#include "ngx_http_scep_response.h"
+#include "ngx_http_scep_diagnosis.h"
+#include "ngx_http_scep_flow.h"
+#include "ngx_http_scep_metrics.h"
+#include "ngx_http_scep_variables.h"
+#include "ngx_http_scep_record.h"
 
 
 static ngx_int_t ngx_http_scep_handler(ngx_http_request_t *r);
@@ -20,11 +28,6 @@ static ngx_int_t ngx_http_scep_check(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
 static ngx_int_t ngx_http_scep_send_reject(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
-static ngx_int_t ngx_http_scep_init_ctx(ngx_http_request_t *r,
-    ngx_http_scep_ctx_t *ctx);
-static ngx_uint_t ngx_http_scep_core_uri(ngx_http_request_t *r,
-    ngx_str_t *uri);
-static void ngx_http_scep_cleanup(void *data);
 
 static void *ngx_http_scep_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -183,12 +186,12 @@ ngx_http_scep_handler(ngx_http_request_t *r)
 
     /* an internal redirect brings the request here again */
 
-    if (ctx->checked) {
+    if (ctx->verdict.checked) {
         return NGX_DECLINED;
     }
 
     if (r->unparsed_uri.len > slcf->max_uri_length) {
-        ctx->checked = 1;
+        ctx->verdict.checked = 1;
 
         if (ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_URI_TOO_LONG,
                                      "request URI of %uz bytes exceeds "
@@ -210,7 +213,7 @@ ngx_http_scep_handler(ngx_http_request_t *r)
         return NGX_DONE;
     }
 
-    ctx->checked = 1;
+    ctx->verdict.checked = 1;
 
     if (rc != NGX_OK) {
         return (rc >= NGX_HTTP_SPECIAL_RESPONSE)
@@ -222,36 +225,38 @@ ngx_http_scep_handler(ngx_http_request_t *r)
      * against the zone before the upstream sees it.
      */
 
-    if (ctx->reject == SCEP_REJECT_NONE && ctx->msg && slcf->flow) {
+    if (ctx->verdict.reject == SCEP_REJECT_NONE && ctx->message.msg
+        && slcf->flow)
+    {
         ngx_http_scep_flow_update(r, ctx);
 
-        if (ctx->flow_replay && slcf->reject_replay
+        if (ctx->flow.replay && slcf->reject_replay
             && ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_REPLAYED_NONCE,
                                         "the senderNonce was seen before, "
                                         "in flow %016uxL",
-                                        ctx->flow_replay_of)
+                                        ctx->flow.replay_of)
                != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
-    if (ctx->reject == SCEP_REJECT_NONE) {
+    if (ctx->verdict.reject == SCEP_REJECT_NONE) {
         return NGX_DECLINED;
     }
 
     /* size limits always hold; the rest is policy, off in monitor mode */
 
-    if (slcf->reject || ctx->reject == SCEP_REJECT_MESSAGE_TOO_LARGE) {
+    if (slcf->reject || ctx->verdict.reject == SCEP_REJECT_MESSAGE_TOO_LARGE) {
         return ngx_http_scep_send_reject(r, ctx);
     }
 
-    ctx->forwarded = 1;
+    ctx->verdict.forwarded = 1;
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "scep: forwarded in monitor mode (scep_reject off), "
-                  "%s: %V", scep_rejects[ctx->reject].name,
-                  &ctx->reject_detail);
+                  "%s: %V", scep_rejects[ctx->verdict.reject].name,
+                  &ctx->verdict.detail);
 
     return NGX_DECLINED;
 }
@@ -261,13 +266,13 @@ static ngx_int_t
 ngx_http_scep_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_loc_conf_t *slcf)
 {
-    switch (ctx->op) {
+    switch (ctx->request.op) {
 
     case SCEP_OP_NONE:
 
         /* the bare URL is NDES's health probe: it answers 403 */
 
-        if (ctx->args.len == 0) {
+        if (ctx->request.args.len == 0) {
             return NGX_OK;
         }
 
@@ -277,7 +282,7 @@ ngx_http_scep_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     case SCEP_OP_UNKNOWN:
         return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_UNKNOWN_OPERATION,
                                         "operation \"%V\" is not a SCEP "
-                                        "operation", &ctx->operation);
+                                        "operation", &ctx->request.operation);
 
     case SCEP_OP_PKIOPERATION:
         return ngx_http_scep_message(r, ctx, slcf);
@@ -290,36 +295,9 @@ ngx_http_scep_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         return ngx_http_scep_set_reject(r, ctx,
                                         SCEP_REJECT_METHOD_NOT_ALLOWED,
                                         "%s takes GET, not %V",
-                                        scep_ops[ctx->op].name,
+                                        scep_ops[ctx->request.op].name,
                                         &r->method_name);
     }
-}
-
-
-/* the reason and a sentence, for the record, the variables and the log */
-
-ngx_int_t
-ngx_http_scep_set_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
-    scep_reject_e reason, const char *fmt, ...)
-{
-    u_char   *last;
-    va_list   args;
-    u_char    detail[NGX_MAX_ERROR_STR];
-
-    va_start(args, fmt);
-    last = ngx_vslprintf(detail, detail + sizeof(detail), fmt, args);
-    va_end(args);
-
-    ctx->reject = reason;
-    ctx->reject_detail.len = last - detail;
-    ctx->reject_detail.data = ngx_pnalloc(r->pool, last - detail);
-    if (ctx->reject_detail.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(ctx->reject_detail.data, detail, last - detail);
-
-    return NGX_OK;
 }
 
 
@@ -339,10 +317,10 @@ ngx_http_scep_send_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_table_elt_t  *h;
     const char       *name;
 
-    name = scep_rejects[ctx->reject].name;
+    name = scep_rejects[ctx->verdict.reject].name;
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "scep: rejected, %s: %V", name, &ctx->reject_detail);
+                  "scep: rejected, %s: %V", name, &ctx->verdict.detail);
 
     /*
      * As nginx's own error pages do: no "100 Continue" for a body that will
@@ -355,21 +333,23 @@ ngx_http_scep_send_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = ngx_strlen(name) + sizeof(": ") - 1 + ctx->reject_detail.len + 1;
+    len = ngx_strlen(name) + sizeof(": ") - 1 + ctx->verdict.detail.len + 1;
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_sprintf(b->last, "%s: %V\n", name, &ctx->reject_detail);
+    p = ngx_sprintf(b->last, "%s: %V\n", name, &ctx->verdict.detail);
     b->last = p;
     b->last_buf = 1;
     b->last_in_chain = 1;
 
-    r->headers_out.status = scep_rejects[ctx->reject].status;
+    r->headers_out.status = scep_rejects[ctx->verdict.reject].status;
 
-    if (ctx->reject == SCEP_REJECT_MESSAGE_TOO_LARGE && !ctx->post) {
+    if (ctx->verdict.reject == SCEP_REJECT_MESSAGE_TOO_LARGE
+        && !ctx->message.post)
+    {
         /* over GET the message is in the URI */
         r->headers_out.status = NGX_HTTP_REQUEST_URI_TOO_LARGE;
     }
@@ -380,7 +360,7 @@ ngx_http_scep_send_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         r->keepalive = 0;
     }
 
-    if (ctx->reject == SCEP_REJECT_METHOD_NOT_ALLOWED) {
+    if (ctx->verdict.reject == SCEP_REJECT_METHOD_NOT_ALLOWED) {
         h = ngx_list_push(&r->headers_out.headers);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -389,7 +369,7 @@ ngx_http_scep_send_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         h->hash = 1;
         ngx_str_set(&h->key, "Allow");
 
-        if (ctx->op == SCEP_OP_PKIOPERATION) {
+        if (ctx->request.op == SCEP_OP_PKIOPERATION) {
             ngx_str_set(&h->value, "GET, POST");
 
         } else {
@@ -414,209 +394,6 @@ ngx_http_scep_send_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
 
     return NGX_DONE;
-}
-
-
-/*
- * The context lives in the main request and survives internal redirects
- * (which clear module contexts) through its pool cleanup, as realip's does.
- * It is created on first use, by the phase handler or by a variable, and
- * only where SCEP inspection applies.
- */
-
-ngx_http_scep_ctx_t *
-ngx_http_scep_get_ctx(ngx_http_request_t *r)
-{
-    ngx_uint_t                 core;
-    ngx_pool_cleanup_t        *cln;
-    ngx_http_scep_ctx_t       *ctx;
-    ngx_http_scep_loc_conf_t  *slcf;
-
-    r = r->main;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_scep_module);
-    if (ctx) {
-        return ctx;
-    }
-
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_scep_cleanup) {
-            ctx = cln->data;
-            ngx_http_set_ctx(r, ctx, ngx_http_scep_module);
-            return ctx;
-        }
-    }
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
-
-    /*
-     * A request that never ran the phases was answered by nginx core
-     * (a request line longer than large_client_header_buffers, say) with
-     * the server's configuration: it is SCEP traffic if the server has a
-     * SCEP location.
-     */
-
-    core = (r->phase_handler == 0);
-
-    if (!slcf->enable && !(core && slcf->server_scep)) {
-        return NULL;
-    }
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_scep_ctx_t));
-    if (ctx == NULL) {
-        return NULL;
-    }
-
-    ctx->core = core;
-
-    if (ngx_http_scep_init_ctx(r, ctx) != NGX_OK) {
-        return NULL;
-    }
-
-    cln->handler = ngx_http_scep_cleanup;
-    cln->data = ctx;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_scep_module);
-
-    return ctx;
-}
-
-
-/*
- * The record shows the path and the arguments as the client sent them,
- * before any rewrite.
- */
-
-static ngx_int_t
-ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
-{
-    u_char                    *p, *last;
-    ngx_str_t                  uri;
-    scep_query_t               query;
-    ngx_http_core_srv_conf_t  *cscf;
-
-    if (ctx->core) {
-        ctx->args_truncated = ngx_http_scep_core_uri(r, &uri);
-
-    } else {
-        uri = r->unparsed_uri;
-    }
-
-    /* no URI: NULL, and NULL + 0 is undefined in C */
-
-    p = uri.data;
-    last = p ? p + uri.len : NULL;
-
-    ctx->path.data = p;
-
-    while (p < last && *p != '?') {
-        p++;
-    }
-
-    ctx->path.len = p - ctx->path.data;
-
-    if (p < last) {
-        ctx->args.data = p + 1;
-        ctx->args.len = last - p - 1;
-    }
-
-    if (ctx->args_truncated) {
-        cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
-
-        ctx->reject = SCEP_REJECT_URI_TOO_LONG;
-        ctx->reject_detail.data = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN + 80);
-        if (ctx->reject_detail.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->reject_detail.len = ngx_sprintf(ctx->reject_detail.data,
-                                     "request line longer than "
-                                     "large_client_header_buffers size %uz",
-                                     cscf->large_client_header_buffers.size)
-                                 - ctx->reject_detail.data;
-    }
-
-    scep_query_parse(&query, ctx->args.data, ctx->args.len,
-                     ctx->args_truncated);
-
-    ctx->op = query.op;
-    ctx->operation.data = (u_char *) query.operation;
-    ctx->operation.len = query.operation_len;
-    ctx->message.data = (u_char *) query.message;
-    ctx->message.len = query.message_len;
-    ctx->has_message = query.has_message;
-
-    if (ctx->op == SCEP_OP_NONE && ctx->args_truncated) {
-        /* the operation may be in the part nginx did not read */
-        ctx->op = SCEP_OP_UNKNOWN;
-    }
-
-    if (scep_ops[query.op].ca_ident && query.has_message) {
-        ctx->ca_ident.data = ngx_pnalloc(r->pool, query.message_len);
-        if (ctx->ca_ident.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->ca_ident.len = scep_unescape(ctx->ca_ident.data, query.message,
-                                          query.message_len,
-                                          SCEP_UNESCAPE_FORM);
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * nginx core answered before it parsed the URI: take it from what was read
- * of the request line, "METHOD SP URI ...".  When the line was too long,
- * the URI runs to the end of what was read and its last argument is cut:
- * the function says so.
- */
-
-static ngx_uint_t
-ngx_http_scep_core_uri(ngx_http_request_t *r, ngx_str_t *uri)
-{
-    u_char  *p, *last;
-
-    ngx_str_null(uri);
-
-    if (r->request_line.data == NULL) {
-        return 0;
-    }
-
-    p = r->request_line.data;
-    last = p + r->request_line.len;
-
-    while (p < last && *p != ' ') {
-        p++;
-    }
-
-    while (p < last && *p == ' ') {
-        p++;
-    }
-
-    uri->data = p;
-
-    while (p < last && *p != ' ' && *p != CR && *p != LF) {
-        p++;
-    }
-
-    uri->len = p - uri->data;
-
-    return (p == last
-            && r->headers_out.status == NGX_HTTP_REQUEST_URI_TOO_LARGE);
-}
-
-
-static void
-ngx_http_scep_cleanup(void *data)
-{
-    /* a marker that finds the context after an internal redirect */
 }
 
 
@@ -802,9 +579,21 @@ ngx_http_scep_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    if (ngx_http_scep_diagnosis_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_scep_response_init(cf);
 }
 
+
+/*
+ * What is known only once the request is over is settled here, first in
+ * the log phase, once and in this order: the answer's decoding, the final
+ * status, the flow, the diagnosis, the metrics.  The record and the
+ * variables of every access_log then read the same facts, whatever order
+ * a log_format names them in.
+ */
 
 static ngx_int_t
 ngx_http_scep_log_handler(ngx_http_request_t *r)
@@ -817,14 +606,21 @@ ngx_http_scep_log_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_scep_get_ctx(r);
 
-    if (ctx) {
-        /* from here on the request no longer changes: one record */
-        ctx->logging = 1;
-
-        ngx_http_scep_response_done(r, ctx);
-        ngx_http_scep_flow_update(r, ctx);
-        ngx_http_scep_metrics_count(r, ctx);
+    if (ctx == NULL || ctx->end.done) {
+        return NGX_OK;
     }
+
+    ngx_http_scep_response_done(r, ctx);
+
+    ctx->end.status = ngx_http_scep_status(r);
+
+    ngx_http_scep_flow_update(r, ctx);
+
+    ctx->end.diagnosis = ngx_http_scep_diagnose(r, ctx);
+
+    ngx_http_scep_metrics_count(r, ctx);
+
+    ctx->end.done = 1;
 
     return NGX_OK;
 }

@@ -13,15 +13,31 @@
 
 #include <jansson.h>
 
-#include "ngx_http_scep_module.h"
+#include "ngx_http_scep_ctx.h"
+#include "ngx_http_scep_record.h"
+#include "ngx_http_scep_response.h"
+#include "ngx_http_scep_diagnosis.h"
 
 
 static json_t *ngx_http_scep_json_object(json_t *parent, const char *key);
-static void ngx_http_scep_json_string_nocheck(json_t *obj, const char *key,
+static void ngx_http_scep_json_const(json_t *obj, const char *key,
+    const char *value);
+static void ngx_http_scep_json_int(json_t *obj, const char *key,
+    json_int_t value);
+static void ngx_http_scep_json_string_repair(json_t *obj, const char *key,
     u_char *data, size_t len);
-static ngx_uint_t ngx_http_scep_status(ngx_http_request_t *r);
+static void ngx_http_scep_record_request(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, json_t *root);
 static void ngx_http_scep_record_message(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
+static void ngx_http_scep_record_reject(json_t *scep,
+    ngx_http_scep_ctx_t *ctx);
+static void ngx_http_scep_record_upstream(ngx_http_request_t *r,
+    json_t *scep);
+static void ngx_http_scep_record_flow(json_t *scep,
+    ngx_http_scep_ctx_t *ctx);
+static void ngx_http_scep_record_diagnosis(ngx_http_request_t *r,
+    json_t *scep, ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_response(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
 static void *ngx_http_scep_json_alloc(size_t size);
@@ -298,20 +314,9 @@ ngx_int_t
 ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_str_t *out)
 {
-    u_char                     *p, *last;
-    ngx_int_t                   rc;
-    ngx_tm_t                    tm;
-    ngx_str_t                   method;
-    ngx_int_t                   ms;
-    ngx_uint_t                  status;
-    ngx_time_t                 *tp;
-    json_t                     *root, *obj, *scep, *sub;
-    ngx_uint_t                  i;
-    scep_diag_e                 diag;
-    u_char                      flow_id[NGX_INT64_LEN];
-    ngx_http_upstream_state_t  *state;
-    ngx_http_scep_json_buf_t    buf;
-    u_char                      ts[sizeof("1970-01-01T00:00:00.000Z")];
+    json_t                    *root, *scep;
+    ngx_int_t                  rc;
+    ngx_http_scep_json_buf_t   buf;
 
     ngx_http_scep_json_pool = r->pool;
 
@@ -321,173 +326,38 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    ngx_gmtime(r->start_sec, &tm);
-    ngx_sprintf(ts, "%4d-%02d-%02dT%02d:%02d:%02d.%03MZ%Z",
-                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
-                r->start_msec);
-    json_object_set_new_nocheck(root, "@timestamp", json_string_nocheck((char *) ts));
-
-    tp = ngx_timeofday();
-    ms = (ngx_int_t) ((tp->sec - r->start_sec) * 1000
-                      + (tp->msec - r->start_msec));
-    ms = ngx_max(ms, 0);
-
-    status = ngx_http_scep_status(r);
-
-    obj = ngx_http_scep_json_object(root, "event");
-    json_object_set_new_nocheck(obj, "duration", json_integer((json_int_t) ms * 1000000));
-    json_object_set_new_nocheck(obj, "outcome",
-                        json_string_nocheck((status >= 400 || status == 0
-                                     || (ctx->reject && !ctx->forwarded))
-                                    ? "failure" : "success"));
-
-    obj = ngx_http_scep_json_object(root, "source");
-    ngx_http_scep_json_string_nocheck(obj, "ip", r->connection->addr_text.data,
-                              r->connection->addr_text.len);
-    json_object_set_new_nocheck(obj, "port",
-                  json_integer(ngx_inet_get_port(r->connection->sockaddr)));
-
-    if (r->headers_in.user_agent) {
-        obj = ngx_http_scep_json_object(root, "user_agent");
-        ngx_http_scep_json_string_nocheck(obj, "original",
-                                  r->headers_in.user_agent->value.data,
-                                  r->headers_in.user_agent->value.len);
-    }
-
-    method = r->method_name;
-
-    if (method.len == 0 && r->request_line.len) {
-        /* nginx core answered before the method was parsed */
-        p = r->request_line.data;
-        last = p + r->request_line.len;
-
-        method.data = p;
-
-        while (p < last && *p != ' ') {
-            p++;
-        }
-
-        method.len = p - method.data;
-    }
-
-    obj = ngx_http_scep_json_object(root, "http");
-    sub = ngx_http_scep_json_object(obj, "request");
-
-    if (method.len) {
-        ngx_http_scep_json_string_nocheck(sub, "method", method.data, method.len);
-    }
-
-    if (r->request_length) {
-        /* nginx core does not count a request it answered early */
-        json_object_set_new_nocheck(sub, "bytes", json_integer(r->request_length));
-    }
-
-    sub = ngx_http_scep_json_object(obj, "response");
-
-    if (status) {
-        json_object_set_new_nocheck(sub, "status_code", json_integer(status));
-    }
-
-    json_object_set_new_nocheck(sub, "bytes", json_integer(r->connection->sent));
-
-    obj = ngx_http_scep_json_object(root, "url");
-    ngx_http_scep_json_string_nocheck(obj, "path", ctx->path.data, ctx->path.len);
-
-    if (!ctx->args_truncated) {
-        json_object_set_new_nocheck(obj, "query_length", json_integer(ctx->args.len));
-    }
+    ngx_http_scep_record_request(r, ctx, root);
 
     scep = ngx_http_scep_json_object(root, "scep");
-    json_object_set_new_nocheck(scep, "operation", json_string_nocheck(scep_ops[ctx->op].name));
+    ngx_http_scep_json_const(scep, "operation", scep_ops[ctx->request.op].name);
 
-    if (ctx->ca_ident.data) {
-        ngx_http_scep_json_string_nocheck(scep, "ca_ident", ctx->ca_ident.data,
-                                  ctx->ca_ident.len);
+    if (ctx->request.ca_ident.data) {
+        ngx_http_scep_json_string_repair(scep, "ca_ident",
+                                         ctx->request.ca_ident.data,
+                                         ctx->request.ca_ident.len);
     }
 
-    if (ctx->msg) {
+    if (ctx->message.msg) {
         ngx_http_scep_record_message(scep, ctx);
     }
 
-    if (ctx->reject) {
-        obj = ngx_http_scep_json_object(scep, "reject");
-        json_object_set_new_nocheck(obj, "reason",
-                            json_string_nocheck(scep_rejects[ctx->reject].name));
-        ngx_http_scep_json_string_nocheck(obj, "detail", ctx->reject_detail.data,
-                                  ctx->reject_detail.len);
-        json_object_set_new_nocheck(obj, "stage",
-                            json_string_nocheck(ctx->core ? "nginx" : "module"));
-        json_object_set_new_nocheck(obj, "enforced", json_boolean(!ctx->forwarded));
+    if (ctx->verdict.reject) {
+        ngx_http_scep_record_reject(scep, ctx);
     }
 
-    if (r->upstream_states && r->upstream_states->nelts) {
+    ngx_http_scep_record_upstream(r, scep);
 
-        /* the last upstream tried is the one that answered */
-
-        state = r->upstream_states->elts;
-        state = &state[r->upstream_states->nelts - 1];
-
-        obj = ngx_http_scep_json_object(scep, "upstream");
-
-        if (state->peer) {
-            ngx_http_scep_json_string_nocheck(obj, "addr", state->peer->data,
-                                      state->peer->len);
-        }
-
-        if (state->status) {
-            json_object_set_new_nocheck(obj, "status", json_integer(state->status));
-        }
-
-        if (state->response_time != (ngx_msec_t) -1) {
-            json_object_set_new_nocheck(obj, "response_time",
-                                json_real(state->response_time / 1000.0));
-        }
-    }
-
-    if (ctx->certrep || ctx->certs || ctx->caps || ctx->undecoded) {
+    if (ctx->answer.certrep || ctx->answer.certs || ctx->answer.caps
+        || ctx->answer.undecoded)
+    {
         ngx_http_scep_record_response(scep, ctx);
     }
 
-    ngx_http_scep_flow_update(r, ctx);
-
-    if (ctx->flow) {
-        obj = ngx_http_scep_json_object(scep, "flow");
-
-        p = ngx_sprintf(flow_id, "%016uxL", ctx->flow_id);
-        json_object_set_new_nocheck(obj, "id",
-                            json_stringn((char *) flow_id, p - flow_id));
-        json_object_set_new_nocheck(obj, "step", json_integer(ctx->flow_step));
-
-        sub = json_array();
-
-        for (i = 0; i < ctx->flow_nseq; i++) {
-            json_array_append_new(sub,
-                                  json_string_nocheck(scep_ops[ctx->flow_seq[i]].name));
-        }
-
-        json_object_set_new_nocheck(obj, "sequence", sub);
-
-        if (ctx->flow_outcome) {
-            json_object_set_new_nocheck(obj, "outcome",
-                   json_string_nocheck(ngx_http_scep_outcomes[ctx->flow_outcome]));
-        }
-
-        if (ctx->flow_nonce) {
-            json_object_set_new_nocheck(obj, "replay",
-                                json_boolean(ctx->flow_replay));
-        }
+    if (ctx->flow.joined) {
+        ngx_http_scep_record_flow(scep, ctx);
     }
 
-    diag = ngx_http_scep_diagnose(r, ctx);
-
-    if (diag != SCEP_DIAG_NONE) {
-        obj = ngx_http_scep_json_object(scep, "diagnosis");
-        json_object_set_new_nocheck(obj, "code",
-                            json_string_nocheck(scep_diagnoses[diag].code));
-        json_object_set_new_nocheck(obj, "hint",
-                            json_string_nocheck(scep_diagnoses[diag].hint));
-    }
+    ngx_http_scep_record_diagnosis(r, scep, ctx);
 
     buf.pool = r->pool;
     buf.start = ngx_pnalloc(r->pool, NGX_HTTP_SCEP_RECORD_SIZE);
@@ -511,6 +381,207 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 }
 
 
+/* the ECS fields of any HTTP request: time, source, user agent, http, url */
+
+static void
+ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    json_t *root)
+{
+    u_char      *p, *last;
+    ngx_tm_t     tm;
+    ngx_str_t    method;
+    ngx_int_t    ms;
+    ngx_uint_t   status, failure;
+    ngx_time_t  *tp;
+    json_t      *obj, *sub;
+    u_char       ts[sizeof("1970-01-01T00:00:00.000Z")];
+
+    ngx_gmtime(r->start_sec, &tm);
+    ngx_sprintf(ts, "%4d-%02d-%02dT%02d:%02d:%02d.%03MZ%Z",
+                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
+                r->start_msec);
+    ngx_http_scep_json_const(root, "@timestamp", (char *) ts);
+
+    tp = ngx_timeofday();
+    ms = (ngx_int_t) ((tp->sec - r->start_sec) * 1000
+                      + (tp->msec - r->start_msec));
+    ms = ngx_max(ms, 0);
+
+    /* before the log phase: how the request stands at this moment */
+
+    status = ctx->end.done ? ctx->end.status : ngx_http_scep_status(r);
+
+    obj = ngx_http_scep_json_object(root, "event");
+    ngx_http_scep_json_int(obj, "duration", (json_int_t) ms * 1000000);
+    failure = (status >= 400 || status == 0
+               || (ctx->verdict.reject && !ctx->verdict.forwarded));
+    ngx_http_scep_json_const(obj, "outcome", failure ? "failure" : "success");
+
+    obj = ngx_http_scep_json_object(root, "source");
+    ngx_http_scep_json_string_repair(obj, "ip", r->connection->addr_text.data,
+                                     r->connection->addr_text.len);
+    ngx_http_scep_json_int(obj, "port",
+                           ngx_inet_get_port(r->connection->sockaddr));
+
+    if (r->headers_in.user_agent) {
+        obj = ngx_http_scep_json_object(root, "user_agent");
+        ngx_http_scep_json_string_repair(obj, "original",
+                                         r->headers_in.user_agent->value.data,
+                                         r->headers_in.user_agent->value.len);
+    }
+
+    method = r->method_name;
+
+    if (method.len == 0 && r->request_line.len) {
+        /* nginx core answered before the method was parsed */
+        p = r->request_line.data;
+        last = p + r->request_line.len;
+
+        method.data = p;
+
+        while (p < last && *p != ' ') {
+            p++;
+        }
+
+        method.len = p - method.data;
+    }
+
+    obj = ngx_http_scep_json_object(root, "http");
+    sub = ngx_http_scep_json_object(obj, "request");
+
+    if (method.len) {
+        ngx_http_scep_json_string_repair(sub, "method", method.data,
+                                         method.len);
+    }
+
+    if (r->request_length) {
+        /* nginx core does not count a request it answered early */
+        ngx_http_scep_json_int(sub, "bytes", r->request_length);
+    }
+
+    sub = ngx_http_scep_json_object(obj, "response");
+
+    if (status) {
+        ngx_http_scep_json_int(sub, "status_code", status);
+    }
+
+    ngx_http_scep_json_int(sub, "bytes", r->connection->sent);
+
+    obj = ngx_http_scep_json_object(root, "url");
+    ngx_http_scep_json_string_repair(obj, "path", ctx->request.path.data,
+                                     ctx->request.path.len);
+
+    if (!ctx->request.args_truncated) {
+        ngx_http_scep_json_int(obj, "query_length", ctx->request.args.len);
+    }
+}
+
+
+static void
+ngx_http_scep_record_reject(json_t *scep, ngx_http_scep_ctx_t *ctx)
+{
+    json_t  *obj;
+
+    obj = ngx_http_scep_json_object(scep, "reject");
+    ngx_http_scep_json_const(obj, "reason",
+                             scep_rejects[ctx->verdict.reject].name);
+    ngx_http_scep_json_string_repair(obj, "detail", ctx->verdict.detail.data,
+                                     ctx->verdict.detail.len);
+    ngx_http_scep_json_const(obj, "stage",
+                             ctx->request.core ? "nginx" : "module");
+    json_object_set_new_nocheck(obj, "enforced",
+                                json_boolean(!ctx->verdict.forwarded));
+}
+
+
+/* the last upstream tried is the one that answered */
+
+static void
+ngx_http_scep_record_upstream(ngx_http_request_t *r, json_t *scep)
+{
+    json_t                     *obj;
+    ngx_http_upstream_state_t  *state;
+
+    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+        return;
+    }
+
+    state = r->upstream_states->elts;
+    state = &state[r->upstream_states->nelts - 1];
+
+    obj = ngx_http_scep_json_object(scep, "upstream");
+
+    if (state->peer) {
+        ngx_http_scep_json_string_repair(obj, "addr", state->peer->data,
+                                         state->peer->len);
+    }
+
+    if (state->status) {
+        ngx_http_scep_json_int(obj, "status", state->status);
+    }
+
+    if (state->response_time != (ngx_msec_t) -1) {
+        json_object_set_new_nocheck(obj, "response_time",
+                                json_real(state->response_time / 1000.0));
+    }
+}
+
+
+static void
+ngx_http_scep_record_flow(json_t *scep, ngx_http_scep_ctx_t *ctx)
+{
+    u_char      *p;
+    json_t      *obj, *seq;
+    ngx_uint_t   i;
+    u_char       id[NGX_INT64_LEN];
+
+    obj = ngx_http_scep_json_object(scep, "flow");
+
+    p = ngx_sprintf(id, "%016uxL", ctx->flow.id);
+    json_object_set_new_nocheck(obj, "id", json_stringn((char *) id, p - id));
+    ngx_http_scep_json_int(obj, "step", ctx->flow.step);
+
+    seq = json_array();
+
+    for (i = 0; i < ctx->flow.nseq; i++) {
+        json_array_append_new(seq,
+                     json_string_nocheck(scep_ops[ctx->flow.seq[i]].name));
+    }
+
+    json_object_set_new_nocheck(obj, "sequence", seq);
+
+    if (ctx->flow.outcome) {
+        ngx_http_scep_json_const(obj, "outcome",
+                                 scep_outcomes[ctx->flow.outcome]);
+    }
+
+    if (ctx->flow.nonce) {
+        json_object_set_new_nocheck(obj, "replay",
+                                    json_boolean(ctx->flow.replay));
+    }
+}
+
+
+static void
+ngx_http_scep_record_diagnosis(ngx_http_request_t *r, json_t *scep,
+    ngx_http_scep_ctx_t *ctx)
+{
+    json_t       *obj;
+    scep_diag_e   diag;
+
+    diag = ctx->end.done ? ctx->end.diagnosis : ngx_http_scep_diagnose(r, ctx);
+
+    if (diag == SCEP_DIAG_NONE) {
+        return;
+    }
+
+    obj = ngx_http_scep_json_object(scep, "diagnosis");
+    ngx_http_scep_json_const(obj, "code", scep_diagnoses[diag].code);
+    ngx_http_scep_json_const(obj, "hint", scep_diagnoses[diag].hint);
+}
+
+
 /* what was read of the pkiMessage, also when decoding stopped halfway */
 
 static void
@@ -518,55 +589,56 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
 {
     json_t      *obj, *signer;
     scep_msg_t  *m;
+    const char  *code;
     u_char       hex[2 * 64];
 
-    m = ctx->msg;
+    m = ctx->message.msg;
 
     obj = ngx_http_scep_json_object(scep, "message");
 
     if (m->type != SCEP_MSG_NONE) {
-        json_object_set_new_nocheck(obj, "type",
-                            json_string_nocheck(scep_msg_types[m->type].name));
-        json_object_set_new_nocheck(obj, "type_code",
-                  json_integer(ngx_atoi((u_char *) scep_msg_types[m->type].code,
-                                  ngx_strlen(scep_msg_types[m->type].code))));
+        ngx_http_scep_json_const(obj, "type", scep_msg_types[m->type].name);
+        code = scep_msg_types[m->type].code;
+        ngx_http_scep_json_int(obj, "type_code",
+                               ngx_atoi((u_char *) code, ngx_strlen(code)));
     }
 
     if (m->transaction_id.data) {
-        ngx_http_scep_json_string_nocheck(obj, "transaction_id",
-                                  (u_char *) m->transaction_id.data,
-                                  m->transaction_id.len);
+        ngx_http_scep_json_string_repair(obj, "transaction_id",
+                                         (u_char *) m->transaction_id.data,
+                                         m->transaction_id.len);
     }
 
     if (m->sender_nonce.data && m->sender_nonce.len <= sizeof(hex) / 2) {
-        ngx_http_scep_json_string_nocheck(obj, "sender_nonce", hex,
-                                  ngx_hex_dump(hex, (u_char *) m->sender_nonce.data,
-                                               m->sender_nonce.len)
-                                  - hex);
+        ngx_http_scep_json_string_repair(obj, "sender_nonce", hex,
+                              ngx_hex_dump(hex, (u_char *) m->sender_nonce.data,
+                                           m->sender_nonce.len)
+                              - hex);
     }
 
     if (m->digest_alg >= 0) {
-        json_object_set_new_nocheck(obj, "digest_algorithm",
-                        json_string_nocheck(scep_digest_algs[m->digest_alg].name));
+        ngx_http_scep_json_const(obj, "digest_algorithm",
+                                 scep_digest_algs[m->digest_alg].name);
     }
 
-    json_object_set_new_nocheck(obj, "encoding", json_string_nocheck(m->ber ? "ber" : "der"));
-    json_object_set_new_nocheck(obj, "size", json_integer(m->size));
-    json_object_set_new_nocheck(obj, "transport",
-                        json_string_nocheck(ctx->post ? "post" : "get"));
+    ngx_http_scep_json_const(obj, "encoding", m->ber ? "ber" : "der");
+    ngx_http_scep_json_int(obj, "size", m->size);
+    ngx_http_scep_json_const(obj, "transport",
+                             ctx->message.post ? "post" : "get");
 
-    if (ctx->signer_subject.len) {
+    if (ctx->message.signer_subject.len) {
         signer = ngx_http_scep_json_object(obj, "signer");
-        ngx_http_scep_json_string_nocheck(signer, "subject", ctx->signer_subject.data,
-                                  ctx->signer_subject.len);
+        ngx_http_scep_json_string_repair(signer, "subject",
+                                         ctx->message.signer_subject.data,
+                                         ctx->message.signer_subject.len);
     }
 
-    if (ctx->reject == SCEP_REJECT_NONE
-        || ctx->reject == SCEP_REJECT_SIGNATURE_INVALID
-        || ctx->signature != SCEP_SIG_UNCHECKED)
+    if (ctx->verdict.reject == SCEP_REJECT_NONE
+        || ctx->verdict.reject == SCEP_REJECT_SIGNATURE_INVALID
+        || ctx->message.signature != SCEP_SIG_UNCHECKED)
     {
-        json_object_set_new_nocheck(obj, "signature",
-                            json_string_nocheck(scep_sig_names[ctx->signature]));
+        ngx_http_scep_json_const(obj, "signature",
+                                 scep_sig_names[ctx->message.signature]);
     }
 }
 
@@ -584,35 +656,36 @@ ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
 
     obj = ngx_http_scep_json_object(scep, "response");
 
-    if (ctx->undecoded) {
-        json_object_set_new_nocheck(obj, "undecoded",
-                  json_string_nocheck(ngx_http_scep_undecoded_names[ctx->undecoded]));
-        ngx_http_scep_json_string_nocheck(obj, "detail", ctx->response_detail.data,
-                                  ctx->response_detail.len);
+    if (ctx->answer.undecoded) {
+        ngx_http_scep_json_const(obj, "undecoded",
+                                 scep_undecoded_names[ctx->answer.undecoded]);
+        ngx_http_scep_json_string_repair(obj, "detail",
+                                         ctx->answer.detail.data,
+                                         ctx->answer.detail.len);
         return;
     }
 
-    m = ctx->certrep;
+    m = ctx->answer.certrep;
 
     if (m) {
-        req = ctx->msg;
+        req = ctx->message.msg;
 
-        json_object_set_new_nocheck(obj, "message_type",
-                            json_string_nocheck(scep_msg_types[m->type].name));
+        ngx_http_scep_json_const(obj, "message_type",
+                                 scep_msg_types[m->type].name);
 
         if (m->pki_status) {
-            json_object_set_new_nocheck(obj, "pki_status",
-                      json_string_nocheck(scep_pki_statuses[m->pki_status].name));
+            ngx_http_scep_json_const(obj, "pki_status",
+                                     scep_pki_statuses[m->pki_status].name);
         }
 
         if (m->fail_info) {
-            json_object_set_new_nocheck(obj, "fail_info",
-                      json_string_nocheck(scep_fail_infos[m->fail_info].name));
+            ngx_http_scep_json_const(obj, "fail_info",
+                                     scep_fail_infos[m->fail_info].name);
         }
 
-        ngx_http_scep_json_string_nocheck(obj, "transaction_id",
-                                  (u_char *) m->transaction_id.data,
-                                  m->transaction_id.len);
+        ngx_http_scep_json_string_repair(obj, "transaction_id",
+                                         (u_char *) m->transaction_id.data,
+                                         m->transaction_id.len);
 
         if (req && req->transaction_id.data) {
             json_object_set_new_nocheck(obj, "transaction_id_matches",
@@ -631,46 +704,63 @@ ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
         }
     }
 
-    if (ctx->caps) {
+    if (ctx->answer.caps) {
         list = json_array();
 
-        for (i = 0; i < ctx->caps->n; i++) {
+        for (i = 0; i < ctx->answer.caps->n; i++) {
             json_array_append_new(list,
-                         json_stringn((char *) ctx->caps->caps[i].data,
-                                      ctx->caps->caps[i].len));
+                         json_stringn((char *) ctx->answer.caps->caps[i].data,
+                                      ctx->answer.caps->caps[i].len));
         }
 
         json_object_set_new_nocheck(obj, "caps", list);
     }
 
-    if (ctx->certs) {
+    if (ctx->answer.certs) {
         list = json_array();
 
-        for (i = 0; i < ctx->certs->n; i++) {
-            c = &ctx->certs->certs[i];
+        for (i = 0; i < ctx->answer.certs->n; i++) {
+            c = &ctx->answer.certs->certs[i];
             cert = json_object();
 
-            ngx_http_scep_json_string_nocheck(cert, "subject", (u_char *) c->subject,
-                                      ngx_strlen(c->subject));
-            ngx_http_scep_json_string_nocheck(cert, "issuer", (u_char *) c->issuer,
-                                      ngx_strlen(c->issuer));
-            json_object_set_new_nocheck(cert, "serial", json_string_nocheck(c->serial));
+            ngx_http_scep_json_string_repair(cert, "subject",
+                                             (u_char *) c->subject,
+                                             ngx_strlen(c->subject));
+            ngx_http_scep_json_string_repair(cert, "issuer",
+                                             (u_char *) c->issuer,
+                                             ngx_strlen(c->issuer));
+            ngx_http_scep_json_const(cert, "serial", c->serial);
 
             ngx_http_scep_iso8601(date, c->not_before);
-            json_object_set_new_nocheck(cert, "not_before", json_string_nocheck((char *) date));
+            ngx_http_scep_json_const(cert, "not_before", (char *) date);
             ngx_http_scep_iso8601(date, c->not_after);
-            json_object_set_new_nocheck(cert, "not_after", json_string_nocheck((char *) date));
+            ngx_http_scep_json_const(cert, "not_after", (char *) date);
 
             json_object_set_new_nocheck(cert, "expired",
                                 json_boolean(c->not_after < ngx_time()));
-            json_object_set_new_nocheck(cert, "role",
-                                json_string_nocheck(scep_cert_roles[c->role]));
+            ngx_http_scep_json_const(cert, "role", scep_cert_roles[c->role]);
 
             json_array_append_new(list, cert);
         }
 
         json_object_set_new_nocheck(obj, "certificates", list);
     }
+}
+
+
+/* a value the module wrote itself: ASCII, not checked again */
+
+static void
+ngx_http_scep_json_const(json_t *obj, const char *key, const char *value)
+{
+    json_object_set_new_nocheck(obj, key, json_string_nocheck(value));
+}
+
+
+static void
+ngx_http_scep_json_int(json_t *obj, const char *key, json_int_t value)
+{
+    json_object_set_new_nocheck(obj, key, json_integer(value));
 }
 
 
@@ -696,7 +786,7 @@ ngx_http_scep_json_object(json_t *parent, const char *key)
  */
 
 static void
-ngx_http_scep_json_string_nocheck(json_t *obj, const char *key, u_char *data,
+ngx_http_scep_json_string_repair(json_t *obj, const char *key, u_char *data,
     size_t len)
 {
     u_char  *p, *last, *buf;
@@ -731,17 +821,4 @@ ngx_http_scep_json_string_nocheck(json_t *obj, const char *key, u_char *data,
                                 json_stringn_nocheck((char *) buf, n));
 
     free(buf);
-}
-
-
-/* as nginx's $status */
-
-static ngx_uint_t
-ngx_http_scep_status(ngx_http_request_t *r)
-{
-    if (r->err_status) {
-        return r->err_status;
-    }
-
-    return r->headers_out.status;
 }

@@ -11,29 +11,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_scep_module.h"
-
-
-typedef struct {
-    ngx_uint_t                 hash;
-    time_t                     seen;
-    time_t                     ra_not_after;   /* 0: no RA certificate */
-    u_char                     len;
-    u_char                     addr[NGX_SOCKADDR_STRLEN];
-} ngx_http_scep_ra_node_t;
-
-
-#define NGX_HTTP_SCEP_RA_NODES  128
-
-typedef struct {
-    ngx_http_scep_ra_node_t    nodes[NGX_HTTP_SCEP_RA_NODES];
-} ngx_http_scep_ra_shctx_t;
-
-
-typedef struct {
-    ngx_http_scep_ra_shctx_t  *sh;
-    ngx_slab_pool_t           *shpool;
-} ngx_http_scep_ra_ctx_t;
+#include "ngx_http_scep_ctx.h"
+#include "ngx_http_scep_response.h"
+#include "ngx_http_scep_diagnosis.h"
 
 
 static ngx_int_t ngx_http_scep_header_filter(ngx_http_request_t *r);
@@ -50,19 +30,10 @@ static void ngx_http_scep_decode_response(ngx_http_request_t *r,
 static void ngx_http_scep_certificates(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, u_char *p, size_t len);
 static scep_certs_t *ngx_http_scep_certs_decode(u_char *p, size_t len);
-static ngx_str_t *ngx_http_scep_upstream_addr(ngx_http_request_t *r);
-static void ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
-    time_t ra_not_after);
-static ngx_int_t ngx_http_scep_ra_expired(ngx_http_request_t *r,
-    ngx_str_t *addr);
-static ngx_int_t ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone,
-    void *data);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
-
-static ngx_shm_zone_t  *ngx_http_scep_ra_zone;
 
 
 /*
@@ -92,44 +63,15 @@ static u_char      ngx_http_scep_warned[NGX_HTTP_SCEP_WARNED][32];
 static ngx_uint_t  ngx_http_scep_nwarned;
 
 
-const char  *ngx_http_scep_undecoded_names[] = {
-    "", "too_large", "encoded", "malformed", "empty", "incomplete"
-};
-
 
 ngx_int_t
 ngx_http_scep_response_init(ngx_conf_t *cf)
 {
-    ngx_str_t  name = ngx_string("scep_ra_state");
-
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_scep_header_filter;
 
     ngx_http_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_scep_body_filter;
-
-    /*
-     * What each upstream's last GetCACert answer said of its RA
-     * certificates, for all workers: a 500 is then told apart.  The tag
-     * is the zone's own, so that "scep_flow scep_ra_state" is refused.
-     */
-
-    ngx_http_scep_ra_zone = ngx_shared_memory_add(cf, &name,
-                                   8 * ngx_pagesize
-                                   + sizeof(ngx_http_scep_ra_shctx_t),
-                                   &ngx_http_scep_ra_zone);
-    if (ngx_http_scep_ra_zone == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_scep_ra_zone->data == NULL) {
-        ngx_http_scep_ra_zone->init = ngx_http_scep_ra_init_zone;
-        ngx_http_scep_ra_zone->data = ngx_palloc(cf->pool,
-                                             sizeof(ngx_http_scep_ra_ctx_t));
-        if (ngx_http_scep_ra_zone->data == NULL) {
-            return NGX_ERROR;
-        }
-    }
 
     return NGX_OK;
 }
@@ -153,7 +95,9 @@ ngx_http_scep_header_filter(ngx_http_request_t *r)
 
     ctx = ngx_http_scep_get_ctx(r);
 
-    if (ctx == NULL || ctx->op == SCEP_OP_NONE || ctx->op == SCEP_OP_UNKNOWN) {
+    if (ctx == NULL || ctx->request.op == SCEP_OP_NONE
+        || ctx->request.op == SCEP_OP_UNKNOWN)
+    {
         return ngx_http_next_header_filter(r);
     }
 
@@ -166,7 +110,7 @@ ngx_http_scep_header_filter(ngx_http_request_t *r)
         && ngx_strcasecmp(r->headers_out.content_encoding->value.data,
                           (u_char *) "identity") != 0)
     {
-        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_ENCODED,
+        ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_ENCODED,
                                 "the body has a Content-Encoding");
         return ngx_http_next_header_filter(r);
     }
@@ -174,13 +118,13 @@ ngx_http_scep_header_filter(ngx_http_request_t *r)
     if (r->headers_out.content_length_n
         > (off_t) slcf->response_buffer_size)
     {
-        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_TOO_LARGE,
+        ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_TOO_LARGE,
                                 "the body is larger than "
                                 "scep_response_buffer_size");
         return ngx_http_next_header_filter(r);
     }
 
-    ctx->capture = 1;
+    ctx->answer.capture = 1;
 
     return ngx_http_next_header_filter(r);
 }
@@ -200,19 +144,19 @@ ngx_http_scep_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_scep_module);
 
-    if (ctx == NULL || !ctx->capture) {
+    if (ctx == NULL || !ctx->answer.capture) {
         return ngx_http_next_body_filter(r, in);
     }
 
     for (cl = in; cl; cl = cl->next) {
 
         if (ngx_http_scep_capture(r, ctx, cl->buf) != NGX_OK) {
-            ctx->capture = 0;
+            ctx->answer.capture = 0;
             break;
         }
 
         if (cl->buf->last_buf) {
-            ctx->capture = 0;
+            ctx->answer.capture = 0;
             ngx_http_scep_decode_response(r, ctx);
             break;
         }
@@ -238,48 +182,49 @@ ngx_http_scep_capture(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
 
-    if (ctx->response.len + size > slcf->response_buffer_size) {
-        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_TOO_LARGE,
+    if (ctx->answer.body.len + size > slcf->response_buffer_size) {
+        ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_TOO_LARGE,
                                 "the body is larger than "
                                 "scep_response_buffer_size");
         return NGX_DECLINED;
     }
 
-    if (ctx->response.data == NULL) {
+    if (ctx->answer.body.data == NULL) {
         n = (r->headers_out.content_length_n > 0)
             ? (size_t) r->headers_out.content_length_n
             : slcf->response_buffer_size;
 
-        ctx->response.data = ngx_pnalloc(r->pool, n);
-        if (ctx->response.data == NULL) {
+        ctx->answer.body.data = ngx_pnalloc(r->pool, n);
+        if (ctx->answer.body.data == NULL) {
             return NGX_ERROR;
         }
 
-        ctx->response_size = n;
+        ctx->answer.size = n;
     }
 
-    if (ctx->response.len + size > ctx->response_size) {
+    if (ctx->answer.body.len + size > ctx->answer.size) {
         /* more than Content-Length announced: nginx will say so */
-        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_MALFORMED,
+        ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_MALFORMED,
                                 "the body is longer than its "
                                 "Content-Length");
         return NGX_DECLINED;
     }
 
     if (ngx_buf_in_memory(b)) {
-        ngx_memcpy(ctx->response.data + ctx->response.len, b->pos, size);
+        ngx_memcpy(ctx->answer.body.data + ctx->answer.body.len, b->pos, size);
 
     } else {
         /* proxy_buffering wrote it to a temporary file */
 
-        rd = ngx_read_file(b->file, ctx->response.data + ctx->response.len,
+        rd = ngx_read_file(b->file,
+                           ctx->answer.body.data + ctx->answer.body.len,
                            size, b->file_pos);
         if (rd != (ssize_t) size) {
             return NGX_ERROR;
         }
     }
 
-    ctx->response.len += size;
+    ctx->answer.body.len += size;
 
     return NGX_OK;
 }
@@ -295,32 +240,32 @@ ngx_http_scep_response_done(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 {
     u_char  *p;
 
-    if (!ctx->capture) {
+    if (!ctx->answer.capture) {
         return;
     }
 
-    ctx->capture = 0;
-    ctx->undecoded = NGX_HTTP_SCEP_UNDECODED_INCOMPLETE;
+    ctx->answer.capture = 0;
+    ctx->answer.undecoded = SCEP_UNDECODED_INCOMPLETE;
 
     p = ngx_pnalloc(r->pool, sizeof("the answer stopped after  of  bytes")
                              + 2 * NGX_OFF_T_LEN);
     if (p == NULL) {
-        ngx_str_null(&ctx->response_detail);
+        ngx_str_null(&ctx->answer.detail);
         return;
     }
 
-    ctx->response_detail.data = p;
+    ctx->answer.detail.data = p;
 
     if (r->headers_out.content_length_n >= 0) {
         p = ngx_sprintf(p, "the answer stopped after %uz of %O bytes",
-                        ctx->response.len, r->headers_out.content_length_n);
+                        ctx->answer.body.len, r->headers_out.content_length_n);
 
     } else {
         p = ngx_sprintf(p, "the answer stopped after %uz bytes",
-                        ctx->response.len);
+                        ctx->answer.body.len);
     }
 
-    ctx->response_detail.len = p - ctx->response_detail.data;
+    ctx->answer.detail.len = p - ctx->answer.detail.data;
 }
 
 
@@ -328,9 +273,9 @@ static void
 ngx_http_scep_undecoded(ngx_http_scep_ctx_t *ctx, ngx_uint_t why,
     const char *detail)
 {
-    ctx->undecoded = why;
-    ctx->response_detail.data = (u_char *) detail;
-    ctx->response_detail.len = ngx_strlen(detail);
+    ctx->answer.undecoded = why;
+    ctx->answer.detail.data = (u_char *) detail;
+    ctx->answer.detail.len = ngx_strlen(detail);
 }
 
 
@@ -352,8 +297,8 @@ ngx_http_scep_response_detail(ngx_http_request_t *r,
 
     ngx_memcpy(p, detail, len);
 
-    ctx->response_detail.data = p;
-    ctx->response_detail.len = len;
+    ctx->answer.detail.data = p;
+    ctx->answer.detail.len = len;
 }
 
 
@@ -366,16 +311,16 @@ ngx_http_scep_decode_response(ngx_http_request_t *r,
     scep_msg_t     *m;
     scep_reject_e   reason;
 
-    p = ctx->response.data;
-    len = ctx->response.len;
+    p = ctx->answer.body.data;
+    len = ctx->answer.body.len;
 
     if (len == 0) {
-        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_EMPTY,
+        ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_EMPTY,
                                 "the body is empty");
         return;
     }
 
-    switch (ctx->op) {
+    switch (ctx->request.op) {
 
     case SCEP_OP_PKIOPERATION:
 
@@ -387,19 +332,19 @@ ngx_http_scep_decode_response(ngx_http_request_t *r,
         reason = scep_msg_decode(m, p, len);
 
         if (reason != SCEP_REJECT_NONE) {
-            ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_MALFORMED,
+            ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_MALFORMED,
                                     "");
             ngx_http_scep_response_detail(r, ctx, m->detail);
             return;
         }
 
         if (m->type != SCEP_MSG_CERTREP) {
-            ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_MALFORMED,
+            ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_MALFORMED,
                                     "the pkiMessage is not a CertRep");
             return;
         }
 
-        ctx->certrep = m;
+        ctx->answer.certrep = m;
         return;
 
     case SCEP_OP_GETCACERT:
@@ -408,9 +353,9 @@ ngx_http_scep_decode_response(ngx_http_request_t *r,
         return;
 
     case SCEP_OP_GETCACAPS:
-        ctx->caps = ngx_palloc(r->pool, sizeof(scep_caps_t));
-        if (ctx->caps) {
-            scep_caps_decode(ctx->caps, p, len);
+        ctx->answer.caps = ngx_palloc(r->pool, sizeof(scep_caps_t));
+        if (ctx->answer.caps) {
+            scep_caps_decode(ctx->answer.caps, p, len);
         }
 
         return;
@@ -454,12 +399,12 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_memcpy(certs, cached, sizeof(scep_certs_t));
 
     if (certs->n == 0) {
-        ngx_http_scep_undecoded(ctx, NGX_HTTP_SCEP_UNDECODED_MALFORMED, "");
+        ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_MALFORMED, "");
         ngx_http_scep_response_detail(r, ctx, certs->detail);
         return;
     }
 
-    ctx->certs = certs;
+    ctx->answer.certs = certs;
 
     now = ngx_time();
     ra_not_after = 0;
@@ -559,192 +504,6 @@ ngx_http_scep_certs_cache_free(void)
         ngx_free(ngx_http_scep_certs_cache[i].body);
         ngx_http_scep_certs_cache[i].body = NULL;
     }
-}
-
-
-static ngx_str_t *
-ngx_http_scep_upstream_addr(ngx_http_request_t *r)
-{
-    ngx_http_upstream_state_t  *state;
-
-    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
-        return NULL;
-    }
-
-    state = r->upstream_states->elts;
-
-    return state[r->upstream_states->nelts - 1].peer;
-}
-
-
-/* the diagnosis of the request as it ended, for the log phase */
-
-scep_diag_e
-ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
-{
-    ngx_str_t                  *addr;
-    scep_situation_t            s;
-    ngx_http_upstream_state_t  *state;
-
-    ngx_memzero(&s, sizeof(scep_situation_t));
-
-    s.bare_url = (ctx->op == SCEP_OP_NONE);
-    s.proxy_uri_too_long = (ctx->reject == SCEP_REJECT_URI_TOO_LONG);
-
-    if (r->upstream_states && r->upstream_states->nelts) {
-        state = r->upstream_states->elts;
-        s.upstream_status = (int) state[r->upstream_states->nelts - 1].status;
-    }
-
-    if (s.upstream_status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
-        addr = ngx_http_scep_upstream_addr(r);
-        s.ra_expired = (addr && ngx_http_scep_ra_expired(r, addr));
-    }
-
-    if (ctx->certrep) {
-        s.pki_status = ctx->certrep->pki_status;
-        s.fail_info = ctx->certrep->fail_info;
-    }
-
-    return scep_diagnose(&s);
-}
-
-
-static ngx_http_scep_ra_node_t *
-ngx_http_scep_ra_lookup(ngx_http_scep_ra_ctx_t *rctx, ngx_str_t *addr,
-    ngx_uint_t hash)
-{
-    ngx_uint_t                i;
-    ngx_http_scep_ra_node_t  *node;
-
-    for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
-        node = &rctx->sh->nodes[(hash + i) % NGX_HTTP_SCEP_RA_NODES];
-
-        if (node->len == 0) {
-            return NULL;
-        }
-
-        if (node->hash == hash && node->len == addr->len
-            && ngx_memcmp(node->addr, addr->data, addr->len) == 0)
-        {
-            return node;
-        }
-    }
-
-    return NULL;
-}
-
-
-static void
-ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
-    time_t ra_not_after)
-{
-    ngx_uint_t                i, hash;
-    ngx_http_scep_ra_ctx_t   *rctx;
-    ngx_http_scep_ra_node_t  *node, *oldest;
-
-    if (addr->len > NGX_SOCKADDR_STRLEN) {
-        return;
-    }
-
-    rctx = ngx_http_scep_ra_zone->data;
-    hash = ngx_crc32_short(addr->data, addr->len);
-
-    ngx_shmtx_lock(&rctx->shpool->mutex);
-
-    node = ngx_http_scep_ra_lookup(rctx, addr, hash);
-
-    if (node == NULL) {
-
-        /* a free node on the probe path, or else the oldest */
-
-        oldest = NULL;
-
-        for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
-            node = &rctx->sh->nodes[(hash + i) % NGX_HTTP_SCEP_RA_NODES];
-
-            if (node->len == 0) {
-                break;
-            }
-
-            if (oldest == NULL || node->seen < oldest->seen) {
-                oldest = node;
-            }
-        }
-
-        if (i == NGX_HTTP_SCEP_RA_NODES) {
-            node = oldest;
-        }
-
-        node->hash = hash;
-        node->len = (u_char) addr->len;
-        ngx_memcpy(node->addr, addr->data, addr->len);
-    }
-
-    node->seen = ngx_time();
-    node->ra_not_after = ra_not_after;
-
-    ngx_shmtx_unlock(&rctx->shpool->mutex);
-}
-
-
-static ngx_int_t
-ngx_http_scep_ra_expired(ngx_http_request_t *r, ngx_str_t *addr)
-{
-    time_t                    not_after;
-    ngx_http_scep_ra_ctx_t   *rctx;
-    ngx_http_scep_ra_node_t  *node;
-
-    if (addr->len > NGX_SOCKADDR_STRLEN) {
-        return 0;
-    }
-
-    rctx = ngx_http_scep_ra_zone->data;
-
-    ngx_shmtx_lock(&rctx->shpool->mutex);
-
-    node = ngx_http_scep_ra_lookup(rctx, addr,
-                                   ngx_crc32_short(addr->data, addr->len));
-    not_after = node ? node->ra_not_after : 0;
-
-    ngx_shmtx_unlock(&rctx->shpool->mutex);
-
-    return (not_after != 0 && not_after < ngx_time());
-}
-
-
-static ngx_int_t
-ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone, void *data)
-{
-    ngx_http_scep_ra_ctx_t  *octx = data;
-
-    ngx_http_scep_ra_ctx_t  *rctx;
-
-    rctx = shm_zone->data;
-
-    if (octx) {
-        /* a reload keeps what the workers learned */
-        rctx->sh = octx->sh;
-        rctx->shpool = octx->shpool;
-        return NGX_OK;
-    }
-
-    rctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        rctx->sh = rctx->shpool->data;
-        return NGX_OK;
-    }
-
-    rctx->sh = ngx_slab_calloc(rctx->shpool,
-                               sizeof(ngx_http_scep_ra_shctx_t));
-    if (rctx->sh == NULL) {
-        return NGX_ERROR;
-    }
-
-    rctx->shpool->data = rctx->sh;
-
-    return NGX_OK;
 }
 
 

@@ -10,7 +10,11 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_scep_module.h"
+#include "ngx_http_scep_ctx.h"
+#include "ngx_http_scep_variables.h"
+#include "ngx_http_scep_record.h"
+#include "ngx_http_scep_diagnosis.h"
+#include "ngx_http_scep_flow.h"
 
 
 #define NGX_HTTP_SCEP_VAR_OPERATION      0
@@ -46,7 +50,7 @@ static ngx_http_variable_t  ngx_http_scep_vars[] = {
 
     { ngx_string("scep_ca_ident"), NULL,
       ngx_http_scep_str_variable,
-      offsetof(ngx_http_scep_ctx_t, ca_ident),
+      offsetof(ngx_http_scep_ctx_t, request.ca_ident),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("scep_reject_reason"), NULL,
@@ -123,6 +127,7 @@ ngx_http_scep_name_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     const char           *name;
+    scep_msg_t           *m, *certrep;
     ngx_http_scep_ctx_t  *ctx;
 
     ctx = ngx_http_scep_get_ctx(r);
@@ -132,42 +137,45 @@ ngx_http_scep_name_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    m = ctx->message.msg;
+    certrep = ctx->answer.certrep;
+
     switch (data) {
 
     case NGX_HTTP_SCEP_VAR_OPERATION:
-        name = scep_ops[ctx->op].name;
+        name = scep_ops[ctx->request.op].name;
         break;
 
     case NGX_HTTP_SCEP_VAR_MESSAGE_TYPE:
-        name = ctx->msg ? scep_msg_types[ctx->msg->type].name : "";
+        name = m ? scep_msg_types[m->type].name : "";
         break;
 
     case NGX_HTTP_SCEP_VAR_SIGNATURE:
 
         /* only a message that was decoded and checked has a verdict */
 
-        name = (ctx->msg && (ctx->reject == SCEP_REJECT_NONE
-                             || ctx->reject == SCEP_REJECT_SIGNATURE_INVALID
-                             || ctx->signature != SCEP_SIG_UNCHECKED))
-               ? scep_sig_names[ctx->signature] : "";
+        name = (m && (ctx->verdict.reject == SCEP_REJECT_NONE
+                      || ctx->verdict.reject == SCEP_REJECT_SIGNATURE_INVALID
+                      || ctx->message.signature != SCEP_SIG_UNCHECKED))
+               ? scep_sig_names[ctx->message.signature] : "";
         break;
 
     case NGX_HTTP_SCEP_VAR_PKI_STATUS:
-        name = ctx->certrep ? scep_pki_statuses[ctx->certrep->pki_status].name
-                            : "";
+        name = certrep ? scep_pki_statuses[certrep->pki_status].name : "";
         break;
 
     case NGX_HTTP_SCEP_VAR_FAIL_INFO:
-        name = ctx->certrep ? scep_fail_infos[ctx->certrep->fail_info].name
-                            : "";
+        name = certrep ? scep_fail_infos[certrep->fail_info].name : "";
         break;
 
     case NGX_HTTP_SCEP_VAR_DIAGNOSIS:
-        name = scep_diagnoses[ngx_http_scep_diagnose(r, ctx)].code;
+        name = scep_diagnoses[ctx->end.done ? ctx->end.diagnosis
+                                             : ngx_http_scep_diagnose(r, ctx)]
+               .code;
         break;
 
     default: /* NGX_HTTP_SCEP_VAR_REJECT_REASON */
-        name = scep_rejects[ctx->reject].name;
+        name = scep_rejects[ctx->verdict.reject].name;
         break;
     }
 
@@ -207,15 +215,16 @@ ngx_http_scep_transaction_id_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_scep_get_ctx(r);
 
-    if (ctx == NULL || ctx->msg == NULL
-        || ctx->msg->transaction_id.data == NULL)
+    if (ctx == NULL || ctx->message.msg == NULL
+        || ctx->message.msg->transaction_id.data == NULL)
     {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    ngx_http_scep_set_variable(v, (u_char *) ctx->msg->transaction_id.data,
-                               ctx->msg->transaction_id.len);
+    ngx_http_scep_set_variable(v,
+                               (u_char *) ctx->message.msg->transaction_id.data,
+                               ctx->message.msg->transaction_id.len);
 
     return NGX_OK;
 }
@@ -231,14 +240,14 @@ ngx_http_scep_sender_nonce_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_scep_get_ctx(r);
 
-    if (ctx == NULL || ctx->msg == NULL
-        || ctx->msg->sender_nonce.data == NULL)
+    if (ctx == NULL || ctx->message.msg == NULL
+        || ctx->message.msg->sender_nonce.data == NULL)
     {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    nonce = &ctx->msg->sender_nonce;
+    nonce = &ctx->message.msg->sender_nonce;
 
     p = ngx_pnalloc(r->pool, 2 * nonce->len);
     if (p == NULL) {
@@ -271,7 +280,7 @@ ngx_http_scep_flow_variable(ngx_http_request_t *r,
         ngx_http_scep_flow_update(r, ctx);
     }
 
-    if (ctx == NULL || !ctx->flow) {
+    if (ctx == NULL || !ctx->flow.joined) {
         v->not_found = 1;
         return NGX_OK;
     }
@@ -282,9 +291,9 @@ ngx_http_scep_flow_variable(ngx_http_request_t *r,
     }
 
     ngx_http_scep_set_variable(v, p,
-                               (data ? ngx_sprintf(p, "%ui", ctx->flow_step)
+                               (data ? ngx_sprintf(p, "%ui", ctx->flow.step)
                                      : ngx_sprintf(p, "%016uxL",
-                                                   ctx->flow_id))
+                                                   ctx->flow.id))
                                - p);
 
     return NGX_OK;
@@ -310,8 +319,9 @@ ngx_http_scep_log_json_variable(ngx_http_request_t *r,
      * moment; in it, every access_log and its "if=" share one record.
      */
 
-    if (ctx->record.data) {
-        ngx_http_scep_set_variable(v, ctx->record.data, ctx->record.len);
+    if (ctx->end.record.data) {
+        ngx_http_scep_set_variable(v, ctx->end.record.data,
+                                   ctx->end.record.len);
         return NGX_OK;
     }
 
@@ -319,8 +329,8 @@ ngx_http_scep_log_json_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ctx->logging) {
-        ctx->record = s;
+    if (ctx->end.done) {
+        ctx->end.record = s;
     }
 
     ngx_http_scep_set_variable(v, s.data, s.len);

@@ -40,6 +40,12 @@ is_deeply([sort @{ $scep->{diagnosis}{properties}{code}{enum} }],
           [sort @{ $facts->{diagnoses} }],
           'schema: scep.diagnosis.code names the diagnoses of the table');
 
+is_deeply($scep->{response}{properties}{undecoded}{enum}, $facts->{undecoded},
+          'schema: scep.response.undecoded names the reasons of the table');
+
+is_deeply($scep->{flow}{properties}{outcome}{enum}, $facts->{outcomes},
+          'schema: scep.flow.outcome names the outcomes of the table');
+
 my $docs = do {
     local $/;
     open my $in, '<', 'docs/directives.md' or die $!;

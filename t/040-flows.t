@@ -366,3 +366,29 @@ User-Agent: monitor-device
 --- error_code: 200
 --- error_log
 scep: forwarded in monitor mode (scep_reject off), replayed_nonce
+
+
+
+=== TEST 9: $scep_flow_id and $scep_flow_step named before $scep_log_json in a log_format: the same flow and step as the record's
+--- http_config
+    scep_flow_zone devices:1m;
+    log_format flow_first escape=none '$scep_flow_id $scep_flow_step $scep_log_json';
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        rewrite ^ /scep break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+
+        # this location's own log: its records stay out of the file's
+        access_log logs/access.log flow_first;
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- more_headers
+User-Agent: flow-first
+--- response_body_like: POSTPKIOperation
+--- access_log eval
+qr{^([0-9a-f]{16}) (\d+) \{.*"scep":\{"operation":"GetCACaps",.*"flow":\{"id":"\1","step":\2,"sequence":\["GetCACaps"\]}
+--- no_error_log
+[error]

@@ -8,6 +8,9 @@ use ScepTest;
 
 $ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
 
+# nothing listens there: an upstream that refuses
+$ENV{TEST_NGINX_REFUSED_PORT} = ScepTest::free_port();
+
 # the NDES stand-in: an answer per operation, and a 503 under /down/
 default_config(<<'_EOC_');
     large_client_header_buffers 4 64k;
@@ -188,3 +191,45 @@ POST /metrics
 --- must_die
 --- error_log
 the shared memory zone "scep_metrics" is already declared for a different use
+
+
+
+=== TEST 5: under error_page the metrics count the status the client got, as the record and $status say it
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_REFUSED_PORT/;
+        error_page 502 /ndes-down;
+    }
+
+    location = /ndes-down {
+        return 200 "NDES is down\n";
+    }
+
+    location = /metrics {
+        scep_metrics;
+    }
+--- init
+my $r = ScepTest::fetch('GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca');
+my @problems = $r =~ m{^HTTP/1\.1 502 .*\r\n\r\nNDES is down\n\z}s
+             ? () : "the client got: " . substr($r, 0, 100);
+
+my ($bad, $samples) = ScepTest::metrics();
+push @problems, @$bad;
+
+my $k = 'scep_requests_total{operation="GetCACaps",status="502"}';
+push @problems, "$k: " . ($samples->{$k} // 0) . ", not 1"
+    unless ($samples->{$k} // 0) == 1;
+
+for my $other (grep { /^scep_requests_total\{operation="GetCACaps"/ } keys %$samples) {
+    push @problems, "$other: $samples->{$other}, not sent"
+        if $other ne $k;
+}
+
+ScepTest::report(@problems);
+--- request
+GET /check
+--- response_body
+ok
+--- access_log eval
+qr{"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":502,.*"scep":\{"operation":"GetCACaps",.*"diagnosis":\{"code":"ndes_unreachable"}

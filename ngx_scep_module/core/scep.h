@@ -314,4 +314,33 @@ extern const scep_diag_def_t  scep_diagnoses[SCEP_DIAG_COUNT];
 scep_diag_e scep_diagnose(const scep_situation_t *s);
 
 
+/* why an upstream answer was not decoded (the record's response.undecoded) */
+
+typedef enum {
+    SCEP_UNDECODED_NONE = 0,
+    SCEP_UNDECODED_TOO_LARGE,
+    SCEP_UNDECODED_ENCODED,
+    SCEP_UNDECODED_MALFORMED,
+    SCEP_UNDECODED_EMPTY,
+    SCEP_UNDECODED_INCOMPLETE,
+    SCEP_UNDECODED_COUNT
+} scep_undecoded_e;
+
+extern const char  *scep_undecoded_names[SCEP_UNDECODED_COUNT];
+
+
+/* how a device's flow stands (the record's flow.outcome) */
+
+typedef enum {
+    SCEP_OUTCOME_NONE = 0,
+    SCEP_OUTCOME_ISSUED,
+    SCEP_OUTCOME_PENDING,
+    SCEP_OUTCOME_FAILED,
+    SCEP_OUTCOME_REJECTED,
+    SCEP_OUTCOME_COUNT
+} scep_outcome_e;
+
+extern const char  *scep_outcomes[SCEP_OUTCOME_COUNT];
+
+
 #endif /* _SCEP_H_INCLUDED_ */

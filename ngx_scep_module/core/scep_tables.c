@@ -242,3 +242,13 @@ scep_diagnose(const scep_situation_t *s)
 
     return SCEP_DIAG_NONE;
 }
+
+
+const char  *scep_undecoded_names[SCEP_UNDECODED_COUNT] = {
+    "", "too_large", "encoded", "malformed", "empty", "incomplete"
+};
+
+
+const char  *scep_outcomes[SCEP_OUTCOME_COUNT] = {
+    "", "issued", "pending", "failed", "rejected"
+};

@@ -2,7 +2,7 @@
 /*
  * make include-check compiles this file and expects it to fail: a system
  * header before <ngx_config.h>, the mistake that breaks every nginx from
- * 1.23.0 on, must be refused by ngx_http_scep_module.h on any version.
+ * 1.23.0 on, must be refused by ngx_http_scep_ctx.h on any version.
  */
 
 #undef _GNU_SOURCE                  /* as if CFLAGS had not defined it */
@@ -17,4 +17,4 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_scep_module.h"
+#include "ngx_http_scep_ctx.h"

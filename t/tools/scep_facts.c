@@ -59,6 +59,18 @@ main(int argc, char **argv)
         printf("%s\"%s\"", i > 1 ? "," : "", scep_diagnoses[i].code);
     }
 
+    printf("],\"undecoded\":[");
+
+    for (i = SCEP_UNDECODED_NONE + 1; i < SCEP_UNDECODED_COUNT; i++) {
+        printf("%s\"%s\"", i > 1 ? "," : "", scep_undecoded_names[i]);
+    }
+
+    printf("],\"outcomes\":[");
+
+    for (i = SCEP_OUTCOME_NONE + 1; i < SCEP_OUTCOME_COUNT; i++) {
+        printf("%s\"%s\"", i > 1 ? "," : "", scep_outcomes[i]);
+    }
+
     printf("],\"reject_reasons\":[");
 
     for (i = SCEP_REJECT_NONE + 1; i < SCEP_REJECT_COUNT; i++) {

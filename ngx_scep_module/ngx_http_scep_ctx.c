@@ -1,0 +1,268 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
+
+/*
+ * The request's context: made on first use, in the main request, from the
+ * request line as the client sent it; and the module's verdict on it.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_scep_ctx.h"
+
+
+static ngx_int_t ngx_http_scep_init_ctx(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
+static ngx_uint_t ngx_http_scep_core_uri(ngx_http_request_t *r,
+    ngx_str_t *uri);
+static void ngx_http_scep_cleanup(void *data);
+
+
+/*
+ * The context lives in the main request and survives internal redirects
+ * (which clear module contexts) through its pool cleanup, as realip's does.
+ * It is created on first use, by the phase handler or by a variable, and
+ * only where SCEP inspection applies.
+ */
+
+ngx_http_scep_ctx_t *
+ngx_http_scep_get_ctx(ngx_http_request_t *r)
+{
+    ngx_uint_t                 core;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_scep_ctx_t       *ctx;
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    r = r->main;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_scep_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_scep_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_scep_module);
+            return ctx;
+        }
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    /*
+     * A request that never ran the phases was answered by nginx core
+     * (a request line longer than large_client_header_buffers, say) with
+     * the server's configuration: it is SCEP traffic if the server has a
+     * SCEP location.
+     */
+
+    core = (r->phase_handler == 0);
+
+    if (!slcf->enable && !(core && slcf->server_scep)) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_scep_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->request.core = core;
+
+    if (ngx_http_scep_init_ctx(r, ctx) != NGX_OK) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_scep_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_scep_module);
+
+    return ctx;
+}
+
+
+/*
+ * The record shows the path and the arguments as the client sent them,
+ * before any rewrite.
+ */
+
+static ngx_int_t
+ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    u_char                    *p, *last;
+    ngx_str_t                  uri;
+    scep_query_t               query;
+    ngx_http_core_srv_conf_t  *cscf;
+
+    if (ctx->request.core) {
+        ctx->request.args_truncated = ngx_http_scep_core_uri(r, &uri);
+
+    } else {
+        uri = r->unparsed_uri;
+    }
+
+    /* no URI: NULL, and NULL + 0 is undefined in C */
+
+    p = uri.data;
+    last = p ? p + uri.len : NULL;
+
+    ctx->request.path.data = p;
+
+    while (p < last && *p != '?') {
+        p++;
+    }
+
+    ctx->request.path.len = p - ctx->request.path.data;
+
+    if (p < last) {
+        ctx->request.args.data = p + 1;
+        ctx->request.args.len = last - p - 1;
+    }
+
+    if (ctx->request.args_truncated) {
+        cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+        ctx->verdict.reject = SCEP_REJECT_URI_TOO_LONG;
+        ctx->verdict.detail.data = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN + 80);
+        if (ctx->verdict.detail.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->verdict.detail.len = ngx_sprintf(ctx->verdict.detail.data,
+                                     "request line longer than "
+                                     "large_client_header_buffers size %uz",
+                                     cscf->large_client_header_buffers.size)
+                                 - ctx->verdict.detail.data;
+    }
+
+    scep_query_parse(&query, ctx->request.args.data, ctx->request.args.len,
+                     ctx->request.args_truncated);
+
+    ctx->request.op = query.op;
+    ctx->request.operation.data = (u_char *) query.operation;
+    ctx->request.operation.len = query.operation_len;
+    ctx->request.message.data = (u_char *) query.message;
+    ctx->request.message.len = query.message_len;
+    ctx->request.has_message = query.has_message;
+
+    if (ctx->request.op == SCEP_OP_NONE && ctx->request.args_truncated) {
+        /* the operation may be in the part nginx did not read */
+        ctx->request.op = SCEP_OP_UNKNOWN;
+    }
+
+    if (scep_ops[query.op].ca_ident && query.has_message) {
+        ctx->request.ca_ident.data = ngx_pnalloc(r->pool, query.message_len);
+        if (ctx->request.ca_ident.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->request.ca_ident.len = scep_unescape(ctx->request.ca_ident.data,
+                                                  query.message,
+                                                  query.message_len,
+                                                  SCEP_UNESCAPE_FORM);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * nginx core answered before it parsed the URI: take it from what was read
+ * of the request line, "METHOD SP URI ...".  When the line was too long,
+ * the URI runs to the end of what was read and its last argument is cut:
+ * the function says so.
+ */
+
+static ngx_uint_t
+ngx_http_scep_core_uri(ngx_http_request_t *r, ngx_str_t *uri)
+{
+    u_char  *p, *last;
+
+    ngx_str_null(uri);
+
+    if (r->request_line.data == NULL) {
+        return 0;
+    }
+
+    p = r->request_line.data;
+    last = p + r->request_line.len;
+
+    while (p < last && *p != ' ') {
+        p++;
+    }
+
+    while (p < last && *p == ' ') {
+        p++;
+    }
+
+    uri->data = p;
+
+    while (p < last && *p != ' ' && *p != CR && *p != LF) {
+        p++;
+    }
+
+    uri->len = p - uri->data;
+
+    return (p == last
+            && r->headers_out.status == NGX_HTTP_REQUEST_URI_TOO_LARGE);
+}
+
+
+static void
+ngx_http_scep_cleanup(void *data)
+{
+    /* a marker that finds the context after an internal redirect */
+}
+
+
+/* the reason and a sentence, for the record, the variables and the log */
+
+ngx_int_t
+ngx_http_scep_set_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    scep_reject_e reason, const char *fmt, ...)
+{
+    u_char   *last;
+    va_list   args;
+    u_char    detail[NGX_MAX_ERROR_STR];
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(detail, detail + sizeof(detail), fmt, args);
+    va_end(args);
+
+    ctx->verdict.reject = reason;
+    ctx->verdict.detail.len = last - detail;
+    ctx->verdict.detail.data = ngx_pnalloc(r->pool, last - detail);
+    if (ctx->verdict.detail.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ctx->verdict.detail.data, detail, last - detail);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The status the client was answered with, as nginx's $status says it: an
+ * error_page that redirects keeps the error's status in err_status while
+ * the page it serves sets headers_out.status.
+ */
+
+ngx_uint_t
+ngx_http_scep_status(ngx_http_request_t *r)
+{
+    if (r->err_status) {
+        return r->err_status;
+    }
+
+    return r->headers_out.status;
+}

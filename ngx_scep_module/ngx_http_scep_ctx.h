@@ -1,0 +1,165 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
+
+/*
+ * What every file of the nginx side shares: the configuration, the
+ * request's context and the three functions that make and fill it
+ * (ngx_http_scep_ctx.c).  Each part of the context is filled by one file
+ * and read by the others.
+ */
+
+
+#ifndef _NGX_HTTP_SCEP_CTX_H_INCLUDED_
+#define _NGX_HTTP_SCEP_CTX_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+/*
+ * A system header read before ngx_config.h settles glibc's feature macros
+ * without nginx's _GNU_SOURCE; from nginx 1.23.0 on ngx_event_udp.h then
+ * misses struct in6_pktinfo.  Debian 12's 1.22 builds either way, so the
+ * order is checked here, where every version sees it.
+ */
+#if (NGX_LINUX && defined __GLIBC__ && !defined __USE_GNU)
+#error "a header is included before <ngx_config.h>"
+#endif
+
+#include "scep.h"
+#include "scep_verify.h"
+#include "scep_resp.h"
+
+
+#define NGX_HTTP_SCEP_FLOW_SEQ  16
+
+
+typedef struct {
+    ngx_flag_t                 enable;
+    ngx_flag_t                 reject;
+    ngx_flag_t                 verify_signature;
+    ngx_uint_t                 message_types;   /* bit per scep_msg_type_e */
+    size_t                     max_uri_length;
+    size_t                     max_message_size;
+    ngx_flag_t                 inspect_response;
+    size_t                     response_buffer_size;
+    ngx_shm_zone_t            *flow;            /* scep_flow */
+    ngx_flag_t                 reject_replay;
+
+    /* server level only: some location of this server has "scep on" */
+    unsigned                   server_scep:1;
+    unsigned                   uri_warned:1;
+} ngx_http_scep_loc_conf_t;
+
+
+/* the request as the client sent it, before any rewrite (_ctx.c) */
+
+typedef struct {
+    scep_op_e                  op;
+    ngx_str_t                  operation;       /* as sent */
+    ngx_str_t                  ca_ident;
+    ngx_str_t                  message;         /* message=, still escaped */
+    ngx_str_t                  path;
+    ngx_str_t                  args;
+
+    unsigned                   has_message:1;
+    /* the request never reached a location: nginx core answered it */
+    unsigned                   core:1;
+    unsigned                   args_truncated:1;
+} ngx_http_scep_request_t;
+
+
+/* the module's verdict on it (_module.c, _ctx.c) */
+
+typedef struct {
+    scep_reject_e              reject;
+    ngx_str_t                  detail;
+
+    unsigned                   checked:1;
+    unsigned                   forwarded:1;     /* monitor mode let it pass */
+} ngx_http_scep_verdict_t;
+
+
+/* the PKIOperation's pkiMessage (_message.c) */
+
+typedef struct {
+    scep_msg_t                *msg;             /* NULL until decoded */
+    ngx_str_t                  signer_subject;
+    scep_sig_e                 signature;
+    ngx_uint_t                 decode_ns;       /* decode and verify */
+
+    unsigned                   decoded:1;
+    unsigned                   post:1;
+    unsigned                   body_read:1;
+} ngx_http_scep_message_t;
+
+
+/* the upstream's answer (_response.c) */
+
+typedef struct {
+    ngx_str_t                  body;            /* the copy kept */
+    size_t                     size;
+    scep_undecoded_e           undecoded;
+    ngx_str_t                  detail;
+    scep_msg_t                *certrep;
+    scep_certs_t              *certs;
+    scep_caps_t               *caps;
+
+    unsigned                   capture:1;
+} ngx_http_scep_answer_t;
+
+
+/* the device's flow, as this request left it (_flow.c) */
+
+typedef struct {
+    void                      *node;
+    uint64_t                   id;
+    uint64_t                   replay_of;       /* the flow that sent it */
+    ngx_uint_t                 step;
+    ngx_uint_t                 nseq;
+    scep_outcome_e             outcome;
+    u_char                     seq[NGX_HTTP_SCEP_FLOW_SEQ];
+
+    unsigned                   joined:1;
+    unsigned                   done:1;
+    unsigned                   answered:1;
+    unsigned                   nonce:1;         /* a senderNonce checked */
+    unsigned                   replay:1;        /* ... and seen before */
+} ngx_http_scep_flow_state_t;
+
+
+/*
+ * What is known only once the request is over, computed once by the log
+ * phase handler (_module.c), then only read by the record, the variables
+ * and the metrics.
+ */
+
+typedef struct {
+    ngx_uint_t                 status;          /* as nginx's $status */
+    scep_diag_e                diagnosis;
+    ngx_str_t                  record;          /* $scep_log_json */
+
+    unsigned                   done:1;
+} ngx_http_scep_end_t;
+
+
+typedef struct {
+    ngx_http_scep_request_t    request;
+    ngx_http_scep_verdict_t    verdict;
+    ngx_http_scep_message_t    message;
+    ngx_http_scep_answer_t     answer;
+    ngx_http_scep_flow_state_t flow;
+    ngx_http_scep_end_t        end;
+} ngx_http_scep_ctx_t;
+
+
+ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_scep_set_reject(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, scep_reject_e reason, const char *fmt, ...);
+ngx_uint_t ngx_http_scep_status(ngx_http_request_t *r);
+
+
+extern ngx_module_t  ngx_http_scep_module;
+
+
+#endif /* _NGX_HTTP_SCEP_CTX_H_INCLUDED_ */

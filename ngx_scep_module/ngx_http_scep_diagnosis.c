@@ -1,0 +1,267 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
+
+/*
+ * The diagnosis of a request, from the table in core/scep_tables.c, and
+ * what it needs to know beyond the request: what each upstream's last
+ * GetCACert answer said of its RA certificates, in a zone all workers
+ * share, so that an expired RA certificate is told apart from the other
+ * causes of a 500.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_scep_ctx.h"
+#include "ngx_http_scep_diagnosis.h"
+
+
+typedef struct {
+    ngx_uint_t                 hash;
+    time_t                     seen;
+    time_t                     ra_not_after;   /* 0: no RA certificate */
+    u_char                     len;
+    u_char                     addr[NGX_SOCKADDR_STRLEN];
+} ngx_http_scep_ra_node_t;
+
+
+#define NGX_HTTP_SCEP_RA_NODES  128
+
+typedef struct {
+    ngx_http_scep_ra_node_t    nodes[NGX_HTTP_SCEP_RA_NODES];
+} ngx_http_scep_ra_shctx_t;
+
+
+typedef struct {
+    ngx_http_scep_ra_shctx_t  *sh;
+    ngx_slab_pool_t           *shpool;
+} ngx_http_scep_ra_ctx_t;
+
+
+static ngx_int_t ngx_http_scep_ra_expired(ngx_http_request_t *r,
+    ngx_str_t *addr);
+static ngx_int_t ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+
+
+static ngx_shm_zone_t  *ngx_http_scep_ra_zone;
+
+
+ngx_int_t
+ngx_http_scep_diagnosis_init(ngx_conf_t *cf)
+{
+    ngx_str_t  name = ngx_string("scep_ra_state");
+
+    /*
+     * What each upstream's last GetCACert answer said of its RA
+     * certificates, for all workers: a 500 is then told apart.  The tag
+     * is the zone's own, so that "scep_flow scep_ra_state" is refused.
+     */
+
+    ngx_http_scep_ra_zone = ngx_shared_memory_add(cf, &name,
+                                   8 * ngx_pagesize
+                                   + sizeof(ngx_http_scep_ra_shctx_t),
+                                   &ngx_http_scep_ra_zone);
+    if (ngx_http_scep_ra_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_scep_ra_zone->data == NULL) {
+        ngx_http_scep_ra_zone->init = ngx_http_scep_ra_init_zone;
+        ngx_http_scep_ra_zone->data = ngx_palloc(cf->pool,
+                                             sizeof(ngx_http_scep_ra_ctx_t));
+        if (ngx_http_scep_ra_zone->data == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+
+    return NGX_OK;
+}
+
+
+ngx_str_t *
+ngx_http_scep_upstream_addr(ngx_http_request_t *r)
+{
+    ngx_http_upstream_state_t  *state;
+
+    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+        return NULL;
+    }
+
+    state = r->upstream_states->elts;
+
+    return state[r->upstream_states->nelts - 1].peer;
+}
+
+
+/* the diagnosis of the request as it ended, made once in the log phase */
+
+scep_diag_e
+ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    ngx_str_t                  *addr;
+    scep_situation_t            s;
+    ngx_http_upstream_state_t  *state;
+
+    ngx_memzero(&s, sizeof(scep_situation_t));
+
+    s.bare_url = (ctx->request.op == SCEP_OP_NONE);
+    s.proxy_uri_too_long = (ctx->verdict.reject == SCEP_REJECT_URI_TOO_LONG);
+
+    if (r->upstream_states && r->upstream_states->nelts) {
+        state = r->upstream_states->elts;
+        s.upstream_status = (int) state[r->upstream_states->nelts - 1].status;
+    }
+
+    if (s.upstream_status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        addr = ngx_http_scep_upstream_addr(r);
+        s.ra_expired = (addr && ngx_http_scep_ra_expired(r, addr));
+    }
+
+    if (ctx->answer.certrep) {
+        s.pki_status = ctx->answer.certrep->pki_status;
+        s.fail_info = ctx->answer.certrep->fail_info;
+    }
+
+    return scep_diagnose(&s);
+}
+
+
+static ngx_http_scep_ra_node_t *
+ngx_http_scep_ra_lookup(ngx_http_scep_ra_ctx_t *rctx, ngx_str_t *addr,
+    ngx_uint_t hash)
+{
+    ngx_uint_t                i;
+    ngx_http_scep_ra_node_t  *node;
+
+    for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
+        node = &rctx->sh->nodes[(hash + i) % NGX_HTTP_SCEP_RA_NODES];
+
+        if (node->len == 0) {
+            return NULL;
+        }
+
+        if (node->hash == hash && node->len == addr->len
+            && ngx_memcmp(node->addr, addr->data, addr->len) == 0)
+        {
+            return node;
+        }
+    }
+
+    return NULL;
+}
+
+
+void
+ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
+    time_t ra_not_after)
+{
+    ngx_uint_t                i, hash;
+    ngx_http_scep_ra_ctx_t   *rctx;
+    ngx_http_scep_ra_node_t  *node, *oldest;
+
+    if (addr->len > NGX_SOCKADDR_STRLEN) {
+        return;
+    }
+
+    rctx = ngx_http_scep_ra_zone->data;
+    hash = ngx_crc32_short(addr->data, addr->len);
+
+    ngx_shmtx_lock(&rctx->shpool->mutex);
+
+    node = ngx_http_scep_ra_lookup(rctx, addr, hash);
+
+    if (node == NULL) {
+
+        /* a free node on the probe path, or else the oldest */
+
+        oldest = NULL;
+
+        for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
+            node = &rctx->sh->nodes[(hash + i) % NGX_HTTP_SCEP_RA_NODES];
+
+            if (node->len == 0) {
+                break;
+            }
+
+            if (oldest == NULL || node->seen < oldest->seen) {
+                oldest = node;
+            }
+        }
+
+        if (i == NGX_HTTP_SCEP_RA_NODES) {
+            node = oldest;
+        }
+
+        node->hash = hash;
+        node->len = (u_char) addr->len;
+        ngx_memcpy(node->addr, addr->data, addr->len);
+    }
+
+    node->seen = ngx_time();
+    node->ra_not_after = ra_not_after;
+
+    ngx_shmtx_unlock(&rctx->shpool->mutex);
+}
+
+
+static ngx_int_t
+ngx_http_scep_ra_expired(ngx_http_request_t *r, ngx_str_t *addr)
+{
+    time_t                    not_after;
+    ngx_http_scep_ra_ctx_t   *rctx;
+    ngx_http_scep_ra_node_t  *node;
+
+    if (addr->len > NGX_SOCKADDR_STRLEN) {
+        return 0;
+    }
+
+    rctx = ngx_http_scep_ra_zone->data;
+
+    ngx_shmtx_lock(&rctx->shpool->mutex);
+
+    node = ngx_http_scep_ra_lookup(rctx, addr,
+                                   ngx_crc32_short(addr->data, addr->len));
+    not_after = node ? node->ra_not_after : 0;
+
+    ngx_shmtx_unlock(&rctx->shpool->mutex);
+
+    return (not_after != 0 && not_after < ngx_time());
+}
+
+
+static ngx_int_t
+ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_scep_ra_ctx_t  *octx = data;
+
+    ngx_http_scep_ra_ctx_t  *rctx;
+
+    rctx = shm_zone->data;
+
+    if (octx) {
+        /* a reload keeps what the workers learned */
+        rctx->sh = octx->sh;
+        rctx->shpool = octx->shpool;
+        return NGX_OK;
+    }
+
+    rctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        rctx->sh = rctx->shpool->data;
+        return NGX_OK;
+    }
+
+    rctx->sh = ngx_slab_calloc(rctx->shpool,
+                               sizeof(ngx_http_scep_ra_shctx_t));
+    if (rctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    rctx->shpool->data = rctx->sh;
+
+    return NGX_OK;
+}

@@ -1,0 +1,18 @@
+/* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
+
+#ifndef _NGX_HTTP_SCEP_DIAGNOSIS_H_INCLUDED_
+#define _NGX_HTTP_SCEP_DIAGNOSIS_H_INCLUDED_
+
+
+#include "ngx_http_scep_ctx.h"
+
+
+ngx_int_t ngx_http_scep_diagnosis_init(ngx_conf_t *cf);
+ngx_str_t *ngx_http_scep_upstream_addr(ngx_http_request_t *r);
+void ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
+    time_t ra_not_after);
+scep_diag_e ngx_http_scep_diagnose(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
+
+
+#endif /* _NGX_HTTP_SCEP_DIAGNOSIS_H_INCLUDED_ */
