@@ -3,10 +3,13 @@
 # make bench: what the module costs on the proxy path.
 #   bench/bench.sh /path/to/ngx_http_scep_module.so [seconds]
 #
-# One nginx, one worker, the same proxy configuration four times: plain
+# One nginx, one worker, the same proxy configuration five times: plain
 # proxy_pass; with scep on, the JSON access log and a flow zone
 # (scep_verify_signature off); the same with the signature checked; plain
-# proxy_pass with nginx's combined access log, the usual baseline.  A
+# proxy_pass with nginx's combined access log, the usual baseline; plain
+# proxy_pass with the JSON log an operator would write without the module
+# (escape=json, the ECS base fields the record has: time, duration,
+# source, user agent, method, status, bytes, path, upstream).  A
 # second nginx is the upstream and answers at once from t/data.  wrk
 # drives each case on loopback for a fixed time, the servers interleaved,
 # five rounds (BENCH_ROUNDS); the figures are medians.  The nginx under
@@ -26,7 +29,7 @@ work=$(mktemp -d /tmp/scep-bench.XXXXXX)
 chmod 755 "$work"
 mkdir -p "$work/proxy/logs" "$work/upstream/logs"
 
-plain=18531 module_port=18532 verify_port=18533 upstream=18534 logged=18535
+plain=18531 module_port=18532 verify_port=18533 upstream=18534 logged=18535 ecs=18536
 
 . "$top/bench/common.sh"
 
@@ -81,6 +84,15 @@ http {
     large_client_header_buffers 4 64k;
     client_max_body_size 72k;
     log_format scep_json escape=none '\$scep_log_json';
+    log_format ecs_json escape=json '{"@timestamp":"\$time_iso8601",'
+        '"event":{"duration":\$request_time},'
+        '"source":{"ip":"\$remote_addr","port":\$remote_port},'
+        '"user_agent":{"original":"\$http_user_agent"},'
+        '"http":{"request":{"method":"\$request_method","bytes":\$request_length},'
+        '"response":{"status_code":\$status,"bytes":\$bytes_sent}},'
+        '"url":{"path":"\$uri"},'
+        '"upstream":{"addr":"\$upstream_addr","status":"\$upstream_status",'
+        '"response_time":"\$upstream_response_time"}}';
     scep_flow_zone devices:32m;
     upstream ndes {
         server 127.0.0.1:$upstream;
@@ -92,6 +104,7 @@ $(server $module_port "scep on; scep_flow devices; scep_verify_signature off;" \
 $(server $verify_port "scep on; scep_flow devices; scep_verify_signature on;" \
   "access_log logs/scep-verify.json scep_json buffer=64k if=\$scep_log_json;")
 $(server $logged "" "access_log logs/combined.log combined buffer=64k;")
+$(server $ecs "" "access_log logs/ecs.log ecs_json buffer=64k;")
 }
 _EOC_
 
@@ -126,7 +139,7 @@ lua[pkiop_post]="-s $work/post.lua"
 
 # every case answered 200 through each server before timing anything
 for c in getcacaps getcacert pkiop_get pkiop_post; do
-    for p in $plain $module_port $verify_port $logged; do
+    for p in $plain $module_port $verify_port $logged $ecs; do
         if [ "$c" = pkiop_post ]; then
             code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$msg" \
                    -H 'Content-Type: application/x-pki-message' "http://127.0.0.1:$p${url[$c]}")
@@ -138,10 +151,11 @@ for c in getcacaps getcacert pkiop_get pkiop_post; do
 done
 
 cases=(getcacaps:$plain:plain getcacaps:$module_port:module getcacaps:$logged:logged
-       getcacert:$plain:plain getcacert:$module_port:module
+       getcacaps:$ecs:ecs
+       getcacert:$plain:plain getcacert:$module_port:module getcacert:$ecs:ecs
        pkiop_get:$plain:plain pkiop_get:$module_port:module pkiop_get:$verify_port:verify
-       pkiop_get:$logged:logged
-       pkiop_post:$plain:plain pkiop_post:$module_port:module)
+       pkiop_get:$logged:logged pkiop_get:$ecs:ecs
+       pkiop_post:$plain:plain pkiop_post:$module_port:module pkiop_post:$ecs:ecs)
 
 # Each run gives req/s and, pinned, how busy the proxy's CPU was: its CPU
 # time per request.  On two CPUs the plain proxy is not what runs out
@@ -157,7 +171,8 @@ echo "wrk -t1 -c16 -d${secs}s, 1 worker, $rounds rounds, interleaved; PKIOperati
 records=0
 logs_done() {
     records=$(( records + $(cat "$work/proxy/logs/"*.json | wc -l) ))
-    truncate -s 0 "$work/proxy/logs/"*.json "$work/proxy/logs/combined.log"
+    truncate -s 0 "$work/proxy/logs/"*.json "$work/proxy/logs/combined.log" \
+        "$work/proxy/logs/ecs.log"
 }
 
 declare -A rps cpu_us
@@ -183,27 +198,31 @@ else
     echo "(one CPU: CPU time per request is taken as 1 / req/s)"
 fi
 
-printf '\n%-11s %9s %9s %9s %9s | %8s %8s %8s %8s | %6s %7s %9s\n' \
-    case plain module +verify +log plain module +verify +log ratio ratio+v "vs log"
-printf '%-11s %39s | %35s |\n' "" "req/s" "proxy CPU, us a request"
+printf '\n%-11s %9s %9s %9s %9s %9s | %8s %8s %8s %8s %8s | %6s %7s %7s %7s\n' \
+    case plain module +verify +log +ecs plain module +verify +log +ecs \
+    ratio ratio+v "vs log" "vs ecs"
+printf '%-11s %49s | %44s |\n' "" "req/s" "proxy CPU, us a request"
 declare -A med us
 for name in getcacaps getcacert pkiop_get pkiop_post; do
-    for kind in plain module verify logged; do
+    for kind in plain module verify logged ecs; do
         [ -n "${rps[$name.$kind]:-}" ] || continue
         med[$name.$kind]=$(median ${rps[$name.$kind]} | awk '{ printf "%.0f", $1 }')
         us[$name.$kind]=$(median ${cpu_us[$name.$kind]})
     done
-    printf '%-11s %9s %9s %9s %9s | %8s %8s %8s %8s | %6s %7s %9s\n' "$name" \
+    printf '%-11s %9s %9s %9s %9s %9s | %8s %8s %8s %8s %8s | %6s %7s %7s %7s\n' "$name" \
         "${med[$name.plain]}" "${med[$name.module]}" \
-        "${med[$name.verify]:--}" "${med[$name.logged]:--}" \
-        "${us[$name.plain]}" "${us[$name.module]}" "${us[$name.verify]:--}" "${us[$name.logged]:--}" \
+        "${med[$name.verify]:--}" "${med[$name.logged]:--}" "${med[$name.ecs]:--}" \
+        "${us[$name.plain]}" "${us[$name.module]}" "${us[$name.verify]:--}" \
+        "${us[$name.logged]:--}" "${us[$name.ecs]:--}" \
         "$(ratio "${us[$name.plain]}" "${us[$name.module]}")" \
         "$(ratio "${us[$name.plain]}" "${us[$name.verify]:-}")" \
-        "$(ratio "${us[$name.logged]:-}" "${us[$name.module]}")"
+        "$(ratio "${us[$name.logged]:-}" "${us[$name.module]}")" \
+        "$(ratio "${us[$name.ecs]:-}" "${us[$name.module]}")"
 done
 echo "(medians; ratio: plain's CPU time a request / the module's, i.e. module"
 echo " req/s / plain req/s with the proxy's CPU the limit; vs log: against plain"
-echo " proxy_pass with the combined access log)"
+echo " proxy_pass with the combined access log; vs ecs: against plain proxy_pass"
+echo " with an escape=json log of the record's ECS base fields)"
 
 stop
 logs_done
@@ -236,6 +255,9 @@ echo "pkiop_get_verify_ratio $(ratio "${us[pkiop_get.plain]}" "${us[pkiop_get.ve
 echo "pkiop_post_ratio $(ratio "${us[pkiop_post.plain]}" "${us[pkiop_post.module]}")"
 echo "getcacaps_logged_ratio $(ratio "${us[getcacaps.logged]}" "${us[getcacaps.module]}")"
 echo "pkiop_get_logged_ratio $(ratio "${us[pkiop_get.logged]}" "${us[pkiop_get.module]}")"
+for name in getcacaps getcacert pkiop_get pkiop_post; do
+    echo "${name}_ecs_ratio $(ratio "${us[$name.ecs]}" "${us[$name.module]}")"
+done
 echo "decode_us $(line decode_us "$work/decode.txt")"
 echo "openssl_d2i_us $(line openssl_d2i_us "$work/decode.txt")"
 echo "verify_us $(line verify_us "$work/decode.txt")"
