@@ -4,11 +4,17 @@
  * The one BER/DER reader of the decoding core: a TLV at a time, zero-copy,
  * every length checked against the bytes that remain, nesting bounded by
  * the depth the caller passes and the reading by its budget of TLVs.
+ * And the text of an OID, for the details of the decoders and the
+ * signature check.
  */
 
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/objects.h>
 
 #include "scep_ber.h"
 
@@ -186,6 +192,79 @@ scep_ber_header(const unsigned char *p, const unsigned char *end,
     t->end = q + len;
 
     return q;
+}
+
+
+/*
+ * The text of an OID from its content bytes.  Named, it is OpenSSL's:
+ * its name for the OID, else the dotted form, and "(malformed OID)" where
+ * OpenSSL cannot read it.  Otherwise it is dotted here, without the
+ * allocation of an ASN1_OBJECT, since the decoder allocates nothing; the
+ * text then stops before an arc that might not fit in buf, or that would
+ * not fit in an unsigned long.
+ */
+
+void
+scep_ber_oid_text(char *buf, size_t size, const unsigned char *oid,
+    size_t len, unsigned named)
+{
+    int                   n;
+    size_t                i, used;
+    unsigned long         v;
+    ASN1_OBJECT          *obj;
+    unsigned char         der[2 + 127];
+    const unsigned char  *p;
+
+    if (named) {
+        obj = NULL;
+
+        /* d2i wants the TLV; OIDs named here are short */
+
+        if (len && len <= 127) {
+            der[0] = SCEP_TAG_OID;
+            der[1] = (unsigned char) len;
+            memcpy(der + 2, oid, len);
+
+            p = der;
+            obj = d2i_ASN1_OBJECT(NULL, &p, 2 + len);
+        }
+
+        if (obj == NULL || OBJ_obj2txt(buf, size, obj, 0) <= 0) {
+            snprintf(buf, size, "(malformed OID)");
+        }
+
+        ASN1_OBJECT_free(obj);
+        return;
+    }
+
+    used = 0;
+    v = 0;
+    buf[0] = '\0';
+
+    for (i = 0; i < len && used + 24 < size; i++) {
+
+        if (v > (~0UL >> 8)) {
+            break;
+        }
+
+        v = (v << 7) | (oid[i] & 0x7f);
+
+        if (oid[i] & 0x80) {
+            continue;
+        }
+
+        if (used == 0) {
+            /* the first subidentifier holds two arcs */
+            n = snprintf(buf, size, "%lu.%lu", v < 80 ? v / 40 : 2,
+                         v < 80 ? v % 40 : v - 80);
+
+        } else {
+            n = snprintf(buf + used, size - used, ".%lu", v);
+        }
+
+        used += n;
+        v = 0;
+    }
 }
 
 

@@ -1,7 +1,8 @@
 /* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
- * The BER/DER reader the decoders share (scep_ber.c).
+ * The BER/DER reader the decoders share (scep_ber.c), and the tags and
+ * object identifiers they compare against.
  */
 
 
@@ -10,6 +11,49 @@
 
 
 #include "scep.h"
+
+
+#define SCEP_TAG_INTEGER      0x02
+#define SCEP_TAG_BIT_STRING   0x03
+#define SCEP_TAG_OCTETS       0x04
+#define SCEP_TAG_OID          0x06
+#define SCEP_TAG_UTF8         0x0c
+#define SCEP_TAG_PRINTABLE    0x13
+#define SCEP_TAG_IA5          0x16
+#define SCEP_TAG_BMP          0x1e
+#define SCEP_TAG_OCTETS_C     0x24    /* BER: an OCTET STRING in segments */
+#define SCEP_TAG_SEQUENCE     0x30
+#define SCEP_TAG_SET          0x31
+#define SCEP_TAG_CTX0_PRIM    0x80
+#define SCEP_TAG_CTX0         0xa0
+#define SCEP_TAG_CTX1         0xa1
+#define SCEP_TAG_CTX3         0xa3
+
+
+/*
+ * OIDs by their content bytes, as string literals: a header holds them
+ * without a copy in each file that includes it, and sizeof counts them.
+ * scep_oid() gives the bytes and their count, without the literal's NUL.
+ */
+
+#define SCEP_OID_RSA_ENCRYPTION    "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"
+#define SCEP_OID_SIGNED_DATA       "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02"
+#define SCEP_OID_MESSAGE_DIGEST    "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x04"
+#define SCEP_OID_EC_PUBLIC_KEY     "\x2a\x86\x48\xce\x3d\x02\x01"
+#define SCEP_OID_SKI               "\x55\x1d\x0e"
+
+/* the SCEP attributes, 2.16.840.1.113733.1.9.N, without their N */
+#define SCEP_OID_SCEP_ATTR         "\x60\x86\x48\x01\x86\xf8\x45\x01\x09"
+
+/* Microsoft certificateTemplateName (v1 templates), 1.3.6.1.4.1.311.20.2 */
+#define SCEP_OID_MS_TEMPLATE_NAME  "\x2b\x06\x01\x04\x01\x82\x37\x14\x02"
+
+/* certificate request agent, 1.3.6.1.4.1.311.20.2.1 */
+#define SCEP_OID_MS_REQUEST_AGENT  \
+    "\x2b\x06\x01\x04\x01\x82\x37\x14\x02\x01"
+
+#define scep_oid_len(s)            (sizeof(s) - 1)
+#define scep_oid(s)                (const unsigned char *) (s), scep_oid_len(s)
 
 
 typedef struct {
@@ -41,6 +85,8 @@ int scep_ber_tlv(scep_ber_t *b, const unsigned char *p,
     const unsigned char *end, unsigned depth, scep_tlv_t *t);
 const unsigned char *scep_ber_header(const unsigned char *p,
     const unsigned char *end, scep_tlv_t *t);
+void scep_ber_oid_text(char *buf, size_t size, const unsigned char *oid,
+    size_t len, unsigned named);
 
 
 #endif /* _SCEP_BER_H_INCLUDED_ */

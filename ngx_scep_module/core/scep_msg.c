@@ -19,27 +19,10 @@
 #include "scep_ber.h"
 
 
-#define SCEP_TAG_INTEGER      0x02
-#define SCEP_TAG_OCTETS       0x04
-#define SCEP_TAG_OCTETS_C     0x24
-#define SCEP_TAG_OID          0x06
-#define SCEP_TAG_UTF8         0x0c
-#define SCEP_TAG_PRINTABLE    0x13
-#define SCEP_TAG_IA5          0x16
-#define SCEP_TAG_SEQUENCE     0x30
-#define SCEP_TAG_SET          0x31
-#define SCEP_TAG_CTX0         0xa0
-#define SCEP_TAG_CTX1         0xa1
-#define SCEP_TAG_CTX3         0xa3
-#define SCEP_TAG_CTX0_PRIM    0x80
-
-
-
-
 typedef struct {
     scep_msg_t               *msg;
     scep_ber_t                ber;
-} scep_dec_t;
+} scep_msg_dec_t;
 
 
 /*
@@ -49,13 +32,10 @@ typedef struct {
  * milliseconds.
  */
 
-#define SCEP_TLV_BUDGET  8192
+#define SCEP_MSG_TLV_BUDGET  8192
 
 
-/* the SCEP attributes, 2.16.840.1.113733.1.9.N, and PKCS #9's */
-
-static const unsigned char  scep_oid_scep_attr[] =
-    { 0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x45, 0x01, 0x09 };
+/* N in the OIDs of the SCEP attributes, 2.16.840.1.113733.1.9.N */
 
 #define SCEP_ATTR_MESSAGE_TYPE     2
 #define SCEP_ATTR_PKI_STATUS       3
@@ -64,41 +44,33 @@ static const unsigned char  scep_oid_scep_attr[] =
 #define SCEP_ATTR_RECIPIENT_NONCE  6
 #define SCEP_ATTR_TRANSACTION_ID   7
 
-static const unsigned char  scep_oid_message_digest[] =
-    { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04 };
-static const unsigned char  scep_oid_signed_data[] =
-    { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
-static const unsigned char  scep_oid_ski[] =
-    { 0x55, 0x1d, 0x0e };
 
-
-static scep_reject_e scep_fail(scep_dec_t *d, scep_reject_e reason,
+static scep_reject_e scep_msg_fail(scep_msg_dec_t *d, scep_reject_e reason,
     const char *fmt, ...);
-static scep_reject_e scep_tlv(scep_dec_t *d, const unsigned char *p,
+static scep_reject_e scep_msg_tlv(scep_msg_dec_t *d, const unsigned char *p,
     const unsigned char *end, unsigned depth, scep_tlv_t *t);
-static scep_reject_e scep_expect(scep_dec_t *d, const unsigned char *p,
+static scep_reject_e scep_msg_expect(scep_msg_dec_t *d, const unsigned char *p,
     const unsigned char *end, unsigned depth, unsigned char tag,
     scep_tlv_t *t, const char *what);
-static scep_reject_e scep_algorithm(scep_dec_t *d, const unsigned char *p,
-    const unsigned char *end, scep_tlv_t *alg, scep_bytes_t *oid,
-    const char *what);
-static scep_reject_e scep_signed_data(scep_dec_t *d, scep_tlv_t *sd);
-static scep_reject_e scep_content_check(scep_dec_t *d);
-static scep_reject_e scep_signer_info(scep_dec_t *d, scep_tlv_t *si,
+static scep_reject_e scep_msg_algorithm(scep_msg_dec_t *d,
+    const unsigned char *p, const unsigned char *end, scep_tlv_t *alg,
+    scep_bytes_t *oid, const char *what);
+static scep_reject_e scep_msg_signed_data(scep_msg_dec_t *d, scep_tlv_t *sd);
+static scep_reject_e scep_msg_content_check(scep_msg_dec_t *d);
+static scep_reject_e scep_msg_signer_info(scep_msg_dec_t *d, scep_tlv_t *si,
     scep_tlv_t *sid);
-static scep_reject_e scep_attributes(scep_dec_t *d, scep_tlv_t *attrs);
-static scep_reject_e scep_attribute(scep_dec_t *d, unsigned n,
+static scep_reject_e scep_msg_attributes(scep_msg_dec_t *d, scep_tlv_t *attrs);
+static scep_reject_e scep_msg_attribute(scep_msg_dec_t *d, unsigned n,
     scep_tlv_t *value, unsigned *seen);
-static int scep_string(scep_tlv_t *t);
-static void scep_signer_cert(scep_dec_t *d, scep_tlv_t *certs,
+static int scep_msg_string(scep_tlv_t *t);
+static void scep_msg_signer_cert(scep_msg_dec_t *d, scep_tlv_t *certs,
     scep_tlv_t *sid);
-static int scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert,
+static int scep_msg_cert_matches(scep_msg_dec_t *d, scep_tlv_t *cert,
     scep_tlv_t *sid, scep_bytes_t *subject);
-static int scep_tlv_equal(scep_dec_t *d, scep_tlv_t *a, scep_tlv_t *b,
+static int scep_msg_tlv_equal(scep_msg_dec_t *d, scep_tlv_t *a, scep_tlv_t *b,
     unsigned depth);
-static int scep_bytes_eq(const unsigned char *a, size_t alen,
+static int scep_msg_bytes_eq(const unsigned char *a, size_t alen,
     const unsigned char *b, size_t blen);
-static void scep_oid_text(char *buf, size_t size, scep_tlv_t *oid);
 
 
 scep_reject_e
@@ -106,7 +78,7 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
 {
     char                  oid[64];
     scep_tlv_t            ci, type, content, sd;
-    scep_dec_t            d;
+    scep_msg_dec_t        d;
     scep_reject_e         rc;
     const unsigned char  *end;
 
@@ -115,13 +87,14 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
     m->digest_alg = -1;
 
     d.msg = m;
-    scep_ber_init(&d.ber, p, SCEP_TLV_BUDGET, m->detail, sizeof(m->detail));
+    scep_ber_init(&d.ber, p, SCEP_MSG_TLV_BUDGET, m->detail,
+                  sizeof(m->detail));
 
     /* an empty body has no buffer at all: p may be NULL */
 
     if (len == 0 || p[0] != SCEP_TAG_SEQUENCE) {
-        return scep_fail(&d, SCEP_REJECT_NOT_CMS,
-                         len ? "starts with tag 0x%02x, not a SEQUENCE"
+        return scep_msg_fail(&d, SCEP_REJECT_NOT_CMS,
+                             len ? "starts with tag 0x%02x, not a SEQUENCE"
                              : "empty message", len ? p[0] : 0);
     }
 
@@ -129,43 +102,44 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
 
     /* ContentInfo ::= SEQUENCE { contentType OID, [0] EXPLICIT content } */
 
-    rc = scep_tlv(&d, p, end, 0, &ci);
+    rc = scep_msg_tlv(&d, p, end, 0, &ci);
     if (rc) {
         return rc;
     }
 
-    rc = scep_tlv(&d, ci.content, ci.content_end, 1, &type);
+    rc = scep_msg_tlv(&d, ci.content, ci.content_end, 1, &type);
     if (rc) {
         return rc;
     }
 
     if (type.tag != SCEP_TAG_OID) {
-        return scep_fail(&d, SCEP_REJECT_NOT_CMS,
-                         "ContentInfo starts with tag 0x%02x, not an OID",
-                         type.tag);
+        return scep_msg_fail(&d, SCEP_REJECT_NOT_CMS,
+                             "ContentInfo starts with tag 0x%02x, not an OID",
+                             type.tag);
     }
 
-    if (!scep_bytes_eq(type.content, type.content_end - type.content,
-                       scep_oid_signed_data, sizeof(scep_oid_signed_data)))
+    if (!scep_msg_bytes_eq(type.content, type.content_end - type.content,
+                           scep_oid(SCEP_OID_SIGNED_DATA)))
     {
-        scep_oid_text(oid, sizeof(oid), &type);
-        return scep_fail(&d, SCEP_REJECT_NOT_SIGNED_DATA,
-                         "content type %s is not signedData", oid);
+        scep_ber_oid_text(oid, sizeof(oid), type.content,
+                          type.content_end - type.content, 0);
+        return scep_msg_fail(&d, SCEP_REJECT_NOT_SIGNED_DATA,
+                             "content type %s is not signedData", oid);
     }
 
-    rc = scep_expect(&d, type.end, ci.content_end, 1, SCEP_TAG_CTX0,
-                     &content, "ContentInfo content");
+    rc = scep_msg_expect(&d, type.end, ci.content_end, 1, SCEP_TAG_CTX0,
+                         &content, "ContentInfo content");
     if (rc) {
         return rc;
     }
 
-    rc = scep_expect(&d, content.content, content.content_end, 2,
-                     SCEP_TAG_SEQUENCE, &sd, "SignedData");
+    rc = scep_msg_expect(&d, content.content, content.content_end, 2,
+                         SCEP_TAG_SEQUENCE, &sd, "SignedData");
     if (rc) {
         return rc;
     }
 
-    rc = scep_signed_data(&d, &sd);
+    rc = scep_msg_signed_data(&d, &sd);
 
     if (rc == SCEP_REJECT_NONE) {
         /* a failed look at a certificate may have left words here */
@@ -183,7 +157,7 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
  */
 
 static scep_reject_e
-scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
+scep_msg_signed_data(scep_msg_dec_t *d, scep_tlv_t *sd)
 {
     scep_tlv_t            t, eci, ect, econtent, octets, certs, sis, si, sid;
     scep_msg_t           *m;
@@ -196,38 +170,39 @@ scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
     memset(&si, 0, sizeof(scep_tlv_t));
     memset(&certs, 0, sizeof(scep_tlv_t));
 
-    rc = scep_expect(d, sd->content, end, 3, SCEP_TAG_INTEGER, &t,
-                     "SignedData version");
+    rc = scep_msg_expect(d, sd->content, end, 3, SCEP_TAG_INTEGER, &t,
+                         "SignedData version");
     if (rc) {
         return rc;
     }
 
-    rc = scep_expect(d, t.end, end, 3, SCEP_TAG_SET, &t,
-                     "SignedData digestAlgorithms");
+    rc = scep_msg_expect(d, t.end, end, 3, SCEP_TAG_SET, &t,
+                         "SignedData digestAlgorithms");
     if (rc) {
         return rc;
     }
 
-    rc = scep_expect(d, t.end, end, 3, SCEP_TAG_SEQUENCE, &eci,
-                     "SignedData encapContentInfo");
+    rc = scep_msg_expect(d, t.end, end, 3, SCEP_TAG_SEQUENCE, &eci,
+                         "SignedData encapContentInfo");
     if (rc) {
         return rc;
     }
 
-    rc = scep_expect(d, eci.content, eci.content_end, 4, SCEP_TAG_OID, &ect,
-                     "eContentType");
+    rc = scep_msg_expect(d, eci.content, eci.content_end, 4, SCEP_TAG_OID,
+                         &ect, "eContentType");
     if (rc) {
         return rc;
     }
 
     if (ect.end < eci.content_end) {
-        rc = scep_expect(d, ect.end, eci.content_end, 4, SCEP_TAG_CTX0,
-                         &econtent, "eContent");
+        rc = scep_msg_expect(d, ect.end, eci.content_end, 4, SCEP_TAG_CTX0,
+                             &econtent, "eContent");
         if (rc) {
             return rc;
         }
 
-        rc = scep_tlv(d, econtent.content, econtent.content_end, 5, &octets);
+        rc = scep_msg_tlv(d, econtent.content, econtent.content_end, 5,
+                          &octets);
         if (rc) {
             return rc;
         }
@@ -236,23 +211,23 @@ scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
             m->ber = 1;
 
         } else if (octets.tag != SCEP_TAG_OCTETS) {
-            return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                             "eContent has tag 0x%02x, not an OCTET STRING",
-                             octets.tag);
+            return scep_msg_fail(d, SCEP_REJECT_NOT_CMS,
+                                 "eContent has tag 0x%02x, not an OCTET "
+                                 "STRING", octets.tag);
         }
 
         m->content.data = octets.start;
         m->content.len = octets.end - octets.start;
 
         if (octets.tag == SCEP_TAG_OCTETS_C) {
-            rc = scep_content_check(d);
+            rc = scep_msg_content_check(d);
             if (rc) {
                 return rc;
             }
         }
     }
 
-    rc = scep_tlv(d, eci.end, end, 3, &t);
+    rc = scep_msg_tlv(d, eci.end, end, 3, &t);
     if (rc) {
         return rc;
     }
@@ -261,7 +236,7 @@ scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
         certs = t;
 
         for (p = certs.content; p < certs.content_end; p = t.end) {
-            rc = scep_tlv(d, p, certs.content_end, 4, &t);
+            rc = scep_msg_tlv(d, p, certs.content_end, 4, &t);
             if (rc) {
                 return rc;
             }
@@ -269,29 +244,29 @@ scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
             m->certificates++;
         }
 
-        rc = scep_tlv(d, certs.end, end, 3, &t);
+        rc = scep_msg_tlv(d, certs.end, end, 3, &t);
         if (rc) {
             return rc;
         }
     }
 
     if (t.tag == SCEP_TAG_CTX1) {
-        rc = scep_tlv(d, t.end, end, 3, &t);
+        rc = scep_msg_tlv(d, t.end, end, 3, &t);
         if (rc) {
             return rc;
         }
     }
 
     if (t.tag != SCEP_TAG_SET) {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "SignedData signerInfos has tag 0x%02x, not a SET",
-                         t.tag);
+        return scep_msg_fail(d, SCEP_REJECT_NOT_CMS,
+                             "SignedData signerInfos has tag 0x%02x, "
+                             "not a SET", t.tag);
     }
 
     sis = t;
 
     for (p = sis.content; p < sis.content_end; p = t.end) {
-        rc = scep_tlv(d, p, sis.content_end, 4, &t);
+        rc = scep_msg_tlv(d, p, sis.content_end, 4, &t);
         if (rc) {
             return rc;
         }
@@ -302,22 +277,23 @@ scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
     }
 
     if (m->signers == 0) {
-        return scep_fail(d, SCEP_REJECT_NO_SIGNER,
-                         "the SignedData has no SignerInfo");
+        return scep_msg_fail(d, SCEP_REJECT_NO_SIGNER,
+                             "the SignedData has no SignerInfo");
     }
 
     if (si.tag != SCEP_TAG_SEQUENCE) {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "SignerInfo has tag 0x%02x, not a SEQUENCE", si.tag);
+        return scep_msg_fail(d, SCEP_REJECT_NOT_CMS,
+                             "SignerInfo has tag 0x%02x, not a SEQUENCE",
+                             si.tag);
     }
 
-    rc = scep_signer_info(d, &si, &sid);
+    rc = scep_msg_signer_info(d, &si, &sid);
     if (rc) {
         return rc;
     }
 
     if (certs.start) {
-        scep_signer_cert(d, &certs, &sid);
+        scep_msg_signer_cert(d, &certs, &sid);
     }
 
     return SCEP_REJECT_NONE;
@@ -330,7 +306,7 @@ scep_signed_data(scep_dec_t *d, scep_tlv_t *sd)
  */
 
 static scep_reject_e
-scep_content_check(scep_dec_t *d)
+scep_msg_content_check(scep_msg_dec_t *d)
 {
     int                   rc;
     scep_bytes_t          segment;
@@ -340,8 +316,9 @@ scep_content_check(scep_dec_t *d)
 
     do {
         if (d->ber.budget == 0) {
-            return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                             "more than %d TLVs to read", SCEP_TLV_BUDGET);
+            return scep_msg_fail(d, SCEP_REJECT_NOT_CMS,
+                                 "more than %d TLVs to read",
+                                 SCEP_MSG_TLV_BUDGET);
         }
 
         d->ber.budget--;
@@ -351,9 +328,9 @@ scep_content_check(scep_dec_t *d)
     } while (rc == 1);
 
     if (rc < 0) {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "the eContent holds something other than OCTET "
-                         "STRING segments");
+        return scep_msg_fail(d, SCEP_REJECT_NOT_CMS,
+                             "the eContent holds something other than OCTET "
+                             "STRING segments");
     }
 
     return SCEP_REJECT_NONE;
@@ -367,7 +344,7 @@ scep_content_check(scep_dec_t *d)
  */
 
 static scep_reject_e
-scep_signer_info(scep_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
+scep_msg_signer_info(scep_msg_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
 {
     int                   i;
     size_t                n;
@@ -379,57 +356,58 @@ scep_signer_info(scep_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
     m = d->msg;
     end = si->content_end;
 
-    rc = scep_expect(d, si->content, end, 5, SCEP_TAG_INTEGER, &t,
-                     "SignerInfo version");
+    rc = scep_msg_expect(d, si->content, end, 5, SCEP_TAG_INTEGER, &t,
+                         "SignerInfo version");
     if (rc) {
         return rc;
     }
 
-    rc = scep_tlv(d, t.end, end, 5, sid);
+    rc = scep_msg_tlv(d, t.end, end, 5, sid);
     if (rc) {
         return rc;
     }
 
     if (sid->tag != SCEP_TAG_SEQUENCE && sid->tag != SCEP_TAG_CTX0_PRIM) {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "SignerInfo sid has tag 0x%02x", sid->tag);
+        return scep_msg_fail(d, SCEP_REJECT_NOT_CMS,
+                             "SignerInfo sid has tag 0x%02x", sid->tag);
     }
 
-    rc = scep_algorithm(d, sid->end, end, &alg, &m->digest_oid,
-                        "digestAlgorithm");
+    rc = scep_msg_algorithm(d, sid->end, end, &alg, &m->digest_oid,
+                            "digestAlgorithm");
     if (rc) {
         return rc;
     }
 
     for (i = 0; scep_digest_algs[i].name; i++) {
-        if (scep_bytes_eq(m->digest_oid.data, m->digest_oid.len,
-                          scep_digest_algs[i].oid, scep_digest_algs[i].oid_len))
+        if (scep_msg_bytes_eq(m->digest_oid.data, m->digest_oid.len,
+                              scep_digest_algs[i].oid,
+                              scep_digest_algs[i].oid_len))
         {
             m->digest_alg = i;
             break;
         }
     }
 
-    rc = scep_tlv(d, alg.end, end, 5, &attrs);
+    rc = scep_msg_tlv(d, alg.end, end, 5, &attrs);
     if (rc) {
         return rc;
     }
 
     if (attrs.tag != SCEP_TAG_CTX0) {
-        return scep_fail(d, SCEP_REJECT_MISSING_MESSAGE_TYPE,
-                         "the SignerInfo has no signed attributes");
+        return scep_msg_fail(d, SCEP_REJECT_MISSING_MESSAGE_TYPE,
+                             "the SignerInfo has no signed attributes");
     }
 
     m->signed_attrs.data = attrs.content;
     m->signed_attrs.len = attrs.content_end - attrs.content;
 
-    rc = scep_algorithm(d, attrs.end, end, &alg, &m->sig_alg_oid,
-                        "signatureAlgorithm");
+    rc = scep_msg_algorithm(d, attrs.end, end, &alg, &m->sig_alg_oid,
+                            "signatureAlgorithm");
     if (rc) {
         return rc;
     }
 
-    rc = scep_tlv(d, alg.end, end, 5, &sig);
+    rc = scep_msg_tlv(d, alg.end, end, 5, &sig);
     if (rc) {
         return rc;
     }
@@ -443,11 +421,11 @@ scep_signer_info(scep_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
         m->ber = 1;
 
     } else {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "SignerInfo signature has tag 0x%02x", sig.tag);
+        return scep_msg_fail(d, SCEP_REJECT_NOT_CMS,
+                             "SignerInfo signature has tag 0x%02x", sig.tag);
     }
 
-    rc = scep_attributes(d, &attrs);
+    rc = scep_msg_attributes(d, &attrs);
     if (rc) {
         return rc;
     }
@@ -455,24 +433,24 @@ scep_signer_info(scep_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
     n = m->sender_nonce.len;
 
     if (m->type == SCEP_MSG_NONE) {
-        return scep_fail(d, SCEP_REJECT_MISSING_MESSAGE_TYPE,
-                         "the signed attributes have no messageType");
+        return scep_msg_fail(d, SCEP_REJECT_MISSING_MESSAGE_TYPE,
+                             "the signed attributes have no messageType");
     }
 
     if (m->transaction_id.data == NULL) {
-        return scep_fail(d, SCEP_REJECT_MISSING_TRANSACTION_ID,
-                         "the signed attributes have no transactionID");
+        return scep_msg_fail(d, SCEP_REJECT_MISSING_TRANSACTION_ID,
+                             "the signed attributes have no transactionID");
     }
 
     if (m->sender_nonce.data == NULL) {
-        return scep_fail(d, SCEP_REJECT_MISSING_SENDER_NONCE,
-                         "the signed attributes have no senderNonce");
+        return scep_msg_fail(d, SCEP_REJECT_MISSING_SENDER_NONCE,
+                             "the signed attributes have no senderNonce");
     }
 
     if (n != SCEP_NONCE_LEN) {
-        return scep_fail(d, SCEP_REJECT_BAD_SENDER_NONCE,
-                         "senderNonce of %zu bytes, not %d", n,
-                         SCEP_NONCE_LEN);
+        return scep_msg_fail(d, SCEP_REJECT_BAD_SENDER_NONCE,
+                             "senderNonce of %zu bytes, not %d", n,
+                             SCEP_NONCE_LEN);
     }
 
     return SCEP_REJECT_NONE;
@@ -482,7 +460,7 @@ scep_signer_info(scep_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
 /* Attribute ::= SEQUENCE { attrType OID, attrValues SET OF ANY } */
 
 static scep_reject_e
-scep_attributes(scep_dec_t *d, scep_tlv_t *attrs)
+scep_msg_attributes(scep_msg_dec_t *d, scep_tlv_t *attrs)
 {
     unsigned              seen;
     scep_tlv_t            attr, oid, values, value;
@@ -493,20 +471,20 @@ scep_attributes(scep_dec_t *d, scep_tlv_t *attrs)
 
     for (p = attrs->content; p < attrs->content_end; p = attr.end) {
 
-        rc = scep_expect(d, p, attrs->content_end, 6, SCEP_TAG_SEQUENCE,
-                         &attr, "signed attribute");
+        rc = scep_msg_expect(d, p, attrs->content_end, 6, SCEP_TAG_SEQUENCE,
+                             &attr, "signed attribute");
         if (rc) {
             return rc;
         }
 
-        rc = scep_expect(d, attr.content, attr.content_end, 7, SCEP_TAG_OID,
-                         &oid, "attribute type");
+        rc = scep_msg_expect(d, attr.content, attr.content_end, 7,
+                             SCEP_TAG_OID, &oid, "attribute type");
         if (rc) {
             return rc;
         }
 
-        rc = scep_expect(d, oid.end, attr.content_end, 7, SCEP_TAG_SET,
-                         &values, "attribute values");
+        rc = scep_msg_expect(d, oid.end, attr.content_end, 7, SCEP_TAG_SET,
+                             &values, "attribute values");
         if (rc) {
             return rc;
         }
@@ -515,18 +493,19 @@ scep_attributes(scep_dec_t *d, scep_tlv_t *attrs)
             continue;
         }
 
-        rc = scep_tlv(d, values.content, values.content_end, 8, &value);
+        rc = scep_msg_tlv(d, values.content, values.content_end, 8, &value);
         if (rc) {
             return rc;
         }
 
         q = oid.content;
 
-        if (oid.content_end - q == sizeof(scep_oid_scep_attr) + 1
-            && memcmp(q, scep_oid_scep_attr, sizeof(scep_oid_scep_attr)) == 0)
+        if (oid.content_end - q == scep_oid_len(SCEP_OID_SCEP_ATTR) + 1
+            && memcmp(q, SCEP_OID_SCEP_ATTR,
+                      scep_oid_len(SCEP_OID_SCEP_ATTR)) == 0)
         {
-            rc = scep_attribute(d, q[sizeof(scep_oid_scep_attr)], &value,
-                                &seen);
+            rc = scep_msg_attribute(d, q[scep_oid_len(SCEP_OID_SCEP_ATTR)],
+                                    &value, &seen);
             if (rc) {
                 return rc;
             }
@@ -534,8 +513,8 @@ scep_attributes(scep_dec_t *d, scep_tlv_t *attrs)
             continue;
         }
 
-        if (scep_bytes_eq(q, oid.content_end - q, scep_oid_message_digest,
-                          sizeof(scep_oid_message_digest))
+        if (scep_msg_bytes_eq(q, oid.content_end - q,
+                              scep_oid(SCEP_OID_MESSAGE_DIGEST))
             && value.tag == SCEP_TAG_OCTETS)
         {
             d->msg->message_digest.data = value.content;
@@ -548,7 +527,8 @@ scep_attributes(scep_dec_t *d, scep_tlv_t *attrs)
 
 
 static scep_reject_e
-scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
+scep_msg_attribute(scep_msg_dec_t *d, unsigned n, scep_tlv_t *value,
+    unsigned *seen)
 {
     int            i;
     char           text[17];
@@ -568,14 +548,14 @@ scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
     if (*seen & (1u << n)) {
         switch (n) {
         case SCEP_ATTR_MESSAGE_TYPE:
-            return scep_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
-                             "messageType appears twice");
+            return scep_msg_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
+                                 "messageType appears twice");
         case SCEP_ATTR_TRANSACTION_ID:
-            return scep_fail(d, SCEP_REJECT_MISSING_TRANSACTION_ID,
-                             "transactionID appears twice");
+            return scep_msg_fail(d, SCEP_REJECT_MISSING_TRANSACTION_ID,
+                                 "transactionID appears twice");
         case SCEP_ATTR_SENDER_NONCE:
-            return scep_fail(d, SCEP_REJECT_BAD_SENDER_NONCE,
-                             "senderNonce appears twice");
+            return scep_msg_fail(d, SCEP_REJECT_BAD_SENDER_NONCE,
+                                 "senderNonce appears twice");
         default:
             return SCEP_REJECT_NONE;
         }
@@ -586,10 +566,10 @@ scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
     switch (n) {
 
     case SCEP_ATTR_MESSAGE_TYPE:
-        if (!scep_string(value)) {
-            return scep_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
-                             "messageType has tag 0x%02x, not a "
-                             "PrintableString", value->tag);
+        if (!scep_msg_string(value)) {
+            return scep_msg_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
+                                 "messageType has tag 0x%02x, not a "
+                                 "PrintableString", value->tag);
         }
 
         m->message_type = s;
@@ -597,9 +577,8 @@ scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
         for (i = SCEP_MSG_NONE + 1; i < SCEP_MSG_COUNT; i++) {
             len = strlen(scep_msg_types[i].code);
 
-            if (scep_bytes_eq(s.data, s.len,
-                              (const unsigned char *) scep_msg_types[i].code,
-                              len))
+            if (scep_msg_bytes_eq(s.data, s.len, (const unsigned char *)
+                                  scep_msg_types[i].code, len))
             {
                 m->type = i;
                 return SCEP_REJECT_NONE;
@@ -616,15 +595,15 @@ scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
 
         text[len] = '\0';
 
-        return scep_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
-                         "messageType \"%s\" is not a SCEP message type",
-                         text);
+        return scep_msg_fail(d, SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
+                             "messageType \"%s\" is not a SCEP message type",
+                             text);
 
     case SCEP_ATTR_TRANSACTION_ID:
-        if (!scep_string(value)) {
-            return scep_fail(d, SCEP_REJECT_MISSING_TRANSACTION_ID,
-                             "transactionID has tag 0x%02x, not a "
-                             "PrintableString", value->tag);
+        if (!scep_msg_string(value)) {
+            return scep_msg_fail(d, SCEP_REJECT_MISSING_TRANSACTION_ID,
+                                 "transactionID has tag 0x%02x, not a "
+                                 "PrintableString", value->tag);
         }
 
         m->transaction_id = s;
@@ -637,9 +616,9 @@ scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
                 return SCEP_REJECT_NONE;
             }
 
-            return scep_fail(d, SCEP_REJECT_BAD_SENDER_NONCE,
-                             "senderNonce has tag 0x%02x, not an OCTET STRING",
-                             value->tag);
+            return scep_msg_fail(d, SCEP_REJECT_BAD_SENDER_NONCE,
+                                 "senderNonce has tag 0x%02x, not an OCTET "
+                                 "STRING", value->tag);
         }
 
         if (n == SCEP_ATTR_SENDER_NONCE) {
@@ -653,14 +632,14 @@ scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
 
     default: /* pkiStatus, failInfo */
 
-        if (!scep_string(value)) {
+        if (!scep_msg_string(value)) {
             return SCEP_REJECT_NONE;
         }
 
         if (n == SCEP_ATTR_PKI_STATUS) {
             for (i = SCEP_STATUS_NONE + 1; i < SCEP_STATUS_COUNT; i++) {
-                if (scep_bytes_eq(s.data, s.len, (const unsigned char *)
-                                  scep_pki_statuses[i].code, 1))
+                if (scep_msg_bytes_eq(s.data, s.len, (const unsigned char *)
+                                      scep_pki_statuses[i].code, 1))
                 {
                     m->pki_status = i;
                 }
@@ -668,8 +647,8 @@ scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
 
         } else {
             for (i = SCEP_FAIL_NONE + 1; i < SCEP_FAIL_COUNT; i++) {
-                if (scep_bytes_eq(s.data, s.len, (const unsigned char *)
-                                  scep_fail_infos[i].code, 1))
+                if (scep_msg_bytes_eq(s.data, s.len, (const unsigned char *)
+                                      scep_fail_infos[i].code, 1))
                 {
                     m->fail_info = i;
                 }
@@ -684,7 +663,7 @@ scep_attribute(scep_dec_t *d, unsigned n, scep_tlv_t *value, unsigned *seen)
 /* RFC 8894 says PrintableString; some clients send UTF8String or IA5 */
 
 static int
-scep_string(scep_tlv_t *t)
+scep_msg_string(scep_tlv_t *t)
 {
     return t->tag == SCEP_TAG_PRINTABLE || t->tag == SCEP_TAG_UTF8
            || t->tag == SCEP_TAG_IA5;
@@ -697,7 +676,7 @@ scep_string(scep_tlv_t *t)
  */
 
 static void
-scep_signer_cert(scep_dec_t *d, scep_tlv_t *certs, scep_tlv_t *sid)
+scep_msg_signer_cert(scep_msg_dec_t *d, scep_tlv_t *certs, scep_tlv_t *sid)
 {
     scep_tlv_t            cert;
     scep_bytes_t          subject;
@@ -705,11 +684,13 @@ scep_signer_cert(scep_dec_t *d, scep_tlv_t *certs, scep_tlv_t *sid)
 
     for (p = certs->content; p < certs->content_end; p = cert.end) {
 
-        if (scep_tlv(d, p, certs->content_end, 4, &cert) != SCEP_REJECT_NONE) {
+        if (scep_msg_tlv(d, p, certs->content_end, 4, &cert)
+            != SCEP_REJECT_NONE)
+        {
             return;
         }
 
-        if (scep_cert_matches(d, &cert, sid, &subject)) {
+        if (scep_msg_cert_matches(d, &cert, sid, &subject)) {
             d->msg->signer_cert.data = cert.start;
             d->msg->signer_cert.len = cert.end - cert.start;
             d->msg->signer_subject = subject;
@@ -726,37 +707,37 @@ scep_signer_cert(scep_dec_t *d, scep_tlv_t *certs, scep_tlv_t *sid)
  */
 
 static int
-scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert, scep_tlv_t *sid,
+scep_msg_cert_matches(scep_msg_dec_t *d, scep_tlv_t *cert, scep_tlv_t *sid,
     scep_bytes_t *subject)
 {
     scep_tlv_t            tbs, t, serial, issuer, subj, ext, oid, id;
     scep_tlv_t            sid_issuer, sid_serial;
     const unsigned char  *p, *end;
 
-    if (scep_expect(d, cert->content, cert->content_end, 5, SCEP_TAG_SEQUENCE,
-                    &tbs, "TBSCertificate"))
+    if (scep_msg_expect(d, cert->content, cert->content_end, 5,
+                        SCEP_TAG_SEQUENCE, &tbs, "TBSCertificate"))
     {
         return 0;
     }
 
     end = tbs.content_end;
 
-    if (scep_tlv(d, tbs.content, end, 6, &t)) {
+    if (scep_msg_tlv(d, tbs.content, end, 6, &t)) {
         return 0;
     }
 
     if (t.tag == SCEP_TAG_CTX0) {
-        if (scep_tlv(d, t.end, end, 6, &t)) {
+        if (scep_msg_tlv(d, t.end, end, 6, &t)) {
             return 0;
         }
     }
 
     serial = t;
 
-    if (scep_tlv(d, serial.end, end, 6, &t)             /* signature */
-        || scep_tlv(d, t.end, end, 6, &issuer)
-        || scep_tlv(d, issuer.end, end, 6, &t)          /* validity */
-        || scep_tlv(d, t.end, end, 6, &subj))
+    if (scep_msg_tlv(d, serial.end, end, 6, &t)             /* signature */
+        || scep_msg_tlv(d, t.end, end, 6, &issuer)
+        || scep_msg_tlv(d, issuer.end, end, 6, &t)          /* validity */
+        || scep_msg_tlv(d, t.end, end, 6, &subj))
     {
         return 0;
     }
@@ -768,20 +749,21 @@ scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert, scep_tlv_t *sid,
 
         /* IssuerAndSerialNumber ::= SEQUENCE { issuer Name, serial } */
 
-        if (scep_tlv(d, sid->content, sid->content_end, 6, &sid_issuer)
-            || scep_tlv(d, sid_issuer.end, sid->content_end, 6, &sid_serial))
+        if (scep_msg_tlv(d, sid->content, sid->content_end, 6, &sid_issuer)
+            || scep_msg_tlv(d, sid_issuer.end, sid->content_end, 6,
+                            &sid_serial))
         {
             return 0;
         }
 
-        return scep_tlv_equal(d, &sid_issuer, &issuer, 7)
-               && scep_tlv_equal(d, &sid_serial, &serial, 7);
+        return scep_msg_tlv_equal(d, &sid_issuer, &issuer, 7)
+               && scep_msg_tlv_equal(d, &sid_serial, &serial, 7);
     }
 
     /* [0] SubjectKeyIdentifier: look for the extension 2.5.29.14 */
 
     for (p = subj.end; p < end; p = t.end) {
-        if (scep_tlv(d, p, end, 6, &t)) {
+        if (scep_msg_tlv(d, p, end, 6, &t)) {
             return 0;
         }
 
@@ -789,21 +771,21 @@ scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert, scep_tlv_t *sid,
             continue;
         }
 
-        if (scep_expect(d, t.content, t.content_end, 7, SCEP_TAG_SEQUENCE,
-                        &t, "extensions"))
+        if (scep_msg_expect(d, t.content, t.content_end, 7, SCEP_TAG_SEQUENCE,
+                            &t, "extensions"))
         {
             return 0;
         }
 
         for (p = t.content; p < t.content_end; p = ext.end) {
-            if (scep_tlv(d, p, t.content_end, 8, &ext)
-                || scep_tlv(d, ext.content, ext.content_end, 9, &oid))
+            if (scep_msg_tlv(d, p, t.content_end, 8, &ext)
+                || scep_msg_tlv(d, ext.content, ext.content_end, 9, &oid))
             {
                 return 0;
             }
 
-            if (!scep_bytes_eq(oid.content, oid.content_end - oid.content,
-                               scep_oid_ski, sizeof(scep_oid_ski)))
+            if (!scep_msg_bytes_eq(oid.content, oid.content_end - oid.content,
+                                   scep_oid(SCEP_OID_SKI)))
             {
                 continue;
             }
@@ -811,18 +793,19 @@ scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert, scep_tlv_t *sid,
             /* extnID, [critical], extnValue OCTET STRING { OCTET STRING } */
 
             for (id = oid; id.end < ext.content_end; ) {
-                if (scep_tlv(d, id.end, ext.content_end, 9, &id)) {
+                if (scep_msg_tlv(d, id.end, ext.content_end, 9, &id)) {
                     return 0;
                 }
 
                 if (id.tag == SCEP_TAG_OCTETS) {
-                    if (scep_tlv(d, id.content, id.content_end, 10, &id)) {
+                    if (scep_msg_tlv(d, id.content, id.content_end, 10, &id)) {
                         return 0;
                     }
 
-                    return scep_bytes_eq(id.content, id.content_end - id.content,
-                                         sid->content,
-                                         sid->content_end - sid->content);
+                    return scep_msg_bytes_eq(id.content,
+                                             id.content_end - id.content,
+                                             sid->content,
+                                             sid->content_end - sid->content);
                 }
             }
 
@@ -839,8 +822,8 @@ scep_cert_matches(scep_dec_t *d, scep_tlv_t *cert, scep_tlv_t *sid,
 /* one TLV, its failure told as a reject reason */
 
 static scep_reject_e
-scep_tlv(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
-    unsigned depth, scep_tlv_t *t)
+scep_msg_tlv(scep_msg_dec_t *d, const unsigned char *p,
+    const unsigned char *end, unsigned depth, scep_tlv_t *t)
 {
     if (scep_ber_tlv(&d->ber, p, end, depth, t) != 0) {
         return d->ber.truncated ? SCEP_REJECT_TRUNCATED : SCEP_REJECT_NOT_CMS;
@@ -855,23 +838,25 @@ scep_tlv(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
 
 
 static scep_reject_e
-scep_expect(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
-    unsigned depth, unsigned char tag, scep_tlv_t *t, const char *what)
+scep_msg_expect(scep_msg_dec_t *d, const unsigned char *p,
+    const unsigned char *end, unsigned depth, unsigned char tag, scep_tlv_t *t,
+    const char *what)
 {
     scep_reject_e  rc;
 
     if (p >= end) {
-        return scep_fail(d, SCEP_REJECT_TRUNCATED, "%s is missing", what);
+        return scep_msg_fail(d, SCEP_REJECT_TRUNCATED, "%s is missing", what);
     }
 
-    rc = scep_tlv(d, p, end, depth, t);
+    rc = scep_msg_tlv(d, p, end, depth, t);
     if (rc) {
         return rc;
     }
 
     if (t->tag != tag) {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "%s has tag 0x%02x, not 0x%02x", what, t->tag, tag);
+        return scep_msg_fail(d, SCEP_REJECT_NOT_CMS,
+                             "%s has tag 0x%02x, not 0x%02x", what, t->tag,
+                             tag);
     }
 
     return SCEP_REJECT_NONE;
@@ -884,19 +869,20 @@ scep_expect(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
  */
 
 static scep_reject_e
-scep_algorithm(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
-    scep_tlv_t *alg, scep_bytes_t *oid, const char *what)
+scep_msg_algorithm(scep_msg_dec_t *d, const unsigned char *p,
+    const unsigned char *end, scep_tlv_t *alg, scep_bytes_t *oid,
+    const char *what)
 {
     scep_tlv_t     t, params;
     scep_reject_e  rc;
 
-    rc = scep_expect(d, p, end, 5, SCEP_TAG_SEQUENCE, alg, what);
+    rc = scep_msg_expect(d, p, end, 5, SCEP_TAG_SEQUENCE, alg, what);
     if (rc) {
         return rc;
     }
 
-    rc = scep_expect(d, alg->content, alg->content_end, 6, SCEP_TAG_OID, &t,
-                     what);
+    rc = scep_msg_expect(d, alg->content, alg->content_end, 6, SCEP_TAG_OID,
+                         &t, what);
     if (rc) {
         return rc;
     }
@@ -908,14 +894,14 @@ scep_algorithm(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
         return SCEP_REJECT_NONE;
     }
 
-    rc = scep_tlv(d, t.end, alg->content_end, 6, &params);
+    rc = scep_msg_tlv(d, t.end, alg->content_end, 6, &params);
     if (rc) {
         return rc;
     }
 
     if (params.end != alg->content_end) {
-        return scep_fail(d, SCEP_REJECT_NOT_CMS,
-                         "%s has bytes after its parameters", what);
+        return scep_msg_fail(d, SCEP_REJECT_NOT_CMS,
+                             "%s has bytes after its parameters", what);
     }
 
     return SCEP_REJECT_NONE;
@@ -923,7 +909,7 @@ scep_algorithm(scep_dec_t *d, const unsigned char *p, const unsigned char *end,
 
 
 static scep_reject_e
-scep_fail(scep_dec_t *d, scep_reject_e reason, const char *fmt, ...)
+scep_msg_fail(scep_msg_dec_t *d, scep_reject_e reason, const char *fmt, ...)
 {
     va_list  args;
 
@@ -941,7 +927,8 @@ scep_fail(scep_dec_t *d, scep_reject_e reason, const char *fmt, ...)
  */
 
 static int
-scep_tlv_equal(scep_dec_t *d, scep_tlv_t *a, scep_tlv_t *b, unsigned depth)
+scep_msg_tlv_equal(scep_msg_dec_t *d, scep_tlv_t *a, scep_tlv_t *b,
+    unsigned depth)
 {
     scep_tlv_t            ca, cb;
     const unsigned char  *p, *q;
@@ -951,17 +938,17 @@ scep_tlv_equal(scep_dec_t *d, scep_tlv_t *a, scep_tlv_t *b, unsigned depth)
     }
 
     if (!(a->tag & 0x20)) {
-        return scep_bytes_eq(a->content, a->content_end - a->content,
-                             b->content, b->content_end - b->content);
+        return scep_msg_bytes_eq(a->content, a->content_end - a->content,
+                                 b->content, b->content_end - b->content);
     }
 
     p = a->content;
     q = b->content;
 
     while (p < a->content_end && q < b->content_end) {
-        if (scep_tlv(d, p, a->content_end, depth + 1, &ca)
-            || scep_tlv(d, q, b->content_end, depth + 1, &cb)
-            || !scep_tlv_equal(d, &ca, &cb, depth + 1))
+        if (scep_msg_tlv(d, p, a->content_end, depth + 1, &ca)
+            || scep_msg_tlv(d, q, b->content_end, depth + 1, &cb)
+            || !scep_msg_tlv_equal(d, &ca, &cb, depth + 1))
         {
             return 0;
         }
@@ -975,51 +962,10 @@ scep_tlv_equal(scep_dec_t *d, scep_tlv_t *a, scep_tlv_t *b, unsigned depth)
 
 
 static int
-scep_bytes_eq(const unsigned char *a, size_t alen, const unsigned char *b,
+scep_msg_bytes_eq(const unsigned char *a, size_t alen, const unsigned char *b,
     size_t blen)
 {
     return alen == blen && memcmp(a, b, alen) == 0;
-}
-
-
-/* dotted text of an OID, for the detail of a rejection */
-
-static void
-scep_oid_text(char *buf, size_t size, scep_tlv_t *oid)
-{
-    int                   n;
-    size_t                len;
-    unsigned long         v;
-    const unsigned char  *p;
-
-    len = 0;
-    v = 0;
-    buf[0] = '\0';
-
-    for (p = oid->content; p < oid->content_end && len + 24 < size; p++) {
-
-        if (v > (~0UL >> 8)) {
-            break;
-        }
-
-        v = (v << 7) | (*p & 0x7f);
-
-        if (*p & 0x80) {
-            continue;
-        }
-
-        if (len == 0) {
-            /* the first subidentifier holds two arcs */
-            n = snprintf(buf, size, "%lu.%lu", v < 80 ? v / 40 : 2,
-                         v < 80 ? v % 40 : v - 80);
-
-        } else {
-            n = snprintf(buf + len, size - len, ".%lu", v);
-        }
-
-        len += n;
-        v = 0;
-    }
 }
 
 

@@ -32,19 +32,6 @@
 
 #define SCEP_RESP_TLV_BUDGET  (1 << 20)   /* TLV headers read per body */
 
-#define SCEP_TAG_INTEGER      0x02
-#define SCEP_TAG_OID          0x06
-#define SCEP_TAG_UTF8         0x0c
-#define SCEP_TAG_PRINTABLE    0x13
-#define SCEP_TAG_IA5          0x16
-#define SCEP_TAG_BMP          0x1e
-#define SCEP_TAG_SEQUENCE     0x30
-#define SCEP_TAG_SET          0x31
-#define SCEP_TAG_CTX0         0xa0
-#define SCEP_TAG_CTX1         0xa1
-
-
-
 
 typedef struct {
     scep_certs_t              *out;
@@ -60,17 +47,6 @@ const char *const  scep_cert_roles[SCEP_CERT_ROLE_COUNT] = {
     "ra",
 };
 
-
-static const unsigned char  scep_oid_signed_data[] =
-    { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
-
-/* Microsoft certificateTemplateName (v1 templates), 1.3.6.1.4.1.311.20.2 */
-static const unsigned char  scep_oid_ms_template_name[] =
-    { 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x14, 0x02 };
-
-/* certificate request agent, 1.3.6.1.4.1.311.20.2.1 */
-static const unsigned char  scep_oid_ms_request_agent[] =
-    { 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x14, 0x02, 0x01 };
 
 /* the templates of the NDES RA certificates */
 static const char *const  scep_ndes_templates[] = {
@@ -259,9 +235,9 @@ scep_resp_pkcs7(scep_resp_dec_t *d, const scep_tlv_t *ci)
         return -1;
     }
 
-    if (oid.content_end - oid.content != sizeof(scep_oid_signed_data)
-        || memcmp(oid.content, scep_oid_signed_data,
-                  sizeof(scep_oid_signed_data)) != 0)
+    if (oid.content_end - oid.content != scep_oid_len(SCEP_OID_SIGNED_DATA)
+        || memcmp(oid.content, SCEP_OID_SIGNED_DATA,
+                  scep_oid_len(SCEP_OID_SIGNED_DATA)) != 0)
     {
         return scep_resp_fail(d, "the ContentInfo does not hold"
                               " signedData");
@@ -542,9 +518,9 @@ scep_resp_ndes_ra(X509 *x)
         ext = X509_get_ext(x, i);
         obj = X509_EXTENSION_get_object(ext);
 
-        if ((size_t) OBJ_length(obj) != sizeof(scep_oid_ms_template_name)
-            || memcmp(OBJ_get0_data(obj), scep_oid_ms_template_name,
-                      sizeof(scep_oid_ms_template_name)) != 0)
+        if ((size_t) OBJ_length(obj) != scep_oid_len(SCEP_OID_MS_TEMPLATE_NAME)
+            || memcmp(OBJ_get0_data(obj), SCEP_OID_MS_TEMPLATE_NAME,
+                      scep_oid_len(SCEP_OID_MS_TEMPLATE_NAME)) != 0)
         {
             continue;
         }
@@ -569,9 +545,9 @@ scep_resp_ndes_ra(X509 *x)
     for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
         obj = sk_ASN1_OBJECT_value(eku, i);
 
-        if ((size_t) OBJ_length(obj) == sizeof(scep_oid_ms_request_agent)
-            && memcmp(OBJ_get0_data(obj), scep_oid_ms_request_agent,
-                      sizeof(scep_oid_ms_request_agent)) == 0)
+        if ((size_t) OBJ_length(obj) == scep_oid_len(SCEP_OID_MS_REQUEST_AGENT)
+            && memcmp(OBJ_get0_data(obj), SCEP_OID_MS_REQUEST_AGENT,
+                      scep_oid_len(SCEP_OID_MS_REQUEST_AGENT)) == 0)
         {
             found = 1;
             break;

@@ -41,18 +41,6 @@
 #define SCEP_KEY_RSA_MAX_BITS   8192     /* an attacker's 16384-bit key would
                                             cost 60 times a 2048-bit one */
 
-#define SCEP_DER_INTEGER        0x02
-#define SCEP_DER_BIT_STRING     0x03
-#define SCEP_DER_OID            0x06
-#define SCEP_DER_SEQUENCE       0x30
-#define SCEP_DER_SET            0x31
-#define SCEP_DER_CTX0           0xa0
-
-#define SCEP_OID_RSA_ENCRYPTION  "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"
-#define SCEP_OID_EC_PUBLIC_KEY   "\x2a\x86\x48\xce\x3d\x02\x01"
-
-#define scep_oid(s)             (const unsigned char *) s, sizeof(s) - 1
-
 
 typedef enum {
     SCEP_KEY_NONE = 0,
@@ -148,7 +136,6 @@ static unsigned char *scep_attrs_der(const scep_bytes_t *attrs,
     size_t *len);
 static scep_sig_e scep_result(scep_sig_e rc, char *detail, size_t size,
     const char *fmt, ...);
-static void scep_oid_name(char *buf, size_t size, const scep_bytes_t *oid);
 
 static scep_key_t *scep_key_get(scep_key_cache_t *cache,
     const scep_bytes_t *cert);
@@ -292,7 +279,8 @@ scep_msg_verify(scep_key_cache_t *cache, const scep_msg_t *m, char *detail,
     }
 
     if (m->digest_alg < 0 || (unsigned) m->digest_alg >= cache->digests) {
-        scep_oid_name(name, sizeof(name), &m->digest_oid);
+        scep_ber_oid_text(name, sizeof(name), m->digest_oid.data,
+                          m->digest_oid.len, 1);
         rc = scep_result(SCEP_SIG_UNCHECKED, detail, size,
                          "digest algorithm %s not supported", name);
         goto done;
@@ -321,7 +309,8 @@ scep_msg_verify(scep_key_cache_t *cache, const scep_msg_t *m, char *detail,
     }
 
     if (type == SCEP_KEY_NONE) {
-        scep_oid_name(name, sizeof(name), &m->sig_alg_oid);
+        scep_ber_oid_text(name, sizeof(name), m->sig_alg_oid.data,
+                          m->sig_alg_oid.len, 1);
         rc = scep_result(SCEP_SIG_UNCHECKED, detail, size,
                          "signature algorithm %s not supported", name);
         goto done;
@@ -352,7 +341,8 @@ scep_msg_verify(scep_key_cache_t *cache, const scep_msg_t *m, char *detail,
     }
 
     if (k->key_type != type) {
-        scep_oid_name(name, sizeof(name), &m->sig_alg_oid);
+        scep_ber_oid_text(name, sizeof(name), m->sig_alg_oid.data,
+                          m->sig_alg_oid.len, 1);
         rc = scep_result(SCEP_SIG_INVALID, detail, size,
                          "signature algorithm %s does not fit the signer's "
                          "%s key", name, scep_key_type_names[k->key_type]);
@@ -584,7 +574,7 @@ scep_verify_attrs(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
 
     /* the SET header the [0] IMPLICIT tag replaced */
 
-    header[0] = SCEP_DER_SET;
+    header[0] = SCEP_TAG_SET;
 
     if (len < 0x80) {
         header[1] = (unsigned char) len;
@@ -698,36 +688,6 @@ scep_result(scep_sig_e rc, char *detail, size_t size, const char *fmt, ...)
     }
 
     return rc;
-}
-
-
-/* an OID by OpenSSL's name for it, else dotted */
-
-static void
-scep_oid_name(char *buf, size_t size, const scep_bytes_t *oid)
-{
-    ASN1_OBJECT          *obj;
-    unsigned char         der[2 + 127];
-    const unsigned char  *p;
-
-    obj = NULL;
-
-    /* d2i wants the TLV; OIDs named here are short */
-
-    if (oid->len && oid->len <= 127) {
-        der[0] = SCEP_DER_OID;
-        der[1] = (unsigned char) oid->len;
-        memcpy(der + 2, oid->data, oid->len);
-
-        p = der;
-        obj = d2i_ASN1_OBJECT(NULL, &p, 2 + oid->len);
-    }
-
-    if (obj == NULL || OBJ_obj2txt(buf, size, obj, 0) <= 0) {
-        snprintf(buf, size, "(malformed OID)");
-    }
-
-    ASN1_OBJECT_free(obj);
 }
 
 
@@ -923,15 +883,14 @@ scep_key_spki(scep_key_t *k, const scep_tlv_t *spki)
     char                  name[64];
     EVP_PKEY             *key;
     scep_tlv_t            alg, oid, params, bits;
-    scep_bytes_t          b;
     const unsigned char  *p;
 
     if (scep_der(spki->content, spki->end, &alg) != 0
-        || alg.tag != SCEP_DER_SEQUENCE
+        || alg.tag != SCEP_TAG_SEQUENCE
         || scep_der(alg.content, alg.end, &oid) != 0
-        || oid.tag != SCEP_DER_OID
+        || oid.tag != SCEP_TAG_OID
         || scep_der(alg.end, spki->end, &bits) != 0
-        || bits.tag != SCEP_DER_BIT_STRING
+        || bits.tag != SCEP_TAG_BIT_STRING
         || bits.end - bits.content < 2
         || bits.content[0] != 0)
     {
@@ -946,7 +905,7 @@ scep_key_spki(scep_key_t *k, const scep_tlv_t *spki)
         /* a named curve; explicit parameters are left to OpenSSL */
 
         if (scep_der(oid.end, alg.end, &params) != 0
-            || params.tag != SCEP_DER_OID)
+            || params.tag != SCEP_TAG_OID)
         {
             goto slow;
         }
@@ -955,10 +914,8 @@ scep_key_spki(scep_key_t *k, const scep_tlv_t *spki)
                           bits.end - bits.content - 1);
 
     } else {
-        b.data = oid.content;
-        b.len = oid.end - oid.content;
-
-        scep_oid_name(name, sizeof(name), &b);
+        scep_ber_oid_text(name, sizeof(name), oid.content,
+                          oid.end - oid.content, 1);
         snprintf(k->error, sizeof(k->error),
                  "the signer's key algorithm %s is not supported", name);
 
@@ -990,12 +947,12 @@ scep_key_rsa(const unsigned char *p, size_t len)
     OSSL_PARAM_BLD  *bld;
 
     if (scep_der(p, p + len, &seq) != 0
-        || seq.tag != SCEP_DER_SEQUENCE
+        || seq.tag != SCEP_TAG_SEQUENCE
         || seq.end != p + len
         || scep_der(seq.content, seq.end, &modulus) != 0
-        || modulus.tag != SCEP_DER_INTEGER
+        || modulus.tag != SCEP_TAG_INTEGER
         || scep_der(modulus.end, seq.end, &exponent) != 0
-        || exponent.tag != SCEP_DER_INTEGER
+        || exponent.tag != SCEP_TAG_INTEGER
         || exponent.end != seq.end
         || modulus.content == modulus.end
         || exponent.content == exponent.end
@@ -1151,15 +1108,15 @@ scep_cert_fields(const unsigned char *cert, size_t len, scep_tlv_t *subject,
     const unsigned char  *p;
 
     if (scep_der(cert, cert + len, &t) != 0
-        || t.tag != SCEP_DER_SEQUENCE
+        || t.tag != SCEP_TAG_SEQUENCE
         || scep_der(t.content, t.end, &tbs) != 0
-        || tbs.tag != SCEP_DER_SEQUENCE
+        || tbs.tag != SCEP_TAG_SEQUENCE
         || scep_der(tbs.content, tbs.end, &t) != 0)
     {
         return -1;
     }
 
-    p = (t.tag == SCEP_DER_CTX0) ? t.end : t.start;
+    p = (t.tag == SCEP_TAG_CTX0) ? t.end : t.start;
 
     /* serialNumber, signature, issuer, validity */
 
@@ -1172,9 +1129,9 @@ scep_cert_fields(const unsigned char *cert, size_t len, scep_tlv_t *subject,
     }
 
     if (scep_der(p, tbs.end, subject) != 0
-        || subject->tag != SCEP_DER_SEQUENCE
+        || subject->tag != SCEP_TAG_SEQUENCE
         || scep_der(subject->end, tbs.end, spki) != 0
-        || spki->tag != SCEP_DER_SEQUENCE)
+        || spki->tag != SCEP_TAG_SEQUENCE)
     {
         return -1;
     }
