@@ -103,7 +103,7 @@ deps-real: deps
 # flags are those dh_nginx gives the package (dpkg-buildflags: -O2,
 # fortified, hardened), so that the tests and the benchmarks run the code
 # that ships.
-$(NGINX_TREE)/objs/Makefile: config $(BUILD)/nginx-src | deps
+$(NGINX_TREE)/objs/Makefile: config $(BUILD)/nginx-src $(BUILD)/module-files | deps
 	rm -rf $(NGINX_TREE) && mkdir -p $(BUILD)
 	@if [ -n "$(NGINX_SRC)" ]; then \
 	    cp -a "$(NGINX_SRC)" $(NGINX_TREE) && cd $(NGINX_TREE) && \
@@ -123,6 +123,13 @@ $(NGINX_TREE)/objs/Makefile: config $(BUILD)/nginx-src | deps
 $(BUILD)/nginx-src: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(NGINX_SRC)' | cmp -s - $@ || echo '$(NGINX_SRC)' > $@
+
+# the module's files as config found them (its sources and headers are
+# read at configure time): a file added or removed configures anew
+$(BUILD)/module-files: FORCE
+	@mkdir -p $(BUILD)
+	@ls ngx_scep_module ngx_scep_module/core | cmp -s - $@ \
+	    || ls ngx_scep_module ngx_scep_module/core > $@
 
 FORCE:
 
