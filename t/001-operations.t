@@ -6,10 +6,10 @@ use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use ScepTest;
 
-# /ndes/ stands in for NDES: it answers 403 to the bare URL, as NDES does,
-# and logs its hits in the combined format, so that --- access_log shows
-# what reached the upstream.
-default_config(<<'_EOC_');
+# ndes(): /ndes/ stands in for NDES: it answers 403 to the bare URL, as
+# NDES does, and logs its hits in the combined format, so that
+# --- access_log shows what reached the upstream.
+default_config(<<'_EOC_' . ndes(answer => 'ndes: $request_method $request_uri $content_length\n', bare => 1));
     large_client_header_buffers 4 64k;
 
     location /certsrv/mscep/ {
@@ -17,19 +17,10 @@ default_config(<<'_EOC_');
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
 
-    location /ndes/ {
-        access_log logs/access.log;
-
-        if ($args = "") {
-            return 403 "403.0 Access denied\n";
-        }
-
-        return 200 "ndes: $request_method $request_uri $content_length\n";
-    }
-
     location /off/ {
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
+
 _EOC_
 
 no_shuffle();
@@ -43,11 +34,19 @@ __DATA__
 GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
 --- response_body
 ndes: GET /ndes/mscep.dll?operation=GetCACert&message=ca 
+--- record eval
+{
+    url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll', query_length => 30 }),
+    scep => ScepTest::exact({
+        operation => 'GetCACert',
+        ca_ident  => 'ca',
+        upstream  => { addr => qr/^127\.0\.0\.1:\d+$/, status => 200,
+                       response_time => ScepTest::number },
+        response  => { undecoded => 'malformed', detail => qr/^[^"]+$/ },
+    }),
+}
 --- access_log eval
-[
-qr{"url":\{"path":"/certsrv/mscep/mscep.dll","query_length":30\},"scep":\{"operation":"GetCACert","ca_ident":"ca","upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,"response_time":[0-9.]+\},"response":\{"undecoded":"malformed","detail":"[^"]+"\}\}\}$},
-qr{"GET /ndes/mscep.dll\?operation=GetCACert&message=ca HTTP/1\.1" 200 },
-]
+qr{"GET /ndes/mscep.dll\?operation=GetCACert&message=ca HTTP/1\.1" 200 }
 --- no_error_log
 [error]
 
@@ -58,8 +57,12 @@ qr{"GET /ndes/mscep.dll\?operation=GetCACert&message=ca HTTP/1\.1" 200 },
 GET /certsrv/mscep/mscep.dll/pkiclient.exe?operation=GetCACaps&message=SCEP%20Authority
 --- response_body
 ndes: GET /ndes/mscep.dll/pkiclient.exe?operation=GetCACaps&message=SCEP%20Authority 
---- access_log eval
-qr{"url":\{"path":"/certsrv/mscep/mscep.dll/pkiclient.exe","query_length":44\},"scep":\{"operation":"GetCACaps","ca_ident":"SCEP Authority",}
+--- record eval
+{
+    url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll/pkiclient.exe',
+                              query_length => 44 }),
+    scep => { operation => 'GetCACaps', ca_ident => 'SCEP Authority' },
+}
 --- no_error_log
 [error]
 
@@ -68,8 +71,8 @@ qr{"url":\{"path":"/certsrv/mscep/mscep.dll/pkiclient.exe","query_length":44\},"
 === TEST 3: GetNextCACert, CA identifier with '+' for a space
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetNextCACert&message=SCEP+Authority
---- access_log eval
-qr{"scep":\{"operation":"GetNextCACert","ca_ident":"SCEP Authority",}
+--- record
+{"scep": {"operation": "GetNextCACert", "ca_ident": "SCEP Authority"}}
 --- no_error_log
 [error]
 
@@ -81,8 +84,21 @@ GET /certsrv/mscep/mscep.dll/pkiclient.exe?operation=PKIOperation&message=MIIBAQ
 --- error_code: 400
 --- response_body
 truncated: the TLV at byte 0 declares more than the 4 bytes that remain
---- access_log eval
-qr{"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":400,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll/pkiclient.exe","query_length":43\},"scep":\{"operation":"PKIOperation","message":\{"encoding":"der","size":4,"transport":"get"\},"reject":\{"reason":"truncated",}
+--- record eval
+{
+    http => ScepTest::exact({
+        request  => { method => 'GET', bytes => ScepTest::integer },
+        response => { status_code => 400, bytes => ScepTest::integer },
+    }),
+    url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll/pkiclient.exe',
+                              query_length => 43 }),
+    scep => {
+        operation => 'PKIOperation',
+        ca_ident  => ScepTest::absent,
+        message   => ScepTest::exact({ encoding => 'der', size => 4, transport => 'get' }),
+        reject    => { reason => 'truncated' },
+    },
+}
 --- no_access_log
 GET /ndes/
 --- no_error_log
@@ -99,8 +115,19 @@ Content-Type: application/x-pki-message
 --- error_code: 400
 --- response_body
 truncated: the TLV at byte 0 declares more than the 16 bytes that remain
---- access_log eval
-qr{"http":\{"request":\{"method":"POST","bytes":\d+\},"response":\{"status_code":400,.*"scep":\{"operation":"PKIOperation","message":\{"encoding":"der","size":16,"transport":"post"\},"reject":\{"reason":"truncated",}
+--- record eval
+{
+    http => {
+        request  => ScepTest::exact({ method => 'POST', bytes => ScepTest::integer }),
+        response => { status_code => 400 },
+    },
+    scep => {
+        operation => 'PKIOperation',
+        ca_ident  => ScepTest::absent,
+        message   => ScepTest::exact({ encoding => 'der', size => 16, transport => 'post' }),
+        reject    => { reason => 'truncated' },
+    },
+}
 --- no_access_log
 POST /ndes/
 --- no_error_log
@@ -114,8 +141,18 @@ GET /certsrv/mscep/mscep.dll
 --- error_code: 403
 --- response_body
 403.0 Access denied
---- access_log eval
-qr{"event":\{"duration":\d+,"outcome":"failure"\}.*"url":\{"path":"/certsrv/mscep/mscep.dll","query_length":0\},"scep":\{"operation":"none","upstream":\{"addr":"[^"]+","status":403,}
+--- record eval
+{
+    event => ScepTest::exact({ duration => ScepTest::integer, outcome => 'failure' }),
+    url   => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll', query_length => 0 }),
+    scep  => {
+        operation => 'none',
+        ca_ident  => ScepTest::absent,
+        message   => ScepTest::absent,
+        reject    => ScepTest::absent,
+        upstream  => { addr => qr/^[^"]+$/, status => 403 },
+    },
+}
 --- no_error_log
 [error]
 
@@ -127,8 +164,15 @@ GET /certsrv/mscep/mscep.dll?operation=GetCRL&message=ca
 --- error_code: 400
 --- response_body
 unknown_operation: operation "GetCRL" is not a SCEP operation
---- access_log eval
-qr{"scep":\{"operation":"unknown","reject":\{"reason":"unknown_operation","detail":"operation \\"GetCRL\\" is not a SCEP operation","stage":"module","enforced":true\}\}\}$}
+--- record eval
+{
+    scep => ScepTest::exact({
+        operation => 'unknown',
+        reject    => { reason => 'unknown_operation',
+                       detail => 'operation "GetCRL" is not a SCEP operation',
+                       stage => 'module', enforced => JSON::PP::true },
+    }),
+}
 --- no_access_log
 GET /ndes/
 --- no_error_log
@@ -139,8 +183,8 @@ GET /ndes/
 === TEST 8: operation names in another case are recognised
 --- request
 GET /certsrv/mscep/mscep.dll?message=ca&OPERATION=getcacaps
---- access_log eval
-qr{"scep":\{"operation":"GetCACaps","ca_ident":"ca",}
+--- record
+{"scep": {"operation": "GetCACaps", "ca_ident": "ca"}}
 --- no_error_log
 [error]
 
@@ -149,8 +193,8 @@ qr{"scep":\{"operation":"GetCACaps","ca_ident":"ca",}
 === TEST 9: sscep's double question mark
 --- request
 GET /certsrv/mscep/mscep.dll??operation=GetCACert&message=ca
---- access_log eval
-qr{"query_length":31\},"scep":\{"operation":"GetCACert","ca_ident":"ca",}
+--- record
+{"url": {"query_length": 31}, "scep": {"operation": "GetCACert", "ca_ident": "ca"}}
 --- no_error_log
 [error]
 
@@ -159,8 +203,8 @@ qr{"query_length":31\},"scep":\{"operation":"GetCACert","ca_ident":"ca",}
 === TEST 10: the first operation= counts
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&operation=PKIOperation&message=x
---- access_log eval
-qr{"scep":\{"operation":"GetCACaps","ca_ident":"x",}
+--- record
+{"scep": {"operation": "GetCACaps", "ca_ident": "x"}}
 --- no_error_log
 [error]
 

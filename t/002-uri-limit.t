@@ -7,8 +7,9 @@ use Test::Nginx::Socket 'no_plan';
 use ScepTest;
 
 # scep_reject off: these messages of "A"s are not pkiMessages, and the URI
-# limit is what is tested; it holds in monitor mode too
-default_config(<<'_EOC_');
+# limit is what is tested; it holds in monitor mode too.  ndes(): /ndes/
+# stands in for NDES, and logs its hits in the combined format.
+default_config(<<'_EOC_' . ndes(answer => 'forwarded\n'));
     location /certsrv/mscep/ {
         scep on;
         scep_reject off;
@@ -16,10 +17,6 @@ default_config(<<'_EOC_');
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
 
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "forwarded\n";
-    }
 _EOC_
 
 # "/certsrv/mscep/mscep.dll?operation=PKIOperation&message=" is 56 bytes,
@@ -37,11 +34,14 @@ __DATA__
 "GET $main::Prefix" . ("A" x 44)
 --- response_body
 forwarded
+--- record eval
+{
+    url  => { query_length => 75 },
+    scep => { operation => 'PKIOperation',
+              upstream => { addr => qr/^[^"]+$/, status => 200 } },
+}
 --- access_log eval
-[
-qr{"query_length":75\},"scep":\{"operation":"PKIOperation",.*"upstream":\{"addr":"[^"]+","status":200,},
-qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=A{44} HTTP/1.1" 200 },
-]
+qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=A{44} HTTP/1.1" 200 }
 --- no_error_log
 [error]
 
@@ -55,8 +55,21 @@ qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=A{44} HTTP/1.1" 200 },
 uri_too_long: request URI of 101 bytes exceeds scep_max_uri_length 100
 --- response_headers
 Content-Type: text/plain
---- access_log eval
-qr{"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":414,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll","query_length":76\},"scep":\{"operation":"PKIOperation","reject":\{"reason":"uri_too_long","detail":"request URI of 101 bytes exceeds scep_max_uri_length 100","stage":"module","enforced":true\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"[^"]+"\}\}\}$}
+--- record eval
+{
+    http => ScepTest::exact({
+        request  => { method => 'GET', bytes => ScepTest::integer },
+        response => { status_code => 414, bytes => ScepTest::integer },
+    }),
+    url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll', query_length => 76 }),
+    scep => ScepTest::exact({
+        operation => 'PKIOperation',
+        reject    => { reason => 'uri_too_long',
+                       detail => 'request URI of 101 bytes exceeds scep_max_uri_length 100',
+                       stage => 'module', enforced => JSON::PP::true },
+        diagnosis => { code => 'proxy_uri_too_long', hint => qr/^[^"]+$/ },
+    }),
+}
 --- no_access_log
 GET /ndes/
 --- error_log
@@ -103,17 +116,17 @@ POST /ndes/
         scep_reject off;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "forwarded\n";
-    }
+--- ndes: forwarded\n
 --- request eval
 "GET $main::Prefix" . ("A" x 10240)
 --- response_body
 forwarded
---- access_log eval
-qr{"query_length":10271\},"scep":\{"operation":"PKIOperation",.*"upstream":\{"addr":"[^"]+","status":200,}
+--- record eval
+{
+    url  => { query_length => 10271 },
+    scep => { operation => 'PKIOperation',
+              upstream => { addr => qr/^[^"]+$/, status => 200 } },
+}
 --- no_error_log
 exceeds large_client_header_buffers
 [error]
@@ -147,16 +160,25 @@ scep_max_uri_length 65534 exceeds large_client_header_buffers size 8192 in serve
         scep_reject off;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "forwarded\n";
-    }
+--- ndes: forwarded\n
 --- request eval
 "GET $main::Prefix" . ("A" x 2000)
 --- error_code: 414
---- access_log eval
-qr{"http":\{"request":\{"method":"GET"\},"response":\{"status_code":414,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep.dll"\},"scep":\{"operation":"PKIOperation","reject":\{"reason":"uri_too_long","detail":"request line longer than large_client_header_buffers size 1024","stage":"nginx","enforced":true\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"[^"]+"\}\}\}$}
+--- record eval
+{
+    http => ScepTest::exact({
+        request  => { method => 'GET' },
+        response => { status_code => 414, bytes => ScepTest::integer },
+    }),
+    url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll' }),
+    scep => ScepTest::exact({
+        operation => 'PKIOperation',
+        reject    => { reason => 'uri_too_long',
+                       detail => 'request line longer than large_client_header_buffers size 1024',
+                       stage => 'nginx', enforced => JSON::PP::true },
+        diagnosis => { code => 'proxy_uri_too_long', hint => qr/^[^"]+$/ },
+    }),
+}
 --- no_access_log
 GET /ndes/
 --- error_log
@@ -175,8 +197,16 @@ scep_max_uri_length 65534 exceeds large_client_header_buffers size 1024
 --- request eval
 "GET /certsrv/mscep/mscep.dll?message=" . ("A" x 2000) . "&operation=PKIOperation"
 --- error_code: 414
---- access_log eval
-qr{"url":\{"path":"/certsrv/mscep/mscep.dll"\},"scep":\{"operation":"unknown","reject":\{"reason":"uri_too_long",.*"stage":"nginx","enforced":true\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"[^"]+"\}\}\}$}
+--- record eval
+{
+    url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll' }),
+    scep => ScepTest::exact({
+        operation => 'unknown',
+        reject    => ScepTest::subset({ reason => 'uri_too_long', stage => 'nginx',
+                                        enforced => JSON::PP::true }),
+        diagnosis => { code => 'proxy_uri_too_long', hint => qr/^[^"]+$/ },
+    }),
+}
 
 
 

@@ -9,7 +9,7 @@ use ScepTest;
 
 # /ndes/ stands in for NDES and logs its hits in the combined format:
 # --- access_log shows what reached it, --- no_access_log what did not.
-default_config(<<'_EOC_');
+default_config(<<'_EOC_' . ndes(answer => 'ndes: $request_method $content_length\n'));
     large_client_header_buffers 4 64k;
 
     location /certsrv/mscep/ {
@@ -17,10 +17,6 @@ default_config(<<'_EOC_');
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
 
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes: $request_method $content_length\n";
-    }
 _EOC_
 
 # the real micromdm scepclient PKCSReq (t/lib/capture-scepclient)
@@ -155,11 +151,7 @@ ScepTest::pkiop_post($main::Req)
         scep on;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes: $request_method $content_length\n";
-    }
+--- ndes: ndes: $request_method $content_length\n
 --- raw_request eval
 [ScepTest::pkiop_post($main::Req, chunked => 1)]
 --- response_body eval
@@ -205,11 +197,7 @@ GET /ndes/
         scep_reject off;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes\n";
-    }
+--- ndes: ndes\n
 --- request eval
 ScepTest::pkiop_get($main::Req)
 --- error_code: 414
@@ -230,11 +218,7 @@ ScepTest::pkiop_get($main::Req)
         scep_reject off;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes\n";
-    }
+--- ndes: ndes\n
 --- raw_request eval
 ScepTest::pkiop_post($main::Req)
 --- error_code: 413
@@ -284,11 +268,7 @@ ScepTest::pkiop_post($main::Req)
         scep_reject off;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes: $request_method\n";
-    }
+--- ndes: ndes: $request_method\n
 --- request
 GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=MIIB*AQ
 --- response_body
@@ -342,11 +322,7 @@ qr{"message":\{"type":"PKCSReq",.*"reject":\{"reason":"message_type_not_allowed"
         lingering_timeout 100ms;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes\n";
-    }
+--- ndes: ndes\n
 --- raw_request eval
 "POST /certsrv/mscep/mscep.dll?operation=PKIOperation HTTP/1.1\r
 Host: localhost\r

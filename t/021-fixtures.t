@@ -7,7 +7,7 @@ use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use ScepTest;
 
-default_config(<<'_EOC_');
+default_config(<<'_EOC_' . ndes(answer => 'ndes: $request_method\n'));
     large_client_header_buffers 4 64k;
 
     location /certsrv/mscep/ {
@@ -15,10 +15,6 @@ default_config(<<'_EOC_');
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
 
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes: $request_method\n";
-    }
 _EOC_
 
 # where TEST 44 cuts the real PKCSReq: the first bytes, then every 97th
@@ -569,11 +565,7 @@ unknown_message_type: CertRep (3) is not a request
         scep_message_types PKCSReq;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes: $request_method\n";
-    }
+--- ndes: ndes: $request_method\n
 --- raw_request eval
 ScepTest::pkiop_post(ScepTest::message('certpoll.der'))
 --- error_code: 403
@@ -591,11 +583,7 @@ message_type_not_allowed: CertPoll is not in scep_message_types
         scep_reject off;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes: $request_method\n";
-    }
+--- ndes: ndes: $request_method\n
 --- raw_request eval
 ScepTest::pkiop_post(ScepTest::message('bad-signature.der'))
 --- response_body
@@ -615,11 +603,7 @@ qr{"POST /ndes/mscep.dll\?operation=PKIOperation HTTP/1.1" 200 },
         scep_verify_signature off;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
-
-    location /ndes/ {
-        access_log logs/access.log;
-        return 200 "ndes: $request_method\n";
-    }
+--- ndes: ndes: $request_method\n
 --- raw_request eval
 ScepTest::pkiop_post(ScepTest::message('bad-signature.der'))
 --- response_body

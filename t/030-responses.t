@@ -153,12 +153,8 @@ qr{"reject":\{"reason":"uri_too_long",[^{}]+\},"diagnosis":\{"code":"proxy_uri_t
         scep on;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        default_type application/x-pki-message;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /certrep-pending.der break;
-    }
+--- ndes eval
+{ file => 'certrep-pending.der', type => 'application/x-pki-message' }
 --- request eval
 ScepTest::pkiop_get($main::Req)
 --- access_log eval
@@ -172,12 +168,8 @@ qr{"response":\{"message_type":"CertRep","pki_status":"PENDING","transaction_id"
         scep on;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        default_type application/x-pki-message;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /certrep-nonce-mismatch.der break;
-    }
+--- ndes eval
+{ file => 'certrep-nonce-mismatch.der', type => 'application/x-pki-message' }
 --- request eval
 ScepTest::pkiop_get($main::Req)
 --- access_log eval
@@ -192,12 +184,8 @@ qr{"response":\{"message_type":"CertRep","pki_status":"SUCCESS","transaction_id"
         proxy_buffering off;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        default_type application/x-pki-message;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /certrep-failure-badrequest.der break;
-    }
+--- ndes eval
+{ file => 'certrep-failure-badrequest.der', type => 'application/x-pki-message' }
 --- request eval
 ScepTest::pkiop_get($main::Req)
 --- access_log eval
@@ -212,16 +200,13 @@ qr{"response":\{"message_type":"CertRep","pki_status":"FAILURE","fail_info":"bad
         add_header X-Scep-Diagnosis $scep_diagnosis always;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        if ($arg_operation = PKIOperation) {
-            return 500 "MSCEP error\n";
-        }
-
-        default_type application/x-x509-ca-ra-cert;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /getcacert-ra-expired.der break;
-    }
+--- ndes eval
+{ file => 'getcacert-ra-expired.der', type => 'application/x-x509-ca-ra-cert',
+  first => <<'_EOC_' }
+if ($arg_operation = PKIOperation) {
+    return 500 "MSCEP error\n";
+}
+_EOC_
 --- request eval
 ["GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca",
  ScepTest::pkiop_get($main::Req)]
@@ -242,12 +227,8 @@ qr/\[warn\] .*scep: ra certificate "[^"]+" expired on 2024-/
         scep on;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        default_type application/x-x509-ca-ra-cert;
-        root $TEST_NGINX_EXPIRING;
-        rewrite ^ /getcacert.der break;
-    }
+--- ndes eval
+{ file => 'getcacert.der', type => 'application/x-x509-ca-ra-cert', root => '$TEST_NGINX_EXPIRING' }
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
 --- access_log eval
@@ -263,12 +244,8 @@ qr/\[warn\] .*scep: ra certificate "[^"]+" expires on \d{4}-/
         scep on;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        default_type text/plain;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /getcacaps-ndes.txt break;
-    }
+--- ndes eval
+{ file => 'getcacaps-ndes.txt', type => 'text/plain' }
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- access_log eval
@@ -326,16 +303,14 @@ qr{"response":\{"undecoded":"malformed","detail":"the TLV at byte \d+ declares m
         scep on;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        gzip on;
-        gzip_types *;
-        gzip_min_length 0;
-        gzip_http_version 1.0;
-        default_type text/plain;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /getcacaps-ndes.txt break;
-    }
+--- ndes eval
+{ file => 'getcacaps-ndes.txt', type => 'text/plain',
+  first => <<'_EOC_' }
+gzip on;
+gzip_types *;
+gzip_min_length 0;
+gzip_http_version 1.0;
+_EOC_
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- more_headers
@@ -355,14 +330,12 @@ qr{"response":\{"undecoded":"encoded","detail":"the body has a Content-Encoding"
         add_header X-Upstream-Transfer-Encoding $upstream_http_transfer_encoding;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        ssi on;
-        ssi_types *;
-        default_type text/plain;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /getcacaps-ndes.txt break;
-    }
+--- ndes eval
+{ file => 'getcacaps-ndes.txt', type => 'text/plain',
+  first => <<'_EOC_' }
+ssi on;
+ssi_types *;
+_EOC_
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- response_headers
@@ -381,14 +354,12 @@ qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1
         add_header X-Upstream-Transfer-Encoding "[$upstream_http_transfer_encoding]";
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        ssi on;
-        ssi_types *;
-        default_type text/plain;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /getcacaps-ndes.txt break;
-    }
+--- ndes eval
+{ file => 'getcacaps-ndes.txt', type => 'text/plain',
+  first => <<'_EOC_' }
+ssi on;
+ssi_types *;
+_EOC_
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- response_headers

@@ -24,16 +24,13 @@ __DATA__
         add_header X-Scep-Diagnosis $scep_diagnosis always;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        if ($arg_operation = GetCACaps) {
-            return 500 "MSCEP error\n";
-        }
-
-        default_type application/x-x509-ca-ra-cert;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /getcacert-ra-expired.der break;
-    }
+--- ndes eval
+{ file => 'getcacert-ra-expired.der', type => 'application/x-x509-ca-ra-cert',
+  first => <<'_EOC_' }
+if ($arg_operation = GetCACaps) {
+    return 500 "MSCEP error\n";
+}
+_EOC_
 --- request eval
 ["GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca",
  map { "GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca" } 1 .. 8]

@@ -210,12 +210,8 @@ User-Agent: expiring
         scep_flow devices;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        default_type application/x-pki-message;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /$certrep break;
-    }
+--- ndes eval
+{ file => '$certrep', type => 'application/x-pki-message' }
 --- request eval
 [ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der')),
  ScepTest::pkiop_get(ScepTest::message('certpoll.der'))]
@@ -278,12 +274,8 @@ its transactionID joins all three to one flow)
         scep_flow devices;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        default_type application/x-pki-message;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /certrep-pending.der break;
-    }
+--- ndes eval
+{ file => 'certrep-pending.der', type => 'application/x-pki-message' }
 --- request eval
 [(ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha512.der'))) x 3,
  ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha1.der'))]
@@ -311,12 +303,8 @@ its transactionID joins all three to one flow)
         scep_reject_replay on;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        default_type application/x-pki-message;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /certrep-pending.der break;
-    }
+--- ndes eval
+{ file => 'certrep-pending.der', type => 'application/x-pki-message' }
 --- init
 ScepTest::fetch(ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha512.der')),
                 'User-Agent: reject-device') =~ m{^HTTP/1\.1 200 }
@@ -349,12 +337,8 @@ scep: rejected, replayed_nonce: the senderNonce was seen before
         scep_reject_replay on;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
     }
-
-    location /data/ {
-        default_type application/x-pki-message;
-        root $TEST_NGINX_DATA;
-        rewrite ^ /certrep-success.der break;
-    }
+--- ndes eval
+{ file => 'certrep-success.der', type => 'application/x-pki-message' }
 --- init
 ScepTest::fetch(ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha512.der')),
                 'User-Agent: monitor-device') =~ m{^HTTP/1\.1 200 }

@@ -11,8 +11,9 @@ $ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
 # nothing listens there: an upstream that refuses
 $ENV{TEST_NGINX_REFUSED_PORT} = ScepTest::free_port();
 
-# the NDES stand-in: an answer per operation, and a 503 under /down/
-default_config(<<'_EOC_');
+# the NDES stand-in: an answer per operation (ndes(), /data/), and a 503
+# under /down/
+default_config(<<'_EOC_' . ndes(file => '$answer'));
     large_client_header_buffers 4 64k;
 
     location /certsrv/mscep/ {
@@ -36,14 +37,10 @@ default_config(<<'_EOC_');
         return 503;
     }
 
-    location /data/ {
-        root $TEST_NGINX_DATA;
-        rewrite ^ /$answer break;
-    }
-
     location = /metrics {
         scep_metrics;
     }
+
 _EOC_
 
 add_block_preprocessor(sub {

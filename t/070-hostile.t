@@ -45,18 +45,14 @@ if ($resetter == 0) {
 ScepTest::wait_port($ENV{TEST_NGINX_RESET_PORT});
 END { kill 'TERM', $resetter if $resetter }
 
-default_config(<<'_EOC_');
+# ndes(): NDES stand-in at /ndes/, answering GetCACaps from t/data
+default_config(<<'_EOC_' . ndes(file => 'getcacaps-ndes.txt', at => '/ndes/'));
     large_client_header_buffers 4 128k;
 
     location /certsrv/mscep/ {
         scep on;
         scep_flow devices;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
-    }
-
-    location /ndes/ {
-        root $TEST_NGINX_DATA;
-        rewrite ^ /getcacaps-ndes.txt break;
     }
 
     location /slow/ {
@@ -85,6 +81,7 @@ default_config(<<'_EOC_');
     location = /metrics {
         scep_metrics;
     }
+
 _EOC_
 
 add_block_preprocessor(sub {

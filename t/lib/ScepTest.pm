@@ -7,6 +7,9 @@ package ScepTest;
 #   checks the JSON record) and to t/records/<test>.jsonl for the whole file;
 # - check_records() validates every record the file produced against
 #   docs/scep-log.schema.json;
+# - ndes(...) is the stand-in for NDES the SCEP locations proxy to (also a
+#   block's --- ndes section);
+# - --- record checks a block's record as a JSON subset, in any key order;
 # - a real SCEP server (micromdm scepserver) and a real client (scepclient).
 
 use strict;
@@ -20,13 +23,14 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
+use Time::HiRes ();
 use Test::More ();
 use Test::Nginx::Socket ();
 
 use Exporter 'import';
 our @EXPORT = qw(check_records default_config scep_server enrol
                  message pkiop_get pkiop_post message_fields
-                 nginx_version http2_listen);
+                 nginx_version http2_listen ndes);
 
 our $Top = abs_path(dirname(__FILE__) . '/../..');
 our $Records = "$Top/t/records/" . basename($0, '.t') . '.jsonl';
@@ -58,11 +62,327 @@ Test::Nginx::Socket::add_block_preprocessor(sub {
     proxy_set_header Connection "";
 _EOC_
 
+    # --- ndes: the block's own stand-in for NDES, after its --- config
+    if (defined(my $ndes = $block->ndes)) {
+        die $block->name . ": --- ndes needs a --- config of its own\n"
+            if $block->config eq ($DefaultConfig // '');
+        my %opts = ref $ndes eq 'HASH' ? %$ndes : (answer => $ndes =~ s/\n\z//r);
+        $block->set_value('config', $block->config . ndes(%opts));
+    }
+
     my $config = $block->config // '';
     $block->set_value('config', <<"_EOC_" . $config);
         access_log logs/access.log scep_json if=\$scep_log_json;
         access_log $Records scep_json if=\$scep_log_json;
 _EOC_
+
+    record_prepare($block) if defined $block->record;
+});
+
+
+# The stand-in for NDES: a location of the same server that the SCEP
+# locations proxy_pass to, as configuration text for default_config() or,
+# the same options, a block's --- ndes section (a line: the answer; eval:
+# a hash of options).
+#
+#   answer => TEXT   /ndes/ logs its hits in the combined format, so that
+#                    --- access_log / --- no_access_log show what reached
+#                    NDES, and answers 200 with TEXT (nginx's escapes, so
+#                    'ndes: $request_method\n')
+#   bare => 1        and answers NDES's 403 to the bare URL (no arguments)
+#
+#   file => NAME     /data/ answers with the fixture NAME of $TEST_NGINX_DATA
+#                    (a variable is fine: '$certrep'), as NDES would
+#   type => MIME     its Content-Type (default_type)
+#   root => DIR      another directory: '$TEST_NGINX_EXPIRING'
+#   first => TEXT    directives before the others (an if, gzip, ssi)
+#
+#   at => PATH       the location, for either (/ndes/ and /data/ by default)
+
+sub ndes {
+    my %o = @_;
+
+    my $text;
+
+    if (defined $o{answer}) {
+        my $at = $o{at} // '/ndes/';
+        $text = "    location $at {\n"
+                . "        access_log logs/access.log;\n";
+        $text .= "\n        if (\$args = \"\") {\n"
+                 . "            return 403 \"403.0 Access denied\\n\";\n"
+                 . "        }\n\n" if $o{bare};
+        $text .= "        return 200 \"$o{answer}\";\n"
+                 . "    }\n";
+
+    } elsif (defined $o{file}) {
+        my $at = $o{at} // '/data/';
+        $text = "    location $at {\n";
+        $text .= join('', map { "        $_\n" } split /\n/, $o{first})
+            if defined $o{first};
+        $text .= "        default_type $o{type};\n" if defined $o{type};
+        $text .= "        root " . ($o{root} // '$TEST_NGINX_DATA') . ";\n"
+                 . "        rewrite ^ /$o{file} break;\n"
+                 . "    }\n";
+
+    } else {
+        die "ndes(): an answer or a file\n";
+    }
+
+    return $text;
+}
+
+
+# --- record: the JSON record ($scep_log_json) of each of the block's
+# requests, checked as a subset of the record, in any key order, one test
+# per request, under the real Test::Nginx and t/compat alike (a response
+# body check of Test::Nginx::Socket).
+#
+#   --- record          JSON: an object, or an array of objects, one per
+#                       request (an object alone applies to every request)
+#   --- record eval     the same as Perl: a hash, or an array of hashes
+#
+# An expected object matches when every key it names is in the record's
+# object with a matching value: objects as subsets, arrays element by
+# element and of the same length, numbers, strings, true, false and null
+# equal and of the same JSON type.  In Perl also:
+#
+#   qr/.../                a string or number of the record that matches
+#   ScepTest::exact({...}) this object and every object in it have exactly
+#                          the keys named, no other
+#   ScepTest::subset({...})  inside exact(): this object as a subset again
+#   ScepTest::absent       (as a value) the key is not in the record
+#   ScepTest::integer      a JSON integer (what \d+ said unquoted)
+#   ScepTest::number       a JSON number ([0-9.]+ unquoted)
+#   JSON::PP::true, JSON::PP::false
+#
+# The record of a request is the next JSON line of logs/access.log after
+# those of the previous request, or after those that were there when
+# the block's requests began (its --- init included); it may reach the
+# log a little after the response (the log phase), so the check waits for
+# it, up to $RecordWait seconds.  Every request of such a block must have
+# a record.
+
+our $RecordWait = 5;
+
+my %Record;         # block => { expect => ..., seen => records before the next }
+my $RecordBlock;    # the block whose --- init marks the log
+
+{
+    package ScepTest::Exact;
+    package ScepTest::Absent;
+    package ScepTest::Type;
+}
+
+my $Absent = bless \(my $absent = 'absent'), 'ScepTest::Absent';
+my $Integer = bless \(my $integer = 'an integer'), 'ScepTest::Type';
+my $Number = bless \(my $number = 'a number'), 'ScepTest::Type';
+
+sub exact   { return bless { value => $_[0], exact => 1 }, 'ScepTest::Exact' }
+sub subset  { return bless { value => $_[0], exact => 0 }, 'ScepTest::Exact' }
+sub absent  { return $Absent }
+sub integer { return $Integer }
+sub number  { return $Number }
+
+sub record_prepare {
+    my ($block) = @_;
+
+    my $name = $block->name;
+    my $expect = $block->record;
+
+    if (!ref $expect) {
+        my $json = JSON::PP->new->relaxed;
+        $json->utf8 unless utf8::is_utf8($expect);
+        $expect = eval { $json->decode($expect) }
+            // die "$name: --- record is not JSON: $@";
+    }
+
+    my @each = ref $expect eq 'ARRAY' ? @$expect : ($expect);
+    for (@each) {
+        my $r = ref $_;
+        die "$name: --- record: an object or an array of objects, not "
+            . ($r || 'a scalar') . "\n"
+            unless $r eq 'HASH' || $r eq 'ScepTest::Exact';
+    }
+
+    $Record{$block} = { expect => $expect };
+    $RecordBlock = $block;
+
+    # after the block's own --- init, which may send requests of its own
+    my $init = $block->init // '';
+    $block->set_value('init', ($init =~ /\S/ ? "$init\n;\n" : '')
+                              . "ScepTest::record_mark();\n");
+}
+
+# The JSON lines of the access log, whole lines only.
+
+sub record_lines {
+    open my $in, '<:raw', $Test::Nginx::Util::AccLogFile or return [];
+    local $/;
+    my $data = <$in> // '';
+    close $in;
+
+    $data = substr $data, 0, rindex($data, "\n") + 1;
+
+    return [grep { /^\{/ } split /\n/, $data];
+}
+
+sub record_mark {
+    my $st = $Record{$RecordBlock // ''} or return;
+
+    $st->{seen} = scalar @{ record_lines() };
+}
+
+sub record_show {
+    my ($v) = @_;
+
+    return "$v" if ref $v eq 'Regexp';
+    return 'nothing' if ref $v eq 'ScepTest::Absent';
+    return $$v if ref $v eq 'ScepTest::Type';
+    return ($v->{exact} ? 'exactly ' : 'at least ') . record_show($v->{value})
+        if ref $v eq 'ScepTest::Exact';
+
+    return JSON::PP->new->canonical->allow_nonref->ascii->encode($v);
+}
+
+# What differs between what is expected and what is there, a line each.
+
+sub record_diff {
+    my ($exp, $act, $path, $exact) = @_;
+
+    my $at = $path eq '' ? 'the record' : $path;
+
+    if (ref $exp eq 'ScepTest::Exact') {
+        return record_diff($exp->{value}, $act, $path, $exp->{exact});
+    }
+
+    if (ref $exp eq 'HASH') {
+        return "$at: expected an object, got " . record_show($act)
+            unless ref $act eq 'HASH';
+
+        my @diff;
+
+        for my $k (sort keys %$exp) {
+            my $p = $path eq '' ? $k : "$path.$k";
+
+            if (ref $exp->{$k} eq 'ScepTest::Absent') {
+                push @diff, "$p: expected no such key, got " . record_show($act->{$k})
+                    if exists $act->{$k};
+
+            } elsif (!exists $act->{$k}) {
+                push @diff, "$p: missing, expected " . record_show($exp->{$k});
+
+            } else {
+                push @diff, record_diff($exp->{$k}, $act->{$k}, $p, $exact);
+            }
+        }
+
+        if ($exact) {
+            for my $k (sort grep { !exists $exp->{$_} } keys %$act) {
+                my $p = $path eq '' ? $k : "$path.$k";
+                push @diff, "$p: not expected (exact), got " . record_show($act->{$k});
+            }
+        }
+
+        return @diff;
+    }
+
+    if (ref $exp eq 'ARRAY') {
+        return "$at: expected an array, got " . record_show($act)
+            unless ref $act eq 'ARRAY';
+
+        my @diff;
+        push @diff, "$at: expected " . @$exp . " elements, got " . @$act
+            if @$exp != @$act;
+
+        for my $i (0 .. (@$exp < @$act ? $#$exp : $#$act)) {
+            push @diff, record_diff($exp->[$i], $act->[$i], "$path\[$i\]", $exact);
+        }
+
+        return @diff;
+    }
+
+    if (ref $exp eq 'Regexp') {
+        return "$at: expected a string or a number matching $exp, got "
+               . record_show($act)
+            if !defined $act || ref $act;
+
+        my $copy = $act;    # matching would make a number of the record a string
+        return $copy =~ $exp ? () : "$at: " . record_show($act) . " does not match $exp";
+    }
+
+    if (ref $exp eq 'ScepTest::Type') {
+        my $json = ref $act ? '' : record_show($act);
+        my $ok = $exp == $Integer ? $json =~ /^-?[0-9]+\z/
+                                  : $json =~ /^-?[0-9]/;
+        return $ok ? () : "$at: expected $$exp, got " . record_show($act);
+    }
+
+    if (ref $exp eq 'ScepTest::Absent') {
+        return "$at: ScepTest::absent is for the value of a key";
+    }
+
+    # a string, a number, true, false or null: the same JSON
+    my ($e, $got) = (record_show($exp), record_show($act));
+
+    return $e eq $got ? () : "$at: expected $e, got $got";
+}
+
+Test::Nginx::Socket::add_response_body_check(sub {
+    my ($block, $body, $req_idx, $repeated_req_idx, $dry_run) = @_;
+
+    my $st = $Record{$block} or return;
+    my $name = $block->name;
+
+    SKIP: {
+        Test::More::skip("$name - record - tests skipped due to $dry_run", 1)
+            if $dry_run;
+
+        my $title = "$name - the record of request $req_idx (req $repeated_req_idx)";
+
+        my $expect = ref $st->{expect} eq 'ARRAY' ? $st->{expect}[$req_idx]
+                                                   : $st->{expect};
+
+        if (!defined $expect) {
+            Test::More::fail($title);
+            Test::More::diag("--- record has no object for request $req_idx");
+            last SKIP;
+        }
+
+        if (!defined $st->{seen}) {
+            Test::More::fail($title);
+            Test::More::diag("the access log was not marked before the requests");
+            last SKIP;
+        }
+
+        my $lines = record_lines();
+        my $deadline = Time::HiRes::time() + $RecordWait;
+
+        while (@$lines <= $st->{seen} && Time::HiRes::time() < $deadline) {
+            Time::HiRes::sleep(0.01);
+            $lines = record_lines();
+        }
+
+        if (@$lines <= $st->{seen}) {
+            Test::More::fail($title);
+            Test::More::diag("no record in $Test::Nginx::Util::AccLogFile after "
+                             . "the $st->{seen} before it, within ${RecordWait} s");
+            last SKIP;
+        }
+
+        my $line = $lines->[ $st->{seen}++ ];
+        my $rec = eval { JSON::PP->new->utf8->decode($line) };
+
+        if (ref $rec ne 'HASH') {
+            Test::More::fail($title);
+            Test::More::diag("not a JSON object: $line");
+            last SKIP;
+        }
+
+        my @diff = record_diff($expect, $rec, '', 0);
+
+        Test::More::ok(!@diff, $title)
+            or Test::More::diag(join "\n", @diff, "the record: $line");
+    }
 });
 
 
