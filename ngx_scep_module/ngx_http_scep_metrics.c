@@ -3,7 +3,7 @@
 /*
  * Prometheus metrics: counters in a shared memory zone, added to by every
  * worker in the log phase, read by "scep_metrics" in the text format 0.0.4.
- * The zone is kept across reloads; its labels come from scep_tables.c.
+ * The zone is kept across reloads; its labels come from core/scep_tables.c.
  */
 
 

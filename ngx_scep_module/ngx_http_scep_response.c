@@ -3,7 +3,8 @@
 /*
  * What NDES answered: a copy of the upstream's body, kept while every
  * buffer passes on unchanged, decoded when the last one has gone (a
- * CertRep, GetCACert certificates, GetCACaps), and the diagnosis.
+ * CertRep, GetCACert certificates, GetCACaps).  What a GetCACert said of
+ * the RA certificates goes to the diagnosis's zone (_diagnosis.c).
  */
 
 
@@ -61,7 +62,6 @@ static ngx_uint_t                   ngx_http_scep_certs_next;
 /* certificates this worker has warned about, by SHA-256, round robin */
 static u_char      ngx_http_scep_warned[NGX_HTTP_SCEP_WARNED][32];
 static ngx_uint_t  ngx_http_scep_nwarned;
-
 
 
 ngx_int_t

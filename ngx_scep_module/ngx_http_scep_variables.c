@@ -2,7 +2,8 @@
 
 /*
  * $scep_* variables.  Their values change as the request goes on (a
- * rejection, the upstream's answer), so none is cached.
+ * rejection, the upstream's answer), so none is cached; in the log phase
+ * they read what the log phase handler settled (_module.c).
  */
 
 
