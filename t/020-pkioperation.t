@@ -21,7 +21,25 @@ _EOC_
 
 # the real micromdm scepclient PKCSReq (t/lib/capture-scepclient)
 our $Req = message('scepclient-pkcsreq.der');
-our $Fields = qr{"message":\{"type":"PKCSReq","type_code":19,"transaction_id":"[A-Za-z0-9+/=]+","sender_nonce":"[0-9a-f]{32}","digest_algorithm":"sha(1|256)","encoding":"der","size":\d{4},"transport":"(get|post)","signer":\{"subject":"[^"]+"\},"signature":"valid"\}};
+
+# what the record's "message" says of it, over the given transport: exactly
+# these keys
+sub req_fields {
+    my ($transport) = @_;
+
+    return ScepTest::exact({
+        type             => 'PKCSReq',
+        type_code        => 19,
+        transaction_id   => qr{^[A-Za-z0-9+/=]+$},
+        sender_nonce     => qr/^[0-9a-f]{32}$/,
+        digest_algorithm => qr/^sha(1|256)$/,
+        encoding         => 'der',
+        size             => length $main::Req,
+        transport        => $transport,
+        signer           => { subject => qr/^[^"]+$/ },
+        signature        => 'valid',
+    });
+}
 
 no_shuffle();
 run_tests();
@@ -34,12 +52,19 @@ __DATA__
 ScepTest::pkiop_post($main::Req)
 --- response_body eval
 "ndes: POST " . length($main::Req) . "\n"
+--- record eval
+{
+    scep => {
+        operation => 'PKIOperation',
+        ca_ident  => ScepTest::absent,
+        message   => main::req_fields('post'),
+        reject    => ScepTest::absent,
+        upstream  => { addr => qr/^[^"]+$/, status => 200,
+                       response_time => ScepTest::number },
+    },
+}
 --- access_log eval
-[
-$main::Fields,
-qr{"scep":\{"operation":"PKIOperation","message":\{[^{}]*"transport":"post",[^{}]*"signer":\{[^{}]*\},[^{}]*\},"upstream":\{"addr":"[^"]+","status":200,},
-qr{"POST /ndes/mscep.dll\?operation=PKIOperation HTTP/1.1" 200 },
-]
+qr{"POST /ndes/mscep.dll\?operation=PKIOperation HTTP/1.1" 200 }
 --- no_error_log
 [error]
 
@@ -50,8 +75,8 @@ qr{"POST /ndes/mscep.dll\?operation=PKIOperation HTTP/1.1" 200 },
 ScepTest::pkiop_get($main::Req, 'percent')
 --- response_body
 ndes: GET 
---- access_log eval
-[$main::Fields, qr{"transport":"get"}]
+--- record eval
+{ scep => { message => main::req_fields('get') } }
 --- no_error_log
 [error]
 
@@ -62,8 +87,8 @@ ndes: GET
 ScepTest::pkiop_get($main::Req, 'raw')
 --- response_body
 ndes: GET 
---- access_log eval
-$main::Fields
+--- record eval
+{ scep => { message => main::req_fields('get') } }
 --- no_error_log
 [error]
 
@@ -74,8 +99,8 @@ $main::Fields
 ScepTest::pkiop_get($main::Req, 'space')
 --- response_body
 ndes: GET 
---- access_log eval
-$main::Fields
+--- record eval
+{ scep => { message => main::req_fields('get') } }
 --- no_error_log
 [error]
 
@@ -86,8 +111,8 @@ $main::Fields
 ScepTest::pkiop_get($main::Req, 'lf')
 --- response_body
 ndes: GET 
---- access_log eval
-$main::Fields
+--- record eval
+{ scep => { message => main::req_fields('get') } }
 --- no_error_log
 [error]
 
@@ -98,8 +123,8 @@ $main::Fields
 ScepTest::pkiop_get($main::Req, 'crlf')
 --- response_body
 ndes: GET 
---- access_log eval
-$main::Fields
+--- record eval
+{ scep => { message => main::req_fields('get') } }
 --- no_error_log
 [error]
 
@@ -110,8 +135,8 @@ $main::Fields
 ScepTest::pkiop_get($main::Req, 'nopad')
 --- response_body
 ndes: GET 
---- access_log eval
-$main::Fields
+--- record eval
+{ scep => { message => main::req_fields('get') } }
 --- no_error_log
 [error]
 
@@ -122,8 +147,8 @@ $main::Fields
 ScepTest::pkiop_get($main::Req, 'percent', '/certsrv/mscep/mscep.dll/pkiclient.exe')
 --- response_body
 ndes: GET 
---- access_log eval
-$main::Fields
+--- record eval
+{ scep => { message => main::req_fields('get') } }
 --- no_error_log
 [error]
 
@@ -156,8 +181,8 @@ ScepTest::pkiop_post($main::Req)
 [ScepTest::pkiop_post($main::Req, chunked => 1)]
 --- response_body eval
 "ndes: POST " . length($main::Req) . "\n"
---- access_log eval
-[$main::Fields]
+--- record eval
+[{ scep => { message => main::req_fields('post') } }]
 --- no_error_log
 [error]
 
@@ -180,8 +205,15 @@ GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=MIIB*AQ
 --- error_code: 400
 --- response_body
 bad_encoding: message is not base64: byte 0x2a at offset 4 of its decoded text
---- access_log eval
-qr{"scep":\{"operation":"PKIOperation","reject":\{"reason":"bad_encoding",}
+--- record eval
+{
+    scep => {
+        operation => 'PKIOperation',
+        ca_ident  => ScepTest::absent,
+        message   => ScepTest::absent,
+        reject    => { reason => 'bad_encoding' },
+    },
+}
 --- no_access_log
 GET /ndes/
 
@@ -273,11 +305,19 @@ ScepTest::pkiop_post($main::Req)
 GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=MIIB*AQ
 --- response_body
 ndes: GET
+--- record eval
+{
+    event => ScepTest::exact({ duration => ScepTest::integer, outcome => 'success' }),
+    scep  => {
+        reject   => ScepTest::exact({ reason => 'bad_encoding',
+                                      detail => qr/^message is not base64: [^"]+$/,
+                                      stage => 'module', enforced => JSON::PP::false }),
+        upstream => { addr => qr/^[^"]+$/, status => 200,
+                      response_time => ScepTest::number },
+    },
+}
 --- access_log eval
-[
-qr{"event":\{"duration":\d+,"outcome":"success"\}.*"reject":\{"reason":"bad_encoding","detail":"message is not base64: [^"]+","stage":"module","enforced":false\},"upstream":\{"addr":"[^"]+","status":200,},
-qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=MIIB\*AQ HTTP/1.1" 200 },
-]
+qr{"GET /ndes/mscep.dll\?operation=PKIOperation&message=MIIB\*AQ HTTP/1.1" 200 }
 --- error_log
 scep: forwarded in monitor mode (scep_reject off), bad_encoding
 
@@ -297,8 +337,13 @@ ScepTest::pkiop_post($main::Req)
 --- error_code: 403
 --- response_body
 message_type_not_allowed: PKCSReq is not in scep_message_types
---- access_log eval
-qr{"message":\{"type":"PKCSReq",.*"reject":\{"reason":"message_type_not_allowed",}
+--- record eval
+{
+    scep => {
+        message => { type => 'PKCSReq' },
+        reject  => { reason => 'message_type_not_allowed' },
+    },
+}
 
 
 
@@ -345,8 +390,8 @@ message_too_large: body of 100000 bytes exceeds scep_max_message_size 65536
 ScepTest::pkiop_post(ScepTest::message('../../fuzz/corpus/pkimessage/scepclient-pkcsreq.longlen'))
 --- response_body eval
 "ndes: POST " . length(ScepTest::message('../../fuzz/corpus/pkimessage/scepclient-pkcsreq.longlen')) . "\n"
---- access_log eval
-qr{"message":\{"type":"PKCSReq",[^{}]*"encoding":"ber",}
+--- record eval
+{ scep => { message => { type => 'PKCSReq', encoding => 'ber' } } }
 --- no_error_log
 [error]
 
@@ -358,7 +403,15 @@ ScepTest::pkiop_post(ScepTest::message('../../fuzz/corpus/pkimessage/pkcsreq-ski
 --- error_code: 400
 --- response_body
 not_cms: a long-form length of zero at byte 2368
---- access_log eval
-qr{"scep":\{"operation":"PKIOperation","message":\{[^{}]*"encoding":"ber",[^{}]*\},"reject":\{"reason":"not_cms","detail":"a long-form length of zero at byte 2368",}
+--- record eval
+{
+    scep => {
+        operation => 'PKIOperation',
+        ca_ident  => ScepTest::absent,
+        message   => { encoding => 'ber' },
+        reject    => { reason => 'not_cms',
+                       detail => 'a long-form length of zero at byte 2368' },
+    },
+}
 --- no_access_log
 POST /ndes/

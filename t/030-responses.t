@@ -65,8 +65,19 @@ GET /certsrv/mscep/mscep.dll
 --- error_code: 403
 --- response_headers
 X-Scep-Diagnosis: ndes_reachable
---- access_log eval
-qr{"upstream":\{"addr":"[^"]+","status":403,"response_time":[0-9.]+\},"diagnosis":\{"code":"ndes_reachable","hint":"NDES answered 403 to the bare SCEP URL: [^"]+"\}\}\}$}
+--- record eval
+{
+    scep => {
+        upstream  => ScepTest::exact({ addr => qr/^[^"]+$/, status => 403,
+                                       response_time => ScepTest::number }),
+        response  => ScepTest::absent,
+        flow      => ScepTest::absent,
+        diagnosis => ScepTest::exact({
+            code => 'ndes_reachable',
+            hint => qr/^NDES answered 403 to the bare SCEP URL: [^"]+$/,
+        }),
+    },
+}
 
 
 
@@ -87,8 +98,25 @@ qr{"upstream":\{"addr":"[^"]+","status":403,"response_time":[0-9.]+\},"diagnosis
  "X-Scep-Diagnosis: ndes_gateway_timeout",
  "X-Scep-Diagnosis: ndes_unreachable",
  "X-Scep-Diagnosis: "]
---- access_log eval
-qr{"status":500,"response_time":[0-9.]+\},"diagnosis":\{"code":"ndes_internal_error","hint":"NDES answered 500: give IIS_IUSRS the user right \\"Impersonate a client after authentication\\}
+--- record eval
+[
+{
+    scep => {
+        upstream  => { status => 500, response_time => ScepTest::number },
+        response  => ScepTest::absent,
+        flow      => ScepTest::absent,
+        diagnosis => {
+            code => 'ndes_internal_error',
+            hint => qr/^NDES answered 500: give IIS_IUSRS the user right "Impersonate a client after authentication"/,
+        },
+    },
+},
+{ scep => { upstream => { status => 503 }, diagnosis => { code => 'ndes_app_pool_stopped' } } },
+{ scep => { upstream => { status => 414 }, diagnosis => { code => 'ndes_uri_too_long' } } },
+{ scep => { upstream => { status => 504 }, diagnosis => { code => 'ndes_gateway_timeout' } } },
+{ scep => { upstream => { status => 502 }, diagnosis => { code => 'ndes_unreachable' } } },
+{ scep => { upstream => { status => 403 }, diagnosis => ScepTest::absent } },
+]
 
 
 
@@ -105,8 +133,16 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- error_code: 504
 --- response_headers
 X-Scep-Diagnosis: ndes_gateway_timeout
---- access_log eval
-qr{"upstream":\{"addr":"127\.0\.0\.1:\d+","status":504,"response_time":[0-9.]+\},"diagnosis":\{"code":"ndes_gateway_timeout",}
+--- record eval
+{
+    scep => {
+        upstream  => ScepTest::exact({ addr => qr/^127\.0\.0\.1:\d+$/, status => 504,
+                                       response_time => ScepTest::number }),
+        response  => ScepTest::absent,
+        flow      => ScepTest::absent,
+        diagnosis => { code => 'ndes_gateway_timeout' },
+    },
+}
 --- error_log
 upstream timed out
 --- timeout: 5
@@ -125,8 +161,15 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
 --- error_code: 502
 --- response_headers
 X-Scep-Diagnosis: ndes_unreachable
---- access_log eval
-qr{"status":502,"response_time":[0-9.]+\},"diagnosis":\{"code":"ndes_unreachable",}
+--- record eval
+{
+    scep => {
+        upstream  => { status => 502, response_time => ScepTest::number },
+        response  => ScepTest::absent,
+        flow      => ScepTest::absent,
+        diagnosis => { code => 'ndes_unreachable' },
+    },
+}
 --- error_log
 Connection refused
 
@@ -142,8 +185,19 @@ Connection refused
 --- request eval
 "GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=" . ("A" x 64)
 --- error_code: 414
---- access_log eval
-qr{"reject":\{"reason":"uri_too_long",[^{}]+\},"diagnosis":\{"code":"proxy_uri_too_long","hint":"this proxy answered 414: raise large_client_header_buffers}
+--- record eval
+{
+    scep => {
+        reject    => { reason => 'uri_too_long' },
+        upstream  => ScepTest::absent,
+        response  => ScepTest::absent,
+        flow      => ScepTest::absent,
+        diagnosis => {
+            code => 'proxy_uri_too_long',
+            hint => qr/^this proxy answered 414: raise large_client_header_buffers/,
+        },
+    },
+}
 
 
 
@@ -157,8 +211,20 @@ qr{"reject":\{"reason":"uri_too_long",[^{}]+\},"diagnosis":\{"code":"proxy_uri_t
 { file => 'certrep-pending.der', type => 'application/x-pki-message' }
 --- request eval
 ScepTest::pkiop_get($main::Req)
---- access_log eval
-qr{"response":\{"message_type":"CertRep","pki_status":"PENDING","transaction_id":"[^"]+","transaction_id_matches":true,"recipient_nonce_matches":true\},"diagnosis":\{"code":"scep_pending","hint":"CertRep PENDING: [^"]+"\}\}\}$}
+--- record eval
+{
+    scep => {
+        response  => ScepTest::exact({
+            message_type => 'CertRep', pki_status => 'PENDING',
+            transaction_id => qr/^[^"]+$/,
+            transaction_id_matches => JSON::PP::true,
+            recipient_nonce_matches => JSON::PP::true,
+        }),
+        flow      => ScepTest::absent,
+        diagnosis => ScepTest::exact({ code => 'scep_pending',
+                                       hint => qr/^CertRep PENDING: [^"]+$/ }),
+    },
+}
 
 
 
@@ -172,8 +238,17 @@ qr{"response":\{"message_type":"CertRep","pki_status":"PENDING","transaction_id"
 { file => 'certrep-nonce-mismatch.der', type => 'application/x-pki-message' }
 --- request eval
 ScepTest::pkiop_get($main::Req)
---- access_log eval
-qr{"response":\{"message_type":"CertRep","pki_status":"SUCCESS","transaction_id":"[^"]+","transaction_id_matches":true,"recipient_nonce_matches":false\}}
+--- record eval
+{
+    scep => {
+        response => ScepTest::exact({
+            message_type => 'CertRep', pki_status => 'SUCCESS',
+            transaction_id => qr/^[^"]+$/,
+            transaction_id_matches => JSON::PP::true,
+            recipient_nonce_matches => JSON::PP::false,
+        }),
+    },
+}
 
 
 
@@ -188,8 +263,18 @@ qr{"response":\{"message_type":"CertRep","pki_status":"SUCCESS","transaction_id"
 { file => 'certrep-failure-badrequest.der', type => 'application/x-pki-message' }
 --- request eval
 ScepTest::pkiop_get($main::Req)
---- access_log eval
-qr{"response":\{"message_type":"CertRep","pki_status":"FAILURE","fail_info":"badRequest",[^{}]*\},"diagnosis":\{"code":"scep_failure_bad_request","hint":"CertRep FAILURE badRequest: [^"]+challenge password}
+--- record eval
+{
+    scep => {
+        response  => { message_type => 'CertRep', pki_status => 'FAILURE',
+                       fail_info => 'badRequest' },
+        flow      => ScepTest::absent,
+        diagnosis => {
+            code => 'scep_failure_bad_request',
+            hint => qr/^CertRep FAILURE badRequest: [^"]+challenge password/,
+        },
+    },
+}
 
 
 
@@ -214,8 +299,28 @@ _EOC_
 [200, 500]
 --- response_headers eval
 ["X-Scep-Diagnosis: ", "X-Scep-Diagnosis: ndes_ra_cert_expired"]
---- access_log eval
-qr{"response":\{"certificates":\[\{"subject":"[^"]+","issuer":"[^"]+","serial":"[0-9a-f]+","not_before":"[-0-9T:]+Z","not_after":"[-0-9T:]+Z","expired":false,"role":"ca"\},\{[^{}]*"expired":true,"role":"ra"\}}
+--- record eval
+[
+{
+    scep => {
+        response => {
+            message_type => ScepTest::absent,
+            caps         => ScepTest::absent,
+            certificates => [
+                ScepTest::exact({
+                    subject => qr/^[^"]+$/, issuer => qr/^[^"]+$/,
+                    serial => qr/^[0-9a-f]+$/,
+                    not_before => qr/^[-0-9T:]+Z$/, not_after => qr/^[-0-9T:]+Z$/,
+                    expired => JSON::PP::false, role => 'ca',
+                }),
+                { expired => JSON::PP::true, role => 'ra' },
+                {},
+            ],
+        },
+    },
+},
+{ scep => { diagnosis => { code => 'ndes_ra_cert_expired' } } },
+]
 --- error_log eval
 qr/\[warn\] .*scep: ra certificate "[^"]+" expired on 2024-/
 
@@ -231,8 +336,20 @@ qr/\[warn\] .*scep: ra certificate "[^"]+" expired on 2024-/
 { file => 'getcacert.der', type => 'application/x-x509-ca-ra-cert', root => '$TEST_NGINX_EXPIRING' }
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
---- access_log eval
-qr{"response":\{"certificates":\[\{[^{}]*"expired":false,"role":"ca"\},\{[^{}]*"expired":false,"role":"ra"\}}
+--- record eval
+{
+    scep => {
+        response => {
+            message_type => ScepTest::absent,
+            caps         => ScepTest::absent,
+            certificates => [
+                { expired => JSON::PP::false, role => 'ca' },
+                { expired => JSON::PP::false, role => 'ra' },
+                {},
+            ],
+        },
+    },
+}
 --- error_log eval
 qr/\[warn\] .*scep: ra certificate "[^"]+" expires on \d{4}-/
 
@@ -248,8 +365,14 @@ qr/\[warn\] .*scep: ra certificate "[^"]+" expires on \d{4}-/
 { file => 'getcacaps-ndes.txt', type => 'text/plain' }
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
---- access_log eval
-qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1","DES3"\]\}}
+--- record eval
+{
+    scep => {
+        response => ScepTest::exact({
+            caps => ['POSTPKIOperation', 'Renewal', 'SHA-512', 'SHA-256', 'SHA-1', 'DES3'],
+        }),
+    },
+}
 
 
 
@@ -270,8 +393,15 @@ qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1
 GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
 --- response_body eval
 pack("C*", map { $_ % 251 } 1 .. 200000)
---- access_log eval
-qr{"response":\{"undecoded":"too_large","detail":"the body is larger than scep_response_buffer_size"\}}
+--- record eval
+{
+    scep => {
+        response => ScepTest::exact({
+            undecoded => 'too_large',
+            detail    => 'the body is larger than scep_response_buffer_size',
+        }),
+    },
+}
 
 
 
@@ -290,8 +420,15 @@ qr{"response":\{"undecoded":"too_large","detail":"the body is larger than scep_r
 ">>> cut.der\n" . substr(ScepTest::message('certrep-success.der'), 0, 1000)
 --- request eval
 ScepTest::pkiop_get($main::Req)
---- access_log eval
-qr{"response":\{"undecoded":"malformed","detail":"the TLV at byte \d+ declares more than the \d+ bytes that remain"\}}
+--- record eval
+{
+    scep => {
+        response => ScepTest::exact({
+            undecoded => 'malformed',
+            detail    => qr/^the TLV at byte \d+ declares more than the \d+ bytes that remain$/,
+        }),
+    },
+}
 --- no_error_log
 [error]
 
@@ -317,8 +454,15 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 Accept-Encoding: gzip
 --- response_headers
 Content-Encoding: gzip
---- access_log eval
-qr{"response":\{"undecoded":"encoded","detail":"the body has a Content-Encoding"\}}
+--- record eval
+{
+    scep => {
+        response => ScepTest::exact({
+            undecoded => 'encoded',
+            detail    => 'the body has a Content-Encoding',
+        }),
+    },
+}
 
 
 
@@ -340,8 +484,14 @@ _EOC_
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- response_headers
 X-Upstream-Transfer-Encoding: chunked
---- access_log eval
-qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1","DES3"\]\}}
+--- record eval
+{
+    scep => {
+        response => ScepTest::exact({
+            caps => ['POSTPKIOperation', 'Renewal', 'SHA-512', 'SHA-256', 'SHA-1', 'DES3'],
+        }),
+    },
+}
 
 
 
@@ -365,5 +515,11 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- response_headers
 X-Upstream-Content-Length: []
 X-Upstream-Transfer-Encoding: []
---- access_log eval
-qr{"response":\{"caps":\["POSTPKIOperation","Renewal","SHA-512","SHA-256","SHA-1","DES3"\]\}}
+--- record eval
+{
+    scep => {
+        response => ScepTest::exact({
+            caps => ['POSTPKIOperation', 'Renewal', 'SHA-512', 'SHA-256', 'SHA-1', 'DES3'],
+        }),
+    },
+}
