@@ -58,7 +58,7 @@ ASAN_CC     := clang -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: FORCE all deps deps-tools deps-nginx deps-real demo test test-nginx test-nginx-all test-real include-check docs fuzz bench bench-decode bench-capture bench-flows package package-test test-valgrind test-asan test-load fixtures clean
+.PHONY: FORCE all deps deps-tools deps-nginx deps-real demo test test-nginx test-nginx-all test-real include-check docs fuzz bench bench-decode bench-capture bench-flows bench-instructions package package-test test-valgrind test-asan test-load fixtures clean
 
 # what the suite runs besides nginx
 TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
@@ -209,6 +209,10 @@ bench: deps-tools $(MODULE)
 # bytes per device flow and the cost of a flow lookup and update
 bench-flows: deps-tools $(MODULE)
 	bench/flows.sh $(CURDIR)/$(MODULE)
+
+# the instructions the module adds to a GetCACaps and a PKIOperation GET
+bench-instructions: deps-tools $(MODULE)
+	bench/instructions.sh $(CURDIR)/$(MODULE)
 
 # the Debian package libnginx-mod-http-scep (debian/, dh_nginx), built
 # from a copy of the tree so that nothing lands beside the repository

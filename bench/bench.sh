@@ -15,8 +15,9 @@
 # five rounds (BENCH_ROUNDS); the figures are medians.  The nginx under
 # test runs alone on CPU 0, and the ratios compare its CPU time a request
 # (see below).  Then the decoder's own figures (bench/bench_decode.c,
-# callgrind) and the flows' (bench/flows.sh).  Last, one "name value" line
-# per figure.
+# callgrind), the instructions the module adds to a request
+# (bench/instructions.sh) and the flows' (bench/flows.sh).  Last, one
+# "name value" line per figure.
 
 set -euo pipefail
 
@@ -241,6 +242,11 @@ mkdir -p "$work/sizes"
     | grep -v -E -e '^[a-z_.0-9-]+ [a-z0-9._-]+$' -e '^$' | sed -e 's/^/  /' -e 's/(invalid)/(digest no longer matches)/'
 
 echo
+echo "instructions the module adds to a request (bench/instructions.sh, callgrind):"
+"$top/bench/instructions.sh" "$module" 200 > "$work/instructions.txt"
+sed 's/^/  /' "$work/instructions.txt"
+
+echo
 echo "flows (bench/flows.sh):"
 "$top/bench/flows.sh" "$module" "$secs" > "$work/flows.txt" 2>&1
 grep -v -E '^[a-z_0-9]+ -?[0-9.]+$' "$work/flows.txt" | sed 's/^/  /'
@@ -265,3 +271,5 @@ echo "flow_bytes $(line flow_bytes "$work/flows.txt")"
 echo "flows_per_32mb $(line flows_per_32mb "$work/flows.txt")"
 echo "decode_instructions $(line decode_instructions "$work/decode.txt")"
 echo "flow_update_instructions $(line flow_update_instructions "$work/flows.txt")"
+echo "getcacaps_instructions $(line getcacaps_instructions "$work/instructions.txt")"
+echo "pkiop_get_instructions $(line pkiop_get_instructions "$work/instructions.txt")"
