@@ -103,7 +103,8 @@ deps-real: deps
 # flags are those dh_nginx gives the package (dpkg-buildflags: -O2,
 # fortified, hardened), so that the tests and the benchmarks run the code
 # that ships.
-$(NGINX_TREE)/objs/Makefile: config $(BUILD)/nginx-src $(BUILD)/module-files | deps
+$(NGINX_TREE)/objs/Makefile: config $(CORE_DIR)/sources $(BUILD)/nginx-src \
+                             $(BUILD)/module-files | deps
 	rm -rf $(NGINX_TREE) && mkdir -p $(BUILD)
 	@if [ -n "$(NGINX_SRC)" ]; then \
 	    cp -a "$(NGINX_SRC)" $(NGINX_TREE) && cd $(NGINX_TREE) && \
@@ -261,6 +262,8 @@ INCLUDE_ORDER_ERROR := a header is included before <ngx_config.h>
 include-check: $(NGINX_TREE)/objs/Makefile
 	@! grep -n '#include *[<"]ngx_' $(CORE_DIR)/* \
 	    || { echo "include-check: the core includes nginx"; exit 1; }
+	@! grep -n '#include "ngx_http_scep_' ngx_scep_module/*.h | grep -v '"ngx_http_scep_ctx.h"' \
+	    || { echo "include-check: a glue header includes another than ngx_http_scep_ctx.h"; exit 1; }
 	@for f in ngx_scep_module/ngx_http_*.c; do \
 	    grep -m1 '^#include' $$f | grep -q '^#include <ngx_config.h>$$' \
 	        || { echo "include-check: $$f does not include <ngx_config.h> first"; exit 1; }; \

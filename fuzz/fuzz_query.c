@@ -260,7 +260,8 @@ fuzz_ref_base64(unsigned char *dst, size_t *dst_len, const unsigned char *src,
     unsigned     acc;
     const char  *alphabet, *p;
 
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+               "0123456789+/";
     acc = 0;
     bits = 0;
     pad = 0;

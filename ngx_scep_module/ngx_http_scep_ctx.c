@@ -75,7 +75,7 @@ ngx_http_scep_get_ctx(ngx_http_request_t *r)
         return NULL;
     }
 
-    ctx->request.core = core;
+    ctx->request.by_nginx = core;
 
     if (ngx_http_scep_init_ctx(r, ctx) != NGX_OK) {
         return NULL;
@@ -103,7 +103,7 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     scep_query_t               query;
     ngx_http_core_srv_conf_t  *cscf;
 
-    if (ctx->request.core) {
+    if (ctx->request.by_nginx) {
         ctx->request.args_truncated = ngx_http_scep_core_uri(r, &uri);
 
     } else {
@@ -150,8 +150,8 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ctx->request.op = query.op;
     ctx->request.operation.data = (u_char *) query.operation;
     ctx->request.operation.len = query.operation_len;
-    ctx->request.message.data = (u_char *) query.message;
-    ctx->request.message.len = query.message_len;
+    ctx->request.message_arg.data = (u_char *) query.message;
+    ctx->request.message_arg.len = query.message_len;
     ctx->request.has_message = query.has_message;
 
     if (ctx->request.op == SCEP_OP_NONE && ctx->request.args_truncated) {
@@ -252,9 +252,9 @@ ngx_http_scep_set_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
 
 /*
- * The status the client was answered with, as nginx's $status says it: an
- * error_page that redirects keeps the error's status in err_status while
- * the page it serves sets headers_out.status.
+ * The status the client was answered with, as nginx's $status says it (an
+ * error_page keeps the error's status in err_status), but 0, not 9, for a
+ * request without one: the record then has no status_code.
  */
 
 ngx_uint_t

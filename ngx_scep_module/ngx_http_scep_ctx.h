@@ -2,9 +2,9 @@
 
 /*
  * What every file of the nginx side shares: the configuration, the
- * request's context and the three functions that make and fill it
- * (ngx_http_scep_ctx.c).  Each part of the context is filled by one file
- * and read by the others.
+ * request's context and the functions that make it and set its verdict
+ * (ngx_http_scep_ctx.c).  Each part of the context is filled by the file
+ * named beside it and read by the others.
  */
 
 
@@ -58,13 +58,13 @@ typedef struct {
     scep_op_e                  op;
     ngx_str_t                  operation;       /* as sent */
     ngx_str_t                  ca_ident;
-    ngx_str_t                  message;         /* message=, still escaped */
+    ngx_str_t                  message_arg;     /* message=, still escaped */
     ngx_str_t                  path;
     ngx_str_t                  args;
 
     unsigned                   has_message:1;
     /* the request never reached a location: nginx core answered it */
-    unsigned                   core:1;
+    unsigned                   by_nginx:1;
     unsigned                   args_truncated:1;
 } ngx_http_scep_request_t;
 
@@ -129,13 +129,14 @@ typedef struct {
 
 
 /*
- * What is known only once the request is over, computed once by the log
+ * What is known only once the request is over: settled once by the log
  * phase handler (_module.c), then only read by the record, the variables
- * and the metrics.
+ * and the metrics; the record is made on its first use in the log phase
+ * (_variables.c) and kept for the other access_logs.
  */
 
 typedef struct {
-    ngx_uint_t                 status;          /* as nginx's $status */
+    ngx_uint_t                 status;          /* ngx_http_scep_status() */
     scep_diag_e                diagnosis;
     ngx_str_t                  record;          /* $scep_log_json */
 

@@ -76,7 +76,6 @@ ngx_http_scep_diagnosis_init(ngx_conf_t *cf)
         }
     }
 
-
     return NGX_OK;
 }
 
@@ -96,7 +95,10 @@ ngx_http_scep_upstream_addr(ngx_http_request_t *r)
 }
 
 
-/* the diagnosis of the request as it ended, made once in the log phase */
+/*
+ * The diagnosis of the request as it stands: settled in the log phase
+ * (ctx->end.diagnosis); before it, for $scep_diagnosis in add_header, say.
+ */
 
 scep_diag_e
 ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)

@@ -204,7 +204,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     slcf = ngx_http_get_module_loc_conf(r->main, ngx_http_scep_module);
 
-    if (slcf->flow == NULL || ctx->request.core) {
+    if (slcf->flow == NULL || ctx->request.by_nginx) {
         return;
     }
 

@@ -39,7 +39,7 @@ static scep_key_cache_t  *ngx_http_scep_keys;
  */
 
 ngx_int_t
-ngx_http_scep_message(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+ngx_http_scep_message_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_loc_conf_t *slcf)
 {
     ngx_int_t        rc;
@@ -81,7 +81,7 @@ ngx_http_scep_message(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     ctx->message.decoded = 1;
     ctx->message.decode_ns = (end.tv_sec - start.tv_sec) * 1000000000
-                     + end.tv_nsec - start.tv_nsec;
+                             + end.tv_nsec - start.tv_nsec;
 
     return rc;
 }
@@ -100,19 +100,19 @@ ngx_http_scep_message_from_query(ngx_http_request_t *r,
     u_char  *buf;
     size_t   n, len;
 
-    if (!ctx->request.has_message || ctx->request.message.len == 0) {
+    if (!ctx->request.has_message || ctx->request.message_arg.len == 0) {
         return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_MISSING_MESSAGE,
                                         "a PKIOperation GET without "
                                         "message=");
     }
 
-    buf = ngx_pnalloc(r->pool, ctx->request.message.len + 3);
+    buf = ngx_pnalloc(r->pool, ctx->request.message_arg.len + 3);
     if (buf == NULL) {
         return NGX_ERROR;
     }
 
-    n = scep_unescape(buf, ctx->request.message.data,
-                      ctx->request.message.len, 0);
+    n = scep_unescape(buf, ctx->request.message_arg.data,
+                      ctx->request.message_arg.len, 0);
 
     bad = scep_base64_decode(buf, &len, buf, n);
 
@@ -309,7 +309,7 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     }
 
     ctx->message.signature = scep_msg_verify(ngx_http_scep_keys, m, detail,
-                                     sizeof(detail));
+                                             sizeof(detail));
 
     if (ctx->message.signature == SCEP_SIG_INVALID) {
         return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_SIGNATURE_INVALID,

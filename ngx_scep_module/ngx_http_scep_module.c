@@ -285,7 +285,7 @@ ngx_http_scep_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                                         "operation", &ctx->request.operation);
 
     case SCEP_OP_PKIOPERATION:
-        return ngx_http_scep_message(r, ctx, slcf);
+        return ngx_http_scep_message_check(r, ctx, slcf);
 
     default:
         if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
@@ -610,7 +610,7 @@ ngx_http_scep_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    ngx_http_scep_response_done(r, ctx);
+    ngx_http_scep_response_incomplete(r, ctx);
 
     ctx->end.status = ngx_http_scep_status(r);
 

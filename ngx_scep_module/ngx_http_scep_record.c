@@ -15,8 +15,8 @@
 
 #include "ngx_http_scep_ctx.h"
 #include "ngx_http_scep_record.h"
-#include "ngx_http_scep_response.h"
 #include "ngx_http_scep_diagnosis.h"
+#include "ngx_http_scep_flow.h"
 
 
 static json_t *ngx_http_scep_json_object(json_t *parent, const char *key);
@@ -353,6 +353,11 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         ngx_http_scep_record_response(scep, ctx);
     }
 
+    if (!ctx->end.done) {
+        /* before the log phase, as $scep_flow_id does: the flow so far */
+        ngx_http_scep_flow_update(r, ctx);
+    }
+
     if (ctx->flow.joined) {
         ngx_http_scep_record_flow(scep, ctx);
     }
@@ -489,7 +494,7 @@ ngx_http_scep_record_reject(json_t *scep, ngx_http_scep_ctx_t *ctx)
     ngx_http_scep_json_string_repair(obj, "detail", ctx->verdict.detail.data,
                                      ctx->verdict.detail.len);
     ngx_http_scep_json_const(obj, "stage",
-                             ctx->request.core ? "nginx" : "module");
+                             ctx->request.by_nginx ? "nginx" : "module");
     json_object_set_new_nocheck(obj, "enforced",
                                 json_boolean(!ctx->verdict.forwarded));
 }
@@ -821,4 +826,18 @@ ngx_http_scep_json_string_repair(json_t *obj, const char *key, u_char *data,
                                 json_stringn_nocheck((char *) buf, n));
 
     free(buf);
+}
+
+
+/* a certificate's time, as the record and the error log write it */
+u_char *
+ngx_http_scep_iso8601(u_char *buf, long long t)
+{
+    ngx_tm_t  tm;
+
+    ngx_gmtime((time_t) t, &tm);
+
+    return ngx_sprintf(buf, "%4d-%02d-%02dT%02d:%02d:%02dZ%Z",
+                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
 }

@@ -15,6 +15,7 @@
 #include "ngx_http_scep_ctx.h"
 #include "ngx_http_scep_response.h"
 #include "ngx_http_scep_diagnosis.h"
+#include "ngx_http_scep_record.h"
 
 
 static ngx_int_t ngx_http_scep_header_filter(ngx_http_request_t *r);
@@ -23,7 +24,7 @@ static ngx_int_t ngx_http_scep_body_filter(ngx_http_request_t *r,
 static ngx_int_t ngx_http_scep_capture(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_buf_t *b);
 static void ngx_http_scep_undecoded(ngx_http_scep_ctx_t *ctx,
-    ngx_uint_t why, const char *detail);
+    scep_undecoded_e why, const char *detail);
 static void ngx_http_scep_response_detail(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, const char *detail);
 static void ngx_http_scep_decode_response(ngx_http_request_t *r,
@@ -236,7 +237,8 @@ ngx_http_scep_capture(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
  */
 
 void
-ngx_http_scep_response_done(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+ngx_http_scep_response_incomplete(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx)
 {
     u_char  *p;
 
@@ -270,7 +272,7 @@ ngx_http_scep_response_done(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
 
 static void
-ngx_http_scep_undecoded(ngx_http_scep_ctx_t *ctx, ngx_uint_t why,
+ngx_http_scep_undecoded(ngx_http_scep_ctx_t *ctx, scep_undecoded_e why,
     const char *detail)
 {
     ctx->answer.undecoded = why;
@@ -504,17 +506,4 @@ ngx_http_scep_certs_cache_free(void)
         ngx_free(ngx_http_scep_certs_cache[i].body);
         ngx_http_scep_certs_cache[i].body = NULL;
     }
-}
-
-
-u_char *
-ngx_http_scep_iso8601(u_char *buf, long long t)
-{
-    ngx_tm_t  tm;
-
-    ngx_gmtime((time_t) t, &tm);
-
-    return ngx_sprintf(buf, "%4d-%02d-%02dT%02d:%02d:%02dZ%Z",
-                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
 }

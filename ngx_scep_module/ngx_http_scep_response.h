@@ -8,10 +8,9 @@
 
 
 ngx_int_t ngx_http_scep_response_init(ngx_conf_t *cf);
-void ngx_http_scep_response_done(ngx_http_request_t *r,
+void ngx_http_scep_response_incomplete(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
 void ngx_http_scep_certs_cache_free(void);
-u_char *ngx_http_scep_iso8601(u_char *buf, long long t);
 
 
 #endif /* _NGX_HTTP_SCEP_RESPONSE_H_INCLUDED_ */

@@ -376,3 +376,26 @@ User-Agent: flow-first
 qr{^([0-9a-f]{16}) (\d+) \{.*"scep":\{"operation":"GetCACaps",.*"flow":\{"id":"\1","step":\2,"sequence":\["GetCACaps"\]}
 --- no_error_log
 [error]
+
+
+
+=== TEST 10: $scep_log_json read before the log phase joins the flow, as $scep_flow_id does
+--- http_config
+    scep_flow_zone devices:1m;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+
+        # its records stay out of the file's (the flows counted above)
+        access_log off;
+
+        return 200 "$scep_log_json\n";
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- more_headers
+User-Agent: record-first
+--- response_body_like: "scep":\{"operation":"GetCACaps","ca_ident":"ca","flow":\{"id":"[0-9a-f]{16}","step":1,"sequence":\["GetCACaps"\]\}\}\}$
+--- no_error_log
+[error]

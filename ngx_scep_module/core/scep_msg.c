@@ -95,7 +95,8 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
     if (len == 0 || p[0] != SCEP_TAG_SEQUENCE) {
         return scep_msg_fail(&d, SCEP_REJECT_NOT_CMS,
                              len ? "starts with tag 0x%02x, not a SEQUENCE"
-                             : "empty message", len ? p[0] : 0);
+                                 : "empty message",
+                             len ? p[0] : 0);
     }
 
     end = p + len;
