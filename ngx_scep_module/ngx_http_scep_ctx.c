@@ -154,6 +154,13 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ctx->request.message_arg.len = query.message_len;
     ctx->request.has_message = query.has_message;
 
+    if (query.ambiguous_operation) {
+        ctx->request.ambiguous = "operation";
+
+    } else if (query.ambiguous_message) {
+        ctx->request.ambiguous = "message";
+    }
+
     if (ctx->request.op == SCEP_OP_NONE && ctx->request.args_truncated) {
         /* the operation may be in the part nginx did not read */
         ctx->request.op = SCEP_OP_UNKNOWN;

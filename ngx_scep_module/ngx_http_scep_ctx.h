@@ -61,6 +61,7 @@ typedef struct {
     ngx_str_t                  message_arg;     /* message=, still escaped */
     ngx_str_t                  path;
     ngx_str_t                  args;
+    const char                *ambiguous;       /* a parameter named twice */
 
     unsigned                   has_message:1;
     /* the request never reached a location: nginx core answered it */

@@ -266,6 +266,14 @@ static ngx_int_t
 ngx_http_scep_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_loc_conf_t *slcf)
 {
+    if (ctx->request.ambiguous) {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_AMBIGUOUS_QUERY,
+                                        "more than one parameter names %s "
+                                        "(letter case folded, the name "
+                                        "percent-decoded)",
+                                        ctx->request.ambiguous);
+    }
+
     switch (ctx->request.op) {
 
     case SCEP_OP_NONE:

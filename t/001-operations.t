@@ -200,11 +200,14 @@ GET /certsrv/mscep/mscep.dll??operation=GetCACert&message=ca
 
 
 
-=== TEST 10: the first operation= counts
+=== TEST 10: a second operation= is ambiguous: the upstream may read it, so it is refused (the first still names the record's operation)
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&operation=PKIOperation&message=x
+--- error_code: 400
 --- record
-{"scep": {"operation": "GetCACaps", "ca_ident": "x"}}
+{"scep": {"operation": "GetCACaps", "ca_ident": "x", "reject": {"reason": "ambiguous_query", "enforced": true}}}
+--- no_access_log
+GET /ndes/
 --- no_error_log
 [error]
 

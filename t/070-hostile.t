@@ -199,9 +199,9 @@ my @sent = (
     ["$p?operation=PKIOperation&message=%%%", 400, qr/^bad_encoding: /],
     ["$p?operation=PKIOperation&message=", 400, qr/^missing_message: /],
     ["$p?operation=&message=ca", 400, qr/^unknown_operation: /],
-    ["$p?operation=GetCACaps&operation=Evil&message=ca", 200, qr/POSTPKIOperation/],
-    ["$p?operation=Evil&operation=GetCACaps&message=ca", 400, qr/^unknown_operation: /],
-    ["$p?message=ca&message=cb", 400, qr/^missing_operation: /],
+    ["$p?operation=GetCACaps&operation=Evil&message=ca", 400, qr/^ambiguous_query: /],
+    ["$p?operation=Evil&operation=GetCACaps&message=ca", 400, qr/^ambiguous_query: /],
+    ["$p?message=ca&message=cb", 400, qr/^ambiguous_query: /],
     ["$p??operation=GetCACaps&message=ca", 200, qr/POSTPKIOperation/],
     ["$p?operation=GetCACert%00&message=ca", 400, qr/^unknown_operation: /],
 );

@@ -44,6 +44,7 @@ typedef enum {
     SCEP_REJECT_MESSAGE_TOO_LARGE,
     SCEP_REJECT_MISSING_OPERATION,
     SCEP_REJECT_UNKNOWN_OPERATION,
+    SCEP_REJECT_AMBIGUOUS_QUERY,
     SCEP_REJECT_METHOD_NOT_ALLOWED,
     SCEP_REJECT_MISSING_MESSAGE,
     SCEP_REJECT_BAD_ENCODING,
@@ -83,6 +84,15 @@ typedef struct {
     const unsigned char       *message;     /* raw value of message= */
     size_t                     message_len;
     unsigned                   has_message:1;
+
+    /*
+     * More than one parameter names operation (or message) once case is
+     * folded and the name percent-decoded: the upstream may read another
+     * one than the module, so such a query is refused.  The first still
+     * gives the fields, for the record.
+     */
+    unsigned                   ambiguous_operation:1;
+    unsigned                   ambiguous_message:1;
 } scep_query_t;
 
 

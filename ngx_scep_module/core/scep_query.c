@@ -13,8 +13,13 @@
 
 #define SCEP_OP_NAME_MAX  32
 
+/* the longest name that can decode to "operation": every byte escaped */
+#define SCEP_PARAM_NAME_MAX  (3 * (sizeof("operation") - 1))
+
 
 static int scep_query_name_is(const unsigned char *p, size_t len,
+    const char *name);
+static int scep_query_param_is(const unsigned char *p, size_t len,
     const char *name);
 
 
@@ -64,9 +69,19 @@ scep_query_parse(scep_query_t *q, const unsigned char *p, size_t len,
 
         n = eq - p;
 
-        /* the first occurrence of a parameter wins, as with NDES */
+        /*
+         * The first occurrence of a parameter gives its value, as with
+         * NDES; a second one, in whatever spelling, makes the query
+         * ambiguous: Go's url.Values, say, is case-sensitive.
+         */
 
-        if (!has_op && scep_query_name_is(p, n, "operation")) {
+        if (scep_query_param_is(p, n, "operation")) {
+
+            if (has_op) {
+                q->ambiguous_operation = 1;
+                continue;
+            }
+
             has_op = 1;
             q->operation = eq + 1;
             q->operation_len = last - eq - 1;
@@ -74,7 +89,13 @@ scep_query_parse(scep_query_t *q, const unsigned char *p, size_t len,
             continue;
         }
 
-        if (!q->has_message && scep_query_name_is(p, n, "message")) {
+        if (scep_query_param_is(p, n, "message")) {
+
+            if (q->has_message) {
+                q->ambiguous_message = 1;
+                continue;
+            }
+
             q->has_message = 1;
             q->message = eq + 1;
             q->message_len = last - eq - 1;
@@ -111,6 +132,28 @@ scep_op_lookup(const unsigned char *p, size_t len)
     }
 
     return SCEP_OP_UNKNOWN;
+}
+
+
+/* a parameter's name, percent-decoded as IIS and Go decode it */
+
+static int
+scep_query_param_is(const unsigned char *p, size_t len, const char *name)
+{
+    size_t         n;
+    unsigned char  decoded[SCEP_PARAM_NAME_MAX];
+
+    if (memchr(p, '%', len) == NULL && memchr(p, '+', len) == NULL) {
+        return scep_query_name_is(p, len, name);
+    }
+
+    if (len > sizeof(decoded)) {
+        return 0;
+    }
+
+    n = scep_unescape(decoded, p, len, SCEP_UNESCAPE_FORM);
+
+    return scep_query_name_is(decoded, n, name);
 }
 
 

@@ -31,6 +31,9 @@ const scep_reject_def_t  scep_rejects[SCEP_REJECT_COUNT] = {
       "the request has no operation parameter" },
     { "unknown_operation", 400,
       "the operation parameter names no SCEP operation" },
+    { "ambiguous_query", 400,
+      "more than one parameter names operation, or message, once case is "
+      "folded and the name percent-decoded: the upstream may read another" },
     { "method_not_allowed", 405,
       "the HTTP method does not fit the operation" },
     { "missing_message", 400,

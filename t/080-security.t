@@ -1,0 +1,176 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
+# Edge security: what the module checks is what the upstream gets.
+#
+# Parameter smuggling: a query with more than one parameter naming
+# operation (or message), once letter case is folded and the name
+# percent-decoded, is refused with ambiguous_query and never reaches the
+# real scepserver behind; in monitor mode it goes through, and scepserver's
+# own log shows what it read: not what the module would have.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use ScepTest;
+
+our $Server = scep_server();
+
+# the pkiMessages, as a GET's message= carries them
+sub msg { (ScepTest::pkiop_get(ScepTest::message($_[0])) =~ /message=(.*)$/)[0] }
+
+our $GetCRL = msg('getcrl.der');
+our $PKCSReq = msg('pkcsreq-sha256.der');
+
+our @Forms = (
+    "Operation=GetCACaps&operation=PKIOperation&message=$GetCRL",
+    "operation=PKIOperation&Message=$PKCSReq&message=$GetCRL",
+    "operation=PKIOperation&m%65ssage=$GetCRL&message=$PKCSReq",
+);
+
+default_config(<<'_EOC_');
+    large_client_header_buffers 4 64k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        rewrite ^ /scep break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+
+    location /iis/ {
+        scep on;
+        return 200 "$scep_operation\n";
+    }
+
+    location /monitor/ {
+        scep on;
+        scep_reject off;
+        rewrite ^ /scep break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+_EOC_
+
+no_shuffle();
+run_tests();
+check_records();
+
+# scepserver logs "op=NAME" for every request it handles: only the three
+# of monitor mode reached it, and it read PKIOperation each time, where
+# the module read GetCACaps for the first
+open my $log, '<', "$Server->{dir}/scepserver.log" or die $!;
+my @ops = map { /\bop=(\S*)/ ? $1 : () } <$log>;
+close $log;
+
+is_deeply(\@ops, [('PKIOperation') x 3],
+          "$0 - scepserver got the monitor-mode requests alone, each read as PKIOperation");
+
+__DATA__
+
+=== TEST 1: two spellings of operation: refused, not forwarded
+--- request eval
+"GET /certsrv/mscep/mscep.dll?$main::Forms[0]"
+--- error_code: 400
+--- response_body_like: ^ambiguous_query: more than one parameter names operation
+--- record eval
+{
+    http => { response => { status_code => 400 } },
+    scep => {
+        operation => 'GetCACaps',
+        reject => ScepTest::exact({
+            reason => 'ambiguous_query',
+            detail => qr/^more than one parameter names operation /,
+            stage => 'module',
+            enforced => JSON::PP::true,
+        }),
+        upstream => ScepTest::absent,
+    },
+}
+
+
+
+=== TEST 2: message and Message: refused, not forwarded
+--- request eval
+"GET /certsrv/mscep/mscep.dll?$main::Forms[1]"
+--- error_code: 400
+--- response_body_like: ^ambiguous_query: more than one parameter names message
+--- record eval
+{
+    scep => {
+        operation => 'PKIOperation',
+        message => ScepTest::absent,
+        reject => { reason => 'ambiguous_query', enforced => JSON::PP::true },
+        upstream => ScepTest::absent,
+    },
+}
+
+
+
+=== TEST 3: a percent-encoded name, m%65ssage, is message too: refused
+--- request eval
+"GET /certsrv/mscep/mscep.dll?$main::Forms[2]"
+--- error_code: 400
+--- response_body_like: ^ambiguous_query: more than one parameter names message
+--- record eval
+{
+    scep => {
+        reject => { reason => 'ambiguous_query', enforced => JSON::PP::true },
+        upstream => ScepTest::absent,
+    },
+}
+
+
+
+=== TEST 4: monitor mode forwards the first form and says so; scepserver reads a PKIOperation (and cannot open the GetCRL's envelope: 500)
+--- request eval
+"GET /monitor/mscep.dll?$main::Forms[0]"
+--- error_code: 500
+--- record eval
+{
+    scep => {
+        operation => 'GetCACaps',
+        reject => { reason => 'ambiguous_query', enforced => JSON::PP::false },
+        upstream => { status => 500 },
+    },
+}
+--- error_log
+forwarded in monitor mode (scep_reject off), ambiguous_query
+
+
+
+=== TEST 5: monitor mode forwards the second form
+--- request eval
+"GET /monitor/mscep.dll?$main::Forms[1]"
+--- error_code: 500
+--- record eval
+{
+    scep => {
+        reject => { reason => 'ambiguous_query', enforced => JSON::PP::false },
+        upstream => { status => 500 },
+    },
+}
+
+
+
+=== TEST 6: monitor mode forwards the third form
+--- request eval
+"GET /monitor/mscep.dll?$main::Forms[2]"
+--- error_code: 500
+--- record eval
+{
+    scep => {
+        reject => { reason => 'ambiguous_query', enforced => JSON::PP::false },
+        upstream => { status => 500 },
+    },
+}
+
+
+
+=== TEST 7: one operation in another spelling is read as IIS reads it, not ambiguous
+--- request
+GET /iis/mscep.dll?OPERATION=GetCACaps&message=ca
+--- response_body
+GetCACaps
+--- record eval
+{
+    scep => {
+        operation => 'GetCACaps',
+        reject => ScepTest::absent,
+    },
+}
