@@ -36,6 +36,7 @@ static int fuzz_ref_value(unsigned char c);
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static void fuzz_text_safe(const unsigned char *p, size_t len);
 
 
 int
@@ -67,6 +68,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(dst);
 
     fuzz_check(scep_op_lookup(p, size) < SCEP_OP_COUNT);
+
+    fuzz_text_safe(p, size);
 
     free(p);
 
@@ -303,4 +306,29 @@ fuzz_ref_base64(unsigned char *dst, size_t *dst_len, const unsigned char *src,
     }
 
     return 0;
+}
+
+
+/*
+ * What a $scep_* variable gives of client bytes: within its bound, no
+ * control byte, and valid UTF-8 (sanitizing it again changes nothing).
+ */
+
+static void
+fuzz_text_safe(const unsigned char *p, size_t len)
+{
+    size_t          i, n;
+    unsigned char  *safe;
+
+    safe = fuzz_alloc(6 * len);
+    n = scep_text_safe(safe, p, len);
+    fuzz_check(n <= 6 * len);
+
+    for (i = 0; i < n; i++) {
+        fuzz_check(safe[i] >= 0x20 && safe[i] != 0x7f);
+    }
+
+    fuzz_utf8(safe, n);
+
+    free(safe);
 }

@@ -41,6 +41,8 @@ static ngx_int_t ngx_http_scep_log_json_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_scep_set_variable(ngx_http_variable_value_t *v,
     u_char *data, size_t len);
+static ngx_int_t ngx_http_scep_set_text_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, u_char *data, size_t len);
 
 
 static ngx_http_variable_t  ngx_http_scep_vars[] = {
@@ -203,9 +205,7 @@ ngx_http_scep_str_variable(ngx_http_request_t *r,
 
     s = (ngx_str_t *) ((char *) ctx + data);
 
-    ngx_http_scep_set_variable(v, s->data, s->len);
-
-    return NGX_OK;
+    return ngx_http_scep_set_text_variable(r, v, s->data, s->len);
 }
 
 
@@ -224,11 +224,9 @@ ngx_http_scep_transaction_id_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    ngx_http_scep_set_variable(v,
-                               (u_char *) ctx->message.msg->transaction_id.data,
-                               ctx->message.msg->transaction_id.len);
-
-    return NGX_OK;
+    return ngx_http_scep_set_text_variable(r, v,
+                            (u_char *) ctx->message.msg->transaction_id.data,
+                            ctx->message.msg->transaction_id.len);
 }
 
 
@@ -336,6 +334,28 @@ ngx_http_scep_log_json_variable(ngx_http_request_t *r,
     }
 
     ngx_http_scep_set_variable(v, s.data, s.len);
+
+    return NGX_OK;
+}
+
+
+/*
+ * What the client wrote, fit for add_header and proxy_set_header: no
+ * control byte can end a header there, or start another one.
+ */
+
+static ngx_int_t
+ngx_http_scep_set_text_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, u_char *data, size_t len)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(r->pool, 6 * len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_scep_set_variable(v, p, scep_text_safe(p, data, len));
 
     return NGX_OK;
 }

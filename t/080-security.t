@@ -174,3 +174,38 @@ GetCACaps
         reject => ScepTest::absent,
     },
 }
+
+
+
+=== TEST 8: $scep_ca_ident in add_header: a CRLF in message= cannot split the answer
+--- config
+    location /hdr/ {
+        scep on;
+        add_header X-CA-Ident $scep_ca_ident always;
+        return 200 "ok\n";
+    }
+--- request
+GET /hdr/mscep.dll?operation=GetCACert&message=ca%0d%0aSet-Cookie:%20evil=1
+--- response_headers
+X-CA-Ident: ca\u000d\u000aSet-Cookie: evil=1
+!Set-Cookie
+--- response_body
+ok
+
+
+
+=== TEST 9: $scep_ca_ident in proxy_set_header: the upstream gets no smuggled header, and a backslash cannot forge an escape
+--- config
+    location /fwd/ {
+        scep on;
+        proxy_set_header X-CA-Ident $scep_ca_ident;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/echo/;
+    }
+
+    location /echo/ {
+        return 200 "[$http_x_ca_ident] [$http_evil]\n";
+    }
+--- request
+GET /fwd/mscep.dll?operation=GetCACert&message=ca%0d%0aEvil:%20yes%5cu000d%ff
+--- response_body eval
+"[ca\\u000d\\u000aEvil: yes\\\\u000d\xef\xbf\xbd] []\n"

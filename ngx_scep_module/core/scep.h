@@ -115,6 +115,14 @@ size_t scep_unescape(unsigned char *dst, const unsigned char *src, size_t len,
 size_t scep_utf8_sanitize(unsigned char *dst, const unsigned char *src,
     size_t len);
 
+/*
+ * Text safe in a header or a line of a log: valid UTF-8 as above, each
+ * control byte written \u00XX, as JSON writes it, and a backslash twice,
+ * so that no escape can be forged.  dst must hold 6 * len bytes.
+ */
+size_t scep_text_safe(unsigned char *dst, const unsigned char *src,
+    size_t len);
+
 
 /* pkiMessage types (RFC 8894, section 3.2.1.2), in scep_msg_types[] */
 

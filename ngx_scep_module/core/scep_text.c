@@ -305,3 +305,57 @@ scep_base64_decode(unsigned char *dst, size_t *dst_len,
 
     return 0;
 }
+
+
+static const char  scep_text_hex[] = "0123456789abcdef";
+
+
+size_t
+scep_text_safe(unsigned char *dst, const unsigned char *src, size_t len)
+{
+    size_t          i, j;
+    unsigned char   c, *d;
+
+    d = dst;
+    i = 0;
+
+    while (i < len) {
+        c = src[i];
+
+        if (c >= 0x80) {
+
+            /*
+             * A run of non-ASCII bytes holds whole sequences or invalid
+             * ones: no sequence goes on past an ASCII byte.
+             */
+
+            for (j = i + 1; j < len && src[j] >= 0x80; j++) {
+                /* void */
+            }
+
+            d += scep_utf8_sanitize(d, src + i, j - i);
+            i = j;
+            continue;
+        }
+
+        if (c < 0x20 || c == 0x7f) {
+            *d++ = '\\';
+            *d++ = 'u';
+            *d++ = '0';
+            *d++ = '0';
+            *d++ = scep_text_hex[c >> 4];
+            *d++ = scep_text_hex[c & 0xf];
+
+        } else if (c == '\\') {
+            *d++ = '\\';
+            *d++ = '\\';
+
+        } else {
+            *d++ = c;
+        }
+
+        i++;
+    }
+
+    return d - dst;
+}
