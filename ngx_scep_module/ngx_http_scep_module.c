@@ -190,6 +190,29 @@ ngx_http_scep_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    /*
+     * The admin page hands out challenge passwords to whoever loads it:
+     * refused in monitor mode too.  r->uri is decoded and merged as IIS
+     * reads a path, and IIS ignores letter case.
+     */
+
+    if (ngx_strlcasestrn(r->uri.data, r->uri.data + r->uri.len,
+                         (u_char *) "/mscep_admin", sizeof("/mscep_admin") - 2)
+        != NULL)
+    {
+        ctx->verdict.checked = 1;
+        ctx->request.op = SCEP_OP_ADMIN;
+
+        if (ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_ADMIN_PAGE,
+                                     "the path names the NDES admin page")
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_scep_send_reject(r, ctx);
+    }
+
     if (r->unparsed_uri.len > slcf->max_uri_length) {
         ctx->verdict.checked = 1;
 

@@ -209,3 +209,39 @@ ok
 GET /fwd/mscep.dll?operation=GetCACert&message=ca%0d%0aEvil:%20yes%5cu000d%ff
 --- response_body eval
 "[ca\\u000d\\u000aEvil: yes\\\\u000d\xef\xbf\xbd] []\n"
+
+
+
+=== TEST 10: the NDES admin page never passes, in monitor mode neither: 403 admin_page, operation admin
+--- config
+    location /certsrv/ {
+        scep on;
+        scep_reject off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes: $request_uri\n";
+    }
+--- request eval
+["GET /certsrv/mscep_admin/", "GET /certsrv/MSCEP_Admin/default.aspx", "GET /certsrv/mscep%5Fadmin/", "GET /certsrv/x/../mscep_admin/"]
+--- error_code eval
+[403, 403, 403, 403]
+--- response_body_like eval
+[qr/^admin_page: /, qr/^admin_page: /, qr/^admin_page: /, qr/^admin_page: /]
+--- record eval
+[({
+    http => { response => { status_code => 403 } },
+    scep => ScepTest::exact({
+        operation => 'admin',
+        reject => {
+            reason => 'admin_page',
+            detail => 'the path names the NDES admin page',
+            stage => 'module',
+            enforced => JSON::PP::true,
+        },
+    }),
+}) x 4]
+--- no_access_log
+GET /ndes/

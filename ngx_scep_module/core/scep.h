@@ -18,6 +18,7 @@
 typedef enum {
     SCEP_OP_NONE = 0,                 /* no operation: the bare-URL probe */
     SCEP_OP_UNKNOWN,
+    SCEP_OP_ADMIN,                    /* NDES's admin page, never passed */
     SCEP_OP_GETCACERT,
     SCEP_OP_GETNEXTCACERT,
     SCEP_OP_GETCACAPS,
@@ -60,6 +61,7 @@ typedef enum {
     SCEP_REJECT_BAD_SENDER_NONCE,
     SCEP_REJECT_SIGNATURE_INVALID,
     SCEP_REJECT_REPLAYED_NONCE,
+    SCEP_REJECT_ADMIN_PAGE,
     SCEP_REJECT_COUNT
 } scep_reject_e;
 

@@ -13,6 +13,7 @@
 const scep_op_def_t  scep_ops[SCEP_OP_COUNT] = {
     { "none", 0 },
     { "unknown", 0 },
+    { "admin", 0 },
     { "GetCACert", 1 },
     { "GetNextCACert", 1 },
     { "GetCACaps", 1 },
@@ -65,6 +66,9 @@ const scep_reject_def_t  scep_rejects[SCEP_REJECT_COUNT] = {
     { "replayed_nonce", 403,
       "the senderNonce was seen before within the flow timeout "
       "(scep_reject_replay)" },
+    { "admin_page", 403,
+      "the path names NDES's admin page (/mscep_admin), which hands out "
+      "enrolment challenge passwords: refused whatever scep_reject says" },
 };
 
 
