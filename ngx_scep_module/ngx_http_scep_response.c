@@ -102,7 +102,11 @@ ngx_http_scep_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    if (r->headers_out.status != NGX_HTTP_OK || r->header_only) {
+    /* nginx sets header_only for HEAD only after this filter */
+
+    if (r->headers_out.status != NGX_HTTP_OK || r->header_only
+        || r->method == NGX_HTTP_HEAD)
+    {
         return ngx_http_next_header_filter(r);
     }
 

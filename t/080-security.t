@@ -245,3 +245,27 @@ GET /fwd/mscep.dll?operation=GetCACert&message=ca%0d%0aEvil:%20yes%5cu000d%ff
 }) x 4]
 --- no_access_log
 GET /ndes/
+
+
+
+=== TEST 11: HEAD: an answer without a body is not an incomplete one
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/caps/;
+    }
+
+    location /caps/ {
+        return 200 "POSTPKIOperation\nSHA-256\n";
+    }
+--- request
+HEAD /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- record eval
+{
+    http => { request => { method => 'HEAD' }, response => { status_code => 200 } },
+    scep => {
+        operation => 'GetCACaps',
+        response => ScepTest::absent,
+        diagnosis => ScepTest::absent,
+    },
+}
