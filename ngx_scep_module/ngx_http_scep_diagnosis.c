@@ -96,8 +96,9 @@ ngx_http_scep_upstream_addr(ngx_http_request_t *r)
 
 
 /*
- * The diagnosis of the request as it stands: settled in the log phase
- * (ctx->end.diagnosis); before it, for $scep_diagnosis in add_header, say.
+ * The diagnosis of the request as it stands: before the log phase (for
+ * $scep_diagnosis in add_header, say) worked out anew; once the log phase
+ * handler settled it, ctx->end.diagnosis.
  */
 
 scep_diag_e
@@ -106,6 +107,10 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_str_t                  *addr;
     scep_situation_t            s;
     ngx_http_upstream_state_t  *state;
+
+    if (ctx->end.done) {
+        return ctx->end.diagnosis;
+    }
 
     ngx_memzero(&s, sizeof(scep_situation_t));
 

@@ -176,6 +176,11 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_http_scep_flow_node_t  *fn, *other;
     ngx_http_scep_loc_conf_t   *slcf;
 
+    if (ctx->end.done) {
+        /* the log phase settled the flow: what follows only reads it */
+        return;
+    }
+
     if (ctx->flow.done) {
 
         if (ctx->flow.joined && ctx->answer.certrep && !ctx->flow.answered) {

@@ -353,10 +353,8 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         ngx_http_scep_record_response(scep, ctx);
     }
 
-    if (!ctx->end.done) {
-        /* before the log phase, as $scep_flow_id does: the flow so far */
-        ngx_http_scep_flow_update(r, ctx);
-    }
+    /* before the log phase, as $scep_flow_id does: the flow so far */
+    ngx_http_scep_flow_update(r, ctx);
 
     if (ctx->flow.joined) {
         ngx_http_scep_record_flow(scep, ctx);
@@ -575,7 +573,7 @@ ngx_http_scep_record_diagnosis(ngx_http_request_t *r, json_t *scep,
     json_t       *obj;
     scep_diag_e   diag;
 
-    diag = ctx->end.done ? ctx->end.diagnosis : ngx_http_scep_diagnose(r, ctx);
+    diag = ngx_http_scep_diagnose(r, ctx);
 
     if (diag == SCEP_DIAG_NONE) {
         return;

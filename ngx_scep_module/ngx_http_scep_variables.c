@@ -131,7 +131,6 @@ ngx_http_scep_name_variable(ngx_http_request_t *r,
 {
     const char           *name;
     scep_msg_t           *m, *certrep;
-    scep_diag_e           diag;
     ngx_http_scep_ctx_t  *ctx;
 
     ctx = ngx_http_scep_get_ctx(r);
@@ -173,9 +172,7 @@ ngx_http_scep_name_variable(ngx_http_request_t *r,
         break;
 
     case NGX_HTTP_SCEP_VAR_DIAGNOSIS:
-        diag = ctx->end.done ? ctx->end.diagnosis
-                             : ngx_http_scep_diagnose(r, ctx);
-        name = scep_diagnoses[diag].code;
+        name = scep_diagnoses[ngx_http_scep_diagnose(r, ctx)].code;
         break;
 
     default: /* NGX_HTTP_SCEP_VAR_REJECT_REASON */
@@ -276,7 +273,7 @@ ngx_http_scep_flow_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_scep_get_ctx(r);
 
-    if (ctx && !ctx->end.done) {
+    if (ctx) {
         ngx_http_scep_flow_update(r, ctx);
     }
 
