@@ -23,8 +23,8 @@ static void ngx_http_scep_cleanup(void *data);
 /*
  * The context lives in the main request and survives internal redirects
  * (which clear module contexts) through its pool cleanup, as realip's does.
- * It is created on first use, by the phase handler or by a variable, and
- * only where SCEP inspection applies.
+ * It is created on first use, by the rewrite phase handler or by a
+ * variable, and only where SCEP inspection applies.
  */
 
 ngx_http_scep_ctx_t *
@@ -75,6 +75,7 @@ ngx_http_scep_get_ctx(ngx_http_request_t *r)
         return NULL;
     }
 
+    ctx->conf = slcf;
     ctx->request.by_nginx = core;
 
     if (ngx_http_scep_init_ctx(r, ctx) != NGX_OK) {
@@ -108,6 +109,19 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     } else {
         uri = r->unparsed_uri;
+
+        /*
+         * The admin page hands out challenge passwords to whoever loads
+         * it.  r->uri is decoded and merged as IIS reads a path, and IIS
+         * ignores letter case; it is read before the location's rewrites.
+         */
+
+        ctx->request.admin = (r->uri.len
+                              && ngx_strlcasestrn(r->uri.data,
+                                                  r->uri.data + r->uri.len,
+                                                  (u_char *) "/mscep_admin",
+                                                  sizeof("/mscep_admin") - 2)
+                                 != NULL);
     }
 
     /* no URI: NULL, and NULL + 0 is undefined in C */
@@ -261,12 +275,24 @@ ngx_http_scep_set_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 /*
  * The status the client was answered with, as nginx's $status says it (an
  * error_page keeps the error's status in err_status), but 0, not 9, for a
- * request without one: the record then has no status_code.
+ * request without one: the record then has no status_code.  After
+ * post_action, whose location answers nobody, it is what the header
+ * filter saw go out.
  */
 
 ngx_uint_t
 ngx_http_scep_status(ngx_http_request_t *r)
 {
+    ngx_http_scep_ctx_t  *ctx;
+
+    if (r->post_action) {
+        ctx = ngx_http_scep_get_ctx(r);
+
+        if (ctx && ctx->answer.status) {
+            return ctx->answer.status;
+        }
+    }
+
     if (r->err_status) {
         return r->err_status;
     }

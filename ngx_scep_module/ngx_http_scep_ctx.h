@@ -64,6 +64,8 @@ typedef struct {
     const char                *ambiguous;       /* a parameter named twice */
 
     unsigned                   has_message:1;
+    /* its path, as IIS reads it, names NDES's admin page */
+    unsigned                   admin:1;
     /* the request never reached a location: nginx core answered it */
     unsigned                   by_nginx:1;
     unsigned                   args_truncated:1;
@@ -89,7 +91,8 @@ typedef struct {
     scep_sig_e                 signature;
     ngx_uint_t                 decode_ns;       /* decode and verify */
 
-    unsigned                   decoded:1;
+    unsigned                   parsed:1;        /* read, decoded or refused */
+    unsigned                   decoded:1;       /* scep_msg_decode() ran */
     unsigned                   post:1;
     unsigned                   body_read:1;
 } ngx_http_scep_message_t;
@@ -98,6 +101,7 @@ typedef struct {
 /* the upstream's answer (_response.c) */
 
 typedef struct {
+    ngx_uint_t                 status;          /* as sent to the client */
     ngx_str_t                  body;            /* the copy kept */
     size_t                     size;
     scep_undecoded_e           undecoded;
@@ -145,7 +149,15 @@ typedef struct {
 } ngx_http_scep_end_t;
 
 
+/*
+ * conf is the configuration of the location that took the request in (the
+ * first with "scep on"): its checks, zones and settings hold for the
+ * request wherever an internal redirect, error_page, try_files or
+ * post_action takes it afterwards.
+ */
+
 typedef struct {
+    ngx_http_scep_loc_conf_t  *conf;
     ngx_http_scep_request_t    request;
     ngx_http_scep_verdict_t    verdict;
     ngx_http_scep_message_t    message;

@@ -186,7 +186,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         if (ctx->flow.joined && ctx->answer.certrep && !ctx->flow.answered) {
             ctx->flow.answered = 1;
 
-            slcf = ngx_http_get_module_loc_conf(r->main, ngx_http_scep_module);
+            slcf = ctx->conf;
             fctx = slcf->flow->data;
 
             ngx_shmtx_lock(&fctx->shpool->mutex);
@@ -207,7 +207,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     ctx->flow.done = 1;
 
-    slcf = ngx_http_get_module_loc_conf(r->main, ngx_http_scep_module);
+    slcf = ctx->conf;
 
     if (slcf->flow == NULL || ctx->request.by_nginx) {
         return;

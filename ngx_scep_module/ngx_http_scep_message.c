@@ -15,6 +15,8 @@
 #include "ngx_http_scep_message.h"
 
 
+static ngx_int_t ngx_http_scep_message_decode(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
 static ngx_int_t ngx_http_scep_message_from_query(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_str_t *msg);
 static ngx_int_t ngx_http_scep_message_from_body(ngx_http_request_t *r,
@@ -22,8 +24,10 @@ static ngx_int_t ngx_http_scep_message_from_body(ngx_http_request_t *r,
     ngx_str_t *msg);
 static void ngx_http_scep_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_decode(ngx_http_request_t *r,
-    ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf,
-    ngx_str_t *msg);
+    ngx_http_scep_ctx_t *ctx, ngx_str_t *msg);
+static ngx_int_t ngx_http_scep_policy(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
+static ngx_uint_t ngx_http_scep_elapsed(struct timespec *start);
 
 
 #define NGX_HTTP_SCEP_KEY_CACHE  64
@@ -43,8 +47,64 @@ ngx_http_scep_message_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_loc_conf_t *slcf)
 {
     ngx_int_t        rc;
+    struct timespec  start;
+
+    if (!ctx->message.parsed) {
+        rc = ngx_http_scep_message_decode(r, ctx, slcf);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    if (ctx->verdict.reject || ctx->message.msg == NULL) {
+        return NGX_OK;
+    }
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+
+    rc = ngx_http_scep_policy(r, ctx, slcf);
+
+    ctx->message.decode_ns += ngx_http_scep_elapsed(&start);
+
+    return rc;
+}
+
+
+/*
+ * A variable of the message's fields asked for before the module's
+ * decision, as a limit_req key in the preaccess phase: a GET carries the
+ * message in its query, and it is decoded then, its policy and signature
+ * left for the decision.  A POST's body is read only after the access
+ * checks: its fields are empty until then.
+ */
+
+void
+ngx_http_scep_message_peek(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    if (ctx->message.parsed || ctx->verdict.checked
+        || ctx->request.op != SCEP_OP_PKIOPERATION
+        || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+        || ctx->request.ambiguous || ctx->request.admin
+        || !ctx->conf->enable
+        || r->unparsed_uri.len > ctx->conf->max_uri_length)
+    {
+        return;
+    }
+
+    (void) ngx_http_scep_message_decode(r, ctx, ctx->conf);
+}
+
+
+/* the message from the query or the body, and its decoding */
+
+static ngx_int_t
+ngx_http_scep_message_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_loc_conf_t *slcf)
+{
+    ngx_int_t        rc;
     ngx_str_t        msg;
-    struct timespec  start, end;
+    struct timespec  start;
 
     if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
         rc = ngx_http_scep_message_from_query(r, ctx, &msg);
@@ -54,11 +114,19 @@ ngx_http_scep_message_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         rc = ngx_http_scep_message_from_body(r, ctx, slcf, &msg);
 
     } else {
+        ctx->message.parsed = 1;
+
         return ngx_http_scep_set_reject(r, ctx,
                                         SCEP_REJECT_METHOD_NOT_ALLOWED,
                                         "PKIOperation takes GET or POST, "
                                         "not %V", &r->method_name);
     }
+
+    if (rc == NGX_DONE) {
+        return rc;
+    }
+
+    ctx->message.parsed = 1;
 
     if (rc != NGX_OK || ctx->verdict.reject) {
         return rc;
@@ -75,15 +143,24 @@ ngx_http_scep_message_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     clock_gettime(CLOCK_MONOTONIC, &start);
 
-    rc = ngx_http_scep_decode(r, ctx, slcf, &msg);
+    rc = ngx_http_scep_decode(r, ctx, &msg);
+
+    ctx->message.decoded = 1;
+    ctx->message.decode_ns = ngx_http_scep_elapsed(&start);
+
+    return rc;
+}
+
+
+static ngx_uint_t
+ngx_http_scep_elapsed(struct timespec *start)
+{
+    struct timespec  end;
 
     clock_gettime(CLOCK_MONOTONIC, &end);
 
-    ctx->message.decoded = 1;
-    ctx->message.decode_ns = (end.tv_sec - start.tv_sec) * 1000000000
-                             + end.tv_nsec - start.tv_nsec;
-
-    return rc;
+    return (end.tv_sec - start->tv_sec) * 1000000000
+           + end.tv_nsec - start->tv_nsec;
 }
 
 
@@ -157,6 +234,9 @@ ngx_http_scep_message_from_body(ngx_http_request_t *r,
                                             r->headers_in.content_length_n,
                                             slcf->max_message_size);
         }
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "scep: reading the request body");
 
         rc = ngx_http_read_client_request_body(r, ngx_http_scep_body_handler);
 
@@ -256,13 +336,12 @@ ngx_http_scep_body_handler(ngx_http_request_t *r)
 
 static ngx_int_t
 ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
-    ngx_http_scep_loc_conf_t *slcf, ngx_str_t *msg)
+    ngx_str_t *msg)
 {
     size_t          n;
     scep_msg_t     *m;
     scep_reject_e   reason;
     u_char          subject[NGX_HTTP_SCEP_SUBJECT];
-    char            detail[128];
 
     m = ngx_palloc(r->pool, sizeof(scep_msg_t));
     if (m == NULL) {
@@ -289,6 +368,21 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         ngx_memcpy(ctx->message.signer_subject.data, subject, n);
     }
 
+    return NGX_OK;
+}
+
+
+/* the location's policy, then the signature */
+
+static ngx_int_t
+ngx_http_scep_policy(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_loc_conf_t *slcf)
+{
+    scep_msg_t  *m;
+    char         detail[128];
+
+    m = ctx->message.msg;
+
     if (!scep_msg_types[m->type].request) {
         return ngx_http_scep_set_reject(r, ctx,
                                         SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
@@ -307,6 +401,9 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     if (!slcf->verify_signature) {
         return NGX_OK;
     }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "scep: verifying the signature");
 
     ctx->message.signature = scep_msg_verify(ngx_http_scep_keys, m, detail,
                                              sizeof(detail));

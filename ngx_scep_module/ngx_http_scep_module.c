@@ -23,6 +23,7 @@
 #include "ngx_http_scep_record.h"
 
 
+static ngx_int_t ngx_http_scep_request_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_check(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
@@ -166,6 +167,36 @@ ngx_module_t  ngx_http_scep_module = {
 };
 
 
+/*
+ * The rewrite phase takes the request in: its context keeps the request
+ * as the client sent it, before the location's rewrites, and the
+ * location's configuration.  Reading the query is all it costs; the
+ * variables that need no more are ready from here on (limit_req keys).
+ */
+
+static ngx_int_t
+ngx_http_scep_request_handler(ngx_http_request_t *r)
+{
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    if (slcf->enable && r == r->main && ngx_http_scep_get_ctx(r) == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The module's decision comes in the precontent phase, once nginx's access
+ * checks (allow, deny, auth_request, limit_req, limit_conn) have let the
+ * request through: a request they refuse costs no body read, no decoding
+ * and no signature check.  It is made once, with the settings of the
+ * location that took the request in, wherever the request is by then.
+ */
+
 static ngx_int_t
 ngx_http_scep_handler(ngx_http_request_t *r)
 {
@@ -173,15 +204,15 @@ ngx_http_scep_handler(ngx_http_request_t *r)
     ngx_http_scep_ctx_t       *ctx;
     ngx_http_scep_loc_conf_t  *slcf;
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
-
-    if (!slcf->enable || r != r->main) {
+    if (r != r->main) {
         return NGX_DECLINED;
     }
 
     ctx = ngx_http_scep_get_ctx(r);
+
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+        return slcf->enable ? NGX_HTTP_INTERNAL_SERVER_ERROR : NGX_DECLINED;
     }
 
     /* an internal redirect brings the request here again */
@@ -190,16 +221,11 @@ ngx_http_scep_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    /*
-     * The admin page hands out challenge passwords to whoever loads it:
-     * refused in monitor mode too.  r->uri is decoded and merged as IIS
-     * reads a path, and IIS ignores letter case.
-     */
+    slcf = ctx->conf;
 
-    if (ngx_strlcasestrn(r->uri.data, r->uri.data + r->uri.len,
-                         (u_char *) "/mscep_admin", sizeof("/mscep_admin") - 2)
-        != NULL)
-    {
+    /* the admin page is refused in monitor mode too */
+
+    if (ctx->request.admin) {
         ctx->verdict.checked = 1;
         ctx->request.op = SCEP_OP_ADMIN;
 
@@ -578,12 +604,19 @@ ngx_http_scep_init(ngx_conf_t *cf)
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     /*
-     * The rewrite phase is the first with the location's configuration;
-     * handlers added last run first, so a rejection comes before the
-     * location's own rewrite directives.
+     * Handlers added last run first: the request is taken in before the
+     * location's own rewrite directives, and decided on before try_files
+     * and mirror, in the precontent phase.
      */
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_scep_request_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
     if (h == NULL) {
         return NGX_ERROR;
     }

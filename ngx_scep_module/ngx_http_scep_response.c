@@ -84,21 +84,34 @@ ngx_http_scep_header_filter(ngx_http_request_t *r)
     ngx_http_scep_ctx_t       *ctx;
     ngx_http_scep_loc_conf_t  *slcf;
 
-    if (r != r->main || r->upstream == NULL) {
-        return ngx_http_next_header_filter(r);
-    }
+    /* what post_action's location answers goes to nobody */
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
-
-    if (!slcf->enable || !slcf->inspect_response) {
+    if (r != r->main || r->post_action) {
         return ngx_http_next_header_filter(r);
     }
 
     ctx = ngx_http_scep_get_ctx(r);
 
-    if (ctx == NULL || ctx->request.op == SCEP_OP_NONE
+    if (ctx == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx->answer.status = r->headers_out.status;
+
+    /*
+     * The location that took the request in says whether its answer is
+     * inspected, wherever it came from (try_files, error_page).
+     */
+
+    if (r->upstream == NULL || ctx->request.op == SCEP_OP_NONE
         || ctx->request.op == SCEP_OP_UNKNOWN)
     {
+        return ngx_http_next_header_filter(r);
+    }
+
+    slcf = ctx->conf;
+
+    if (!slcf->enable || !slcf->inspect_response) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -185,7 +198,7 @@ ngx_http_scep_capture(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         return NGX_OK;
     }
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+    slcf = ctx->conf;
 
     if (ctx->answer.body.len + size > slcf->response_buffer_size) {
         ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_TOO_LARGE,

@@ -13,6 +13,7 @@
 
 #include "ngx_http_scep_ctx.h"
 #include "ngx_http_scep_variables.h"
+#include "ngx_http_scep_message.h"
 #include "ngx_http_scep_record.h"
 #include "ngx_http_scep_diagnosis.h"
 #include "ngx_http_scep_flow.h"
@@ -140,6 +141,10 @@ ngx_http_scep_name_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    if (data == NGX_HTTP_SCEP_VAR_MESSAGE_TYPE) {
+        ngx_http_scep_message_peek(r->main, ctx);
+    }
+
     m = ctx->message.msg;
     certrep = ctx->answer.certrep;
 
@@ -214,6 +219,10 @@ ngx_http_scep_transaction_id_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_scep_get_ctx(r);
 
+    if (ctx) {
+        ngx_http_scep_message_peek(r->main, ctx);
+    }
+
     if (ctx == NULL || ctx->message.msg == NULL
         || ctx->message.msg->transaction_id.data == NULL)
     {
@@ -236,6 +245,10 @@ ngx_http_scep_sender_nonce_variable(ngx_http_request_t *r,
     ngx_http_scep_ctx_t  *ctx;
 
     ctx = ngx_http_scep_get_ctx(r);
+
+    if (ctx) {
+        ngx_http_scep_message_peek(r->main, ctx);
+    }
 
     if (ctx == NULL || ctx->message.msg == NULL
         || ctx->message.msg->sender_nonce.data == NULL)
@@ -261,7 +274,8 @@ ngx_http_scep_sender_nonce_variable(ngx_http_request_t *r,
 
 /*
  * $scep_flow_id, $scep_flow_step: asking for them joins the request to its
- * flow, so use them in the log phase (log_format), not before.
+ * flow, so use them in the log phase (log_format), not before; a
+ * subrequest (mirror, auth_request) never joins it.
  */
 
 static ngx_int_t
@@ -273,7 +287,7 @@ ngx_http_scep_flow_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_scep_get_ctx(r);
 
-    if (ctx) {
+    if (ctx && r == r->main) {
         ngx_http_scep_flow_update(r, ctx);
     }
 
@@ -306,7 +320,9 @@ ngx_http_scep_log_json_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_scep_get_ctx(r);
 
-    if (ctx == NULL) {
+    /* the record is the main request's: a mirror's copy logs none */
+
+    if (ctx == NULL || r != r->main) {
         v->not_found = 1;
         return NGX_OK;
     }

@@ -79,18 +79,18 @@ scep: rejected, uri_too_long: request URI of 101 bytes exceeds scep_max_uri_leng
 
 
 
-=== TEST 3: the limit comes before the location's own rewrite directives
+=== TEST 3: the limit comes after nginx's access checks: a denied long URI is nginx's 403, not the module's 414
 --- config
     location /certsrv/mscep/ {
         scep on;
         scep_max_uri_length 100;
-        return 200 "$scep_reject_reason\n";
+        deny all;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
     }
 --- request eval
 "GET $main::Prefix" . ("A" x 45)
---- error_code: 414
---- response_body
-uri_too_long: request URI of 101 bytes exceeds scep_max_uri_length 100
+--- error_code: 403
+--- response_body_like: 403 Forbidden
 
 
 

@@ -154,11 +154,31 @@ ndes: GET
 
 
 
-=== TEST 9: the variables, in the location's own rewrite phase
+=== TEST 9: the variables in the rewrite phase, before the module's decision: a POST's body is not read yet, a GET's message is decoded from its query but not yet checked
 --- config
     location /certsrv/mscep/ {
         scep on;
         return 200 "$scep_operation|$scep_message_type|$scep_transaction_id|$scep_sender_nonce|$scep_signature|$scep_reject_reason\n";
+    }
+--- raw_request eval
+[ScepTest::pkiop_post($main::Req),
+ ScepTest::pkiop_get($main::Req) . " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"]
+--- response_body_like eval
+[qr/^PKIOperation\|\|\|\|\|\n\z/,
+ qr/^PKIOperation\|PKCSReq\|[A-Za-z0-9+\/=]+\|[0-9a-f]{32}\|\|\n\z/]
+
+
+
+=== TEST 10: the variables once the module has decided, in proxy_set_header: all of them, over POST too
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_set_header X-Scep "$scep_operation|$scep_message_type|$scep_transaction_id|$scep_sender_nonce|$scep_signature|$scep_reject_reason";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/echo/;
+    }
+
+    location /echo/ {
+        return 200 "$http_x_scep\n";
     }
 --- raw_request eval
 ScepTest::pkiop_post($main::Req)
@@ -167,7 +187,7 @@ ScepTest::pkiop_post($main::Req)
 
 
 
-=== TEST 10: a body nginx wrote to a temporary file, and a chunked one
+=== TEST 11: a body nginx wrote to a temporary file, and a chunked one
 --- config
     large_client_header_buffers 4 64k;
     client_body_buffer_size 1k;
@@ -188,7 +208,7 @@ ScepTest::pkiop_post($main::Req)
 
 
 
-=== TEST 11: a PKIOperation GET without message=
+=== TEST 12: a PKIOperation GET without message=
 --- request
 GET /certsrv/mscep/mscep.dll?operation=PKIOperation
 --- error_code: 400
@@ -199,7 +219,7 @@ GET /ndes/
 
 
 
-=== TEST 12: not base64
+=== TEST 13: not base64
 --- request
 GET /certsrv/mscep/mscep.dll?operation=PKIOperation&message=MIIB*AQ
 --- error_code: 400
@@ -219,7 +239,7 @@ GET /ndes/
 
 
 
-=== TEST 13: a message over scep_max_message_size over GET: 414, in monitor mode too
+=== TEST 14: a message over scep_max_message_size over GET: 414, in monitor mode too
 --- config
     large_client_header_buffers 4 64k;
 
@@ -240,7 +260,7 @@ ScepTest::pkiop_get($main::Req)
 
 
 
-=== TEST 14: a body over scep_max_message_size: 413, before it is read
+=== TEST 15: a body over scep_max_message_size: 413, before it is read
 --- config
     large_client_header_buffers 4 64k;
 
@@ -261,7 +281,7 @@ ScepTest::pkiop_post($main::Req)
 
 
 
-=== TEST 15: methods: PUT for PKIOperation, POST for GetCACert
+=== TEST 16: methods: PUT for PKIOperation, POST for GetCACert
 --- request eval
 ["PUT /certsrv/mscep/mscep.dll?operation=PKIOperation\nabc",
  "POST /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca\nabc"]
@@ -277,7 +297,7 @@ ScepTest::pkiop_post($main::Req)
 
 
 
-=== TEST 16: an unknown operation and a query without one are refused
+=== TEST 17: an unknown operation and a query without one are refused
 --- request eval
 ["GET /certsrv/mscep/mscep.dll?operation=GetCRL&message=ca",
  "GET /certsrv/mscep/mscep.dll?message=ca"]
@@ -291,7 +311,7 @@ ScepTest::pkiop_post($main::Req)
 
 
 
-=== TEST 17: monitor mode: scep_reject off forwards, the record keeps the reason
+=== TEST 18: monitor mode: scep_reject off forwards, the record keeps the reason
 --- config
     large_client_header_buffers 4 64k;
 
@@ -323,7 +343,7 @@ scep: forwarded in monitor mode (scep_reject off), bad_encoding
 
 
 
-=== TEST 18: scep_message_types: a type left out gets 403
+=== TEST 19: scep_message_types: a type left out gets 403
 --- config
     large_client_header_buffers 4 64k;
 
@@ -347,7 +367,7 @@ message_type_not_allowed: PKCSReq is not in scep_message_types
 
 
 
-=== TEST 19: an unknown name in scep_message_types stops nginx
+=== TEST 20: an unknown name in scep_message_types stops nginx
 --- config
     location /certsrv/mscep/ {
         scep on;
@@ -359,7 +379,7 @@ message_type_not_allowed: PKCSReq is not in scep_message_types
 
 
 
-=== TEST 20: Expect: 100-continue on a body too large: 413 at once, no upload invited
+=== TEST 21: Expect: 100-continue on a body too large: 413 at once, no upload invited
 (lingering_timeout short: nginx waits that long for the body it discards, as for its own 413)
 --- config
     location /certsrv/mscep/ {
@@ -385,7 +405,7 @@ message_too_large: body of 100000 bytes exceeds scep_max_message_size 65536
 
 
 
-=== TEST 21: every length in long form: scepclient's PKCSReq is forwarded, as BER
+=== TEST 22: every length in long form: scepclient's PKCSReq is forwarded, as BER
 --- raw_request eval
 ScepTest::pkiop_post(ScepTest::message('../../fuzz/corpus/pkimessage/scepclient-pkcsreq.longlen'))
 --- response_body eval
@@ -397,7 +417,7 @@ ScepTest::pkiop_post(ScepTest::message('../../fuzz/corpus/pkimessage/scepclient-
 
 
 
-=== TEST 22: a long-form length of zero (here the NULL parameters of the signature algorithm) is refused
+=== TEST 23: a long-form length of zero (here the NULL parameters of the signature algorithm) is refused
 --- raw_request eval
 ScepTest::pkiop_post(ScepTest::message('../../fuzz/corpus/pkimessage/pkcsreq-ski.longlen'))
 --- error_code: 400

@@ -12,6 +12,7 @@ use Test::Nginx::Socket 'no_plan';
 use ScepTest;
 
 our $Server = scep_server();
+$ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
 
 # the pkiMessages, as a GET's message= carries them
 sub msg { (ScepTest::pkiop_get(ScepTest::message($_[0])) =~ /message=(.*)$/)[0] }
@@ -60,6 +61,22 @@ close $log;
 
 is_deeply(\@ops, [('PKIOperation') x 3],
           "$0 - scepserver got the monitor-mode requests alone, each read as PKIOperation");
+
+
+# TESTs 12 to 15, from their --- init: a forged PKIOperation POST
+# (its signature byte flipped), its answers, and what the metrics then
+# say was decoded
+sub ScepTest::forged {
+    my ($n, $path) = @_;
+    my $body = ScepTest::message('bad-signature.der');
+    my $req = join "\r\n", "POST $path?operation=PKIOperation HTTP/1.1",
+                            'Host: localhost',
+                            'Content-Length: ' . length($body), '', $body;
+    my @res = ScepTest::keepalive(($req) x $n);
+    my ($bad, $m) = ScepTest::metrics();
+    die "metrics: @$bad" if @$bad;
+    return ($m->{'scep_decode_seconds_count{}'} // 0, map { $_->[0] } @res);
+}
 
 __DATA__
 
@@ -269,3 +286,360 @@ HEAD /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
         diagnosis => ScepTest::absent,
     },
 }
+
+
+
+=== TEST 12: deny all: a forged PKIOperation is refused by nginx's access check before the module reads, decodes or verifies it
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        deny all;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+
+    location = /metrics {
+        scep_metrics;
+    }
+--- init
+my ($decoded, $status) = ScepTest::forged(1, '/certsrv/mscep/mscep.dll');
+ScepTest::report($status == 403 ? () : "answered $status",
+                 $decoded == 0 ? () : "$decoded decoded");
+--- request
+GET /check
+--- response_body
+ok
+--- access_log eval
+qr{"response":\{"status_code":403,.*"scep":\{"operation":"PKIOperation"\}\}$}
+--- no_error_log
+scep: reading the request body
+scep: verifying the signature
+[alert]
+
+
+
+=== TEST 13: auth_request: a forged PKIOperation the authorisation refuses costs no body read, decode or signature check
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        auth_request /auth;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+
+    location = /auth {
+        internal;
+        return 401;
+    }
+
+    location = /metrics {
+        scep_metrics;
+    }
+--- init
+my ($decoded, $status) = ScepTest::forged(1, '/certsrv/mscep/mscep.dll');
+ScepTest::report($status == 401 ? () : "answered $status",
+                 $decoded == 0 ? () : "$decoded decoded");
+--- request
+GET /check
+--- response_body
+ok
+--- access_log eval
+qr{"response":\{"status_code":401,.*"scep":\{"operation":"PKIOperation"\}\}$}
+--- no_error_log
+scep: reading the request body
+scep: verifying the signature
+[alert]
+
+
+
+=== TEST 14: limit_req at 1 r/s: of 20 forged PKIOperations, only those let through are decoded
+--- http_config
+    limit_req_zone $binary_remote_addr zone=scep:1m rate=1r/s;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        limit_req zone=scep;
+        limit_req_status 429;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+
+    location = /metrics {
+        scep_metrics;
+    }
+--- init
+my ($decoded, @status) = ScepTest::forged(20, '/certsrv/mscep/mscep.dll');
+my $passed = grep { $_ == 400 } @status;
+my $limited = grep { $_ == 429 } @status;
+ScepTest::report($passed + $limited == 20 ? () : "answered @status",
+                 $limited >= 15 ? () : "only $limited limited",
+                 $decoded == $passed ? () : "$decoded decoded, $passed let through");
+--- request
+GET /check
+--- response_body
+ok
+--- error_log
+scep: verifying the signature
+
+
+
+=== TEST 15: what the access checks let through is still checked in full: the forged message is verified, 400 signature_invalid
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        allow 127.0.0.1;
+        deny all;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+
+    location = /metrics {
+        scep_metrics;
+    }
+--- init
+my ($decoded, $status) = ScepTest::forged(1, '/certsrv/mscep/mscep.dll');
+ScepTest::report($status == 400 ? () : "answered $status",
+                 $decoded == 1 ? () : "$decoded decoded");
+--- request
+GET /check
+--- response_body
+ok
+--- error_log
+scep: reading the request body
+scep: verifying the signature
+
+
+
+=== TEST 16: limit_req keyed on $scep_operation and on a GET's $scep_transaction_id: ready before the access checks
+--- http_config
+    limit_req_zone $scep_operation zone=op:1m rate=1r/m;
+    limit_req_zone $scep_transaction_id zone=tid:1m rate=1r/m;
+--- config
+    location /caps/ {
+        scep on;
+        limit_req zone=op;
+        limit_req_status 429;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /certsrv/mscep/ {
+        scep on;
+        limit_req zone=tid;
+        limit_req_status 429;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        return 200 "ndes\n";
+    }
+--- request eval
+["GET /caps/mscep.dll?operation=GetCACaps&message=ca",
+ "GET /caps/mscep.dll?operation=GetCACaps&message=ca",
+ "GET /caps/mscep.dll?operation=GetCACert&message=ca",
+ ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der')),
+ ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der')),
+ ScepTest::pkiop_get(ScepTest::message('pkcsreq-ecdsa.der'))]
+--- error_code eval
+[200, 429, 200, 200, 429, 200]
+
+
+
+=== TEST 17: post_action to a location without scep_flow, after a CertRep: the worker lives and the record is whole
+--- http_config
+    scep_flow_zone devices:1m;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        post_action /after;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location = /after {
+        return 204;
+    }
+--- ndes eval
+{ file => 'certrep-success.der', type => 'application/x-pki-message' }
+--- request eval
+[ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der')),
+ ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der'))]
+--- record eval
+[map { {
+    http => { response => { status_code => 200 } },
+    scep => {
+        operation => 'PKIOperation',
+        response => { message_type => 'CertRep', pki_status => 'SUCCESS' },
+        flow => { id => qr/^[0-9a-f]{16}$/, step => $_, outcome => 'issued' },
+    },
+} } 1, 2]
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 18: post_action to a scep location that proxies: its answer is not taken for the CertRep
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        post_action /after;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    location = /after {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/text/;
+    }
+
+    location /text/ {
+        return 200 "not a CertRep\n";
+    }
+--- ndes eval
+{ file => 'certrep-success.der', type => 'application/x-pki-message' }
+--- request eval
+ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der'))
+--- record eval
+{
+    http => { response => { status_code => 200 } },
+    scep => {
+        response => ScepTest::exact({
+            message_type => 'CertRep', pki_status => 'SUCCESS',
+            transaction_id => '9C1772A8FC4F148942002741E35CEFDE7C69796E',
+            transaction_id_matches => JSON::PP::true,
+            recipient_nonce_matches => JSON::PP::true,
+        }),
+    },
+}
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 19: error_page to a named location without scep: the flow and the record come from the location that handled the request
+--- http_config
+    scep_flow_zone devices:1m;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        scep_flow devices;
+        proxy_intercept_errors on;
+        error_page 500 = @fallback;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/fail/;
+    }
+
+    location @fallback {
+        return 503 "fallback\n";
+    }
+
+    location /fail/ {
+        return 500;
+    }
+--- request eval
+[ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der')),
+ ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der'))]
+--- error_code eval
+[503, 503]
+--- record eval
+[map { {
+    http => { response => { status_code => 503 } },
+    scep => {
+        operation => 'PKIOperation',
+        message => { type => 'PKCSReq' },
+        flow => { id => qr/^[0-9a-f]{16}$/, step => $_ },
+    },
+} } 1, 2]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 20: try_files to a named location without scep: the message is checked before, in the scep location, and the answer decoded
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        try_files /nothing @ndes;
+    }
+
+    location @ndes {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+        rewrite ^ /data/ break;
+    }
+--- ndes eval
+{ file => 'certrep-success.der', type => 'application/x-pki-message' }
+--- request eval
+[ScepTest::pkiop_get(ScepTest::message("pkcsreq-sha256.der")),
+ ScepTest::pkiop_get(ScepTest::message("bad-signature.der"))]
+--- error_code eval
+[200, 400]
+--- record eval
+[{ scep => { response => { message_type => 'CertRep', pki_status => 'SUCCESS' } } },
+ { scep => { reject => { reason => 'signature_invalid' }, upstream => ScepTest::absent } }]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 21: mirror: the mirrored copy of a SCEP request is neither recorded nor counted a second time
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        mirror /mirror;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location = /mirror {
+        internal;
+        scep on;
+        log_subrequest on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        return 200 "ndes\n";
+    }
+
+    location = /metrics {
+        scep_metrics;
+    }
+--- init
+my $log = Test::Nginx::Util::server_root() . '/logs/access.log';
+my $r = ScepTest::fetch('GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca');
+my ($bad, $m) = ScepTest::metrics();
+my $n = 0;
+$n += $m->{$_} for grep { /^scep_requests_total\{/ } keys %$m;
+open my $in, '<', $log or die "$log: $!";
+my @records = grep { /"scep":/ } <$in>;
+close $in;
+ScepTest::report($r =~ m{^HTTP/1\.1 200 } ? () : "answered " . substr($r, 0, 20),
+                 @$bad ? "metrics: @$bad" : (),
+                 $n == 1 ? () : "counted $n times",
+                 @records == 1 ? () : scalar(@records) . " records");
+--- request
+GET /check
+--- response_body
+ok
+--- no_error_log
+[alert]
+
+
+
+=== TEST 22: an internal redirect from a scep location to one without: the message is still checked, by the first location's settings
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        rewrite ^ /plain/ last;
+    }
+
+    location /plain/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes\n";
+    }
+--- raw_request eval
+ScepTest::pkiop_post(ScepTest::message('bad-signature.der'))
+--- error_code: 400
+--- response_body_like: ^signature_invalid:
+--- record eval
+{ scep => { operation => 'PKIOperation', reject => { reason => 'signature_invalid' } } }
+--- no_access_log
+GET /ndes/
