@@ -26,6 +26,8 @@
 static void fuzz_check(int ok);
 static unsigned char *fuzz_alloc(size_t size);
 static void fuzz_parse(const unsigned char *p, size_t len, int truncated);
+static void fuzz_name(const unsigned char *p, size_t len,
+    const unsigned char *name, size_t name_len, const char *is);
 static void fuzz_message(const unsigned char *p, size_t len);
 static void fuzz_utf8(const unsigned char *p, size_t len);
 static size_t fuzz_ref_unescape(unsigned char *dst, const unsigned char *src,
@@ -86,8 +88,15 @@ fuzz_parse(const unsigned char *p, size_t len, int truncated)
 
     fuzz_check(q.op < SCEP_OP_COUNT);
 
+    if (q.operation_name) {
+        fuzz_name(p, len, q.operation_name, q.operation_name_len,
+                  "operation");
+        fuzz_check(q.operation == q.operation_name + q.operation_name_len + 1);
+    }
+
     if (!q.has_message) {
         fuzz_check(q.message == NULL && q.message_len == 0);
+        fuzz_check(q.message_name == NULL);
         return;
     }
 
@@ -95,11 +104,36 @@ fuzz_parse(const unsigned char *p, size_t len, int truncated)
     fuzz_check(q.message_len <= len);
     fuzz_check((size_t) (q.message - p) <= len - q.message_len);
 
+    fuzz_name(p, len, q.message_name, q.message_name_len, "message");
+    fuzz_check(q.message == q.message_name + q.message_name_len + 1);
+
     fuzz_message(q.message, q.message_len);
 }
 
 
 /* message=: percent-decoded with '+' kept (base64), then base64 */
+
+/* a parameter's name as spelled: inside the query, and it decodes to one */
+
+static void
+fuzz_name(const unsigned char *p, size_t len, const unsigned char *name,
+    size_t name_len, const char *is)
+{
+    size_t         n, i;
+    unsigned char  decoded[64];
+
+    fuzz_check(name >= p && name_len < len);
+    fuzz_check((size_t) (name - p) < len - name_len);
+    fuzz_check(name_len <= sizeof(decoded));
+
+    n = fuzz_ref_unescape(decoded, name, name_len, 1);
+    fuzz_check(n == strlen(is));
+
+    for (i = 0; i < n; i++) {
+        fuzz_check((decoded[i] | 0x20) == is[i]);
+    }
+}
+
 
 static void
 fuzz_message(const unsigned char *p, size_t len)

@@ -168,6 +168,26 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ctx->request.message_arg.len = query.message_len;
     ctx->request.has_message = query.has_message;
 
+    /* IIS reads "OPERATION" or "m%65ssage" as it reads the usual names */
+
+    if (query.operation_name
+        && (query.operation_name_len != sizeof("operation") - 1
+            || ngx_strncmp(query.operation_name, "operation",
+                           query.operation_name_len) != 0))
+    {
+        ctx->request.operation_name.data = (u_char *) query.operation_name;
+        ctx->request.operation_name.len = query.operation_name_len;
+    }
+
+    if (query.message_name
+        && (query.message_name_len != sizeof("message") - 1
+            || ngx_strncmp(query.message_name, "message",
+                           query.message_name_len) != 0))
+    {
+        ctx->request.message_name.data = (u_char *) query.message_name;
+        ctx->request.message_name.len = query.message_name_len;
+    }
+
     if (query.ambiguous_operation) {
         ctx->request.ambiguous = "operation";
 

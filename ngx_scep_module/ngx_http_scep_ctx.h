@@ -59,6 +59,8 @@ typedef struct {
     ngx_str_t                  operation;       /* as sent */
     ngx_str_t                  ca_ident;
     ngx_str_t                  message_arg;     /* message=, still escaped */
+    ngx_str_t                  operation_name;  /* when not "operation" */
+    ngx_str_t                  message_name;    /* when not "message" */
     ngx_str_t                  path;
     ngx_str_t                  args;
     const char                *ambiguous;       /* a parameter named twice */

@@ -28,6 +28,8 @@ static void ngx_http_scep_json_string_repair(json_t *obj, const char *key,
     u_char *data, size_t len);
 static void ngx_http_scep_record_request(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, json_t *root);
+static void ngx_http_scep_record_names(json_t *scep,
+    ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_message(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_reject(json_t *scep,
@@ -337,6 +339,10 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                                          ctx->request.ca_ident.len);
     }
 
+    if (ctx->request.operation_name.data || ctx->request.message_name.data) {
+        ngx_http_scep_record_names(scep, ctx);
+    }
+
     if (ctx->message.msg) {
         ngx_http_scep_record_message(scep, ctx);
     }
@@ -582,6 +588,32 @@ ngx_http_scep_record_diagnosis(ngx_http_request_t *r, json_t *scep,
     obj = ngx_http_scep_json_object(scep, "diagnosis");
     ngx_http_scep_json_const(obj, "code", scep_diagnoses[diag].code);
     ngx_http_scep_json_const(obj, "hint", scep_diagnoses[diag].hint);
+}
+
+
+/*
+ * The parameters' names, as the client spelled them, when that is not
+ * "operation" and "message": read as IIS reads them, but worth seeing.
+ */
+
+static void
+ngx_http_scep_record_names(json_t *scep, ngx_http_scep_ctx_t *ctx)
+{
+    json_t  *obj;
+
+    obj = ngx_http_scep_json_object(scep, "parameter_names");
+
+    if (ctx->request.operation_name.data) {
+        ngx_http_scep_json_string_repair(obj, "operation",
+                                         ctx->request.operation_name.data,
+                                         ctx->request.operation_name.len);
+    }
+
+    if (ctx->request.message_name.data) {
+        ngx_http_scep_json_string_repair(obj, "message",
+                                         ctx->request.message_name.data,
+                                         ctx->request.message_name.len);
+    }
 }
 
 

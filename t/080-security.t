@@ -179,18 +179,33 @@ forwarded in monitor mode (scep_reject off), ambiguous_query
 
 
 
-=== TEST 7: one operation in another spelling is read as IIS reads it, not ambiguous
---- request
-GET /iis/mscep.dll?OPERATION=GetCACaps&message=ca
---- response_body
-GetCACaps
+=== TEST 7: one operation in another spelling is read as IIS reads it, not ambiguous, and the record says how each name was spelled
+--- request eval
+["GET /iis/mscep.dll?OPERATION=GetCACaps&message=ca",
+ "GET /iis/mscep.dll?operation=GetCACert&m%65ss%41ge=ca",
+ "GET /iis/mscep.dll?operation=GetCACaps&message=ca"]
+--- response_body eval
+["GetCACaps\n", "GetCACert\n", "GetCACaps\n"]
 --- record eval
-{
+[{
     scep => {
         operation => 'GetCACaps',
+        parameter_names => ScepTest::exact({ operation => 'OPERATION' }),
         reject => ScepTest::absent,
     },
-}
+}, {
+    scep => {
+        operation => 'GetCACert',
+        ca_ident => 'ca',
+        parameter_names => ScepTest::exact({ message => 'm%65ss%41ge' }),
+        reject => ScepTest::absent,
+    },
+}, {
+    scep => {
+        operation => 'GetCACaps',
+        parameter_names => ScepTest::absent,
+    },
+}]
 
 
 
@@ -643,3 +658,20 @@ ScepTest::pkiop_post(ScepTest::message('bad-signature.der'))
 { scep => { operation => 'PKIOperation', reject => { reason => 'signature_invalid' } } }
 --- no_access_log
 GET /ndes/
+
+
+
+=== TEST 23: a transactionID with CRLF, in add_header on the module's own 400: the answer is not split
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        add_header X-Transaction-Id $scep_transaction_id always;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SCEP_PORT;
+    }
+--- raw_request eval
+(my $msg = ScepTest::message('pkcsreq-sha256.der')) =~ s/9C1772A8/9C\r\nX: 1/ or die;
+ScepTest::pkiop_post($msg)
+--- error_code: 400
+--- response_headers
+X-Transaction-Id: 9C\u000d\u000aX: 1FC4F148942002741E35CEFDE7C69796E
+!X

@@ -85,6 +85,13 @@ typedef struct {
     size_t                     operation_len;
     const unsigned char       *message;     /* raw value of message= */
     size_t                     message_len;
+
+    /* the parameters' names as spelled, "OPERATION" or "m%65ssage" */
+    const unsigned char       *operation_name;
+    size_t                     operation_name_len;
+    const unsigned char       *message_name;
+    size_t                     message_name_len;
+
     unsigned                   has_message:1;
 
     /*

@@ -83,6 +83,8 @@ scep_query_parse(scep_query_t *q, const unsigned char *p, size_t len,
             }
 
             has_op = 1;
+            q->operation_name = p;
+            q->operation_name_len = n;
             q->operation = eq + 1;
             q->operation_len = last - eq - 1;
             q->op = scep_op_lookup(q->operation, q->operation_len);
@@ -97,6 +99,8 @@ scep_query_parse(scep_query_t *q, const unsigned char *p, size_t len,
             }
 
             q->has_message = 1;
+            q->message_name = p;
+            q->message_name_len = n;
             q->message = eq + 1;
             q->message_len = last - eq - 1;
         }
