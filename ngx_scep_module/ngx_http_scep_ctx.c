@@ -15,6 +15,8 @@
 
 static ngx_int_t ngx_http_scep_init_ctx(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
+static void ngx_http_scep_spelling(ngx_str_t *name, const u_char *p,
+    size_t len, const char *usual);
 static ngx_uint_t ngx_http_scep_core_uri(ngx_http_request_t *r,
     ngx_str_t *uri);
 static void ngx_http_scep_cleanup(void *data);
@@ -170,23 +172,12 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     /* IIS reads "OPERATION" or "m%65ssage" as it reads the usual names */
 
-    if (query.operation_name
-        && (query.operation_name_len != sizeof("operation") - 1
-            || ngx_strncmp(query.operation_name, "operation",
-                           query.operation_name_len) != 0))
-    {
-        ctx->request.operation_name.data = (u_char *) query.operation_name;
-        ctx->request.operation_name.len = query.operation_name_len;
-    }
-
-    if (query.message_name
-        && (query.message_name_len != sizeof("message") - 1
-            || ngx_strncmp(query.message_name, "message",
-                           query.message_name_len) != 0))
-    {
-        ctx->request.message_name.data = (u_char *) query.message_name;
-        ctx->request.message_name.len = query.message_name_len;
-    }
+    ngx_http_scep_spelling(&ctx->request.operation_name,
+                           query.operation_name, query.operation_name_len,
+                           "operation");
+    ngx_http_scep_spelling(&ctx->request.message_name,
+                           query.message_name, query.message_name_len,
+                           "message");
 
     if (query.ambiguous_operation) {
         ctx->request.ambiguous = "operation";
@@ -213,6 +204,23 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     return NGX_OK;
+}
+
+
+/* a parameter's name as spelled, kept when it is not the usual one */
+
+static void
+ngx_http_scep_spelling(ngx_str_t *name, const u_char *p, size_t len,
+    const char *usual)
+{
+    if (p == NULL
+        || (len == ngx_strlen(usual) && ngx_strncmp(p, usual, len) == 0))
+    {
+        return;
+    }
+
+    name->data = (u_char *) p;
+    name->len = len;
 }
 
 

@@ -63,20 +63,30 @@ is_deeply(\@ops, [('PKIOperation') x 3],
           "$0 - scepserver got the monitor-mode requests alone, each read as PKIOperation");
 
 
-# TESTs 12 to 15, from their --- init: a forged PKIOperation POST
-# (its signature byte flipped), its answers, and what the metrics then
-# say was decoded
+# TESTs 12 to 15, from their --- init: N forged PKIOperation POSTs (the
+# signature byte flipped) on keepalive connections; the answers and what
+# the metrics then say was decoded, checked by the block's GET /check
 sub ScepTest::forged {
-    my ($n, $path) = @_;
+    my (%o) = @_;
     my $body = ScepTest::message('bad-signature.der');
-    my $req = join "\r\n", "POST $path?operation=PKIOperation HTTP/1.1",
+    my $req = join "\r\n", 'POST /certsrv/mscep/mscep.dll?operation=PKIOperation HTTP/1.1',
                             'Host: localhost',
                             'Content-Length: ' . length($body), '', $body;
-    my @res = ScepTest::keepalive(($req) x $n);
+    my @status = map { $_->[0] } ScepTest::keepalive(($req) x ($o{n} // 1));
     my ($bad, $m) = ScepTest::metrics();
-    die "metrics: @$bad" if @$bad;
-    return ($m->{'scep_decode_seconds_count{}'} // 0, map { $_->[0] } @res);
+    my $decoded = $m->{'scep_decode_seconds_count{}'} // 0;
+    my $passed = grep { $_ == 400 } @status;
+    my $refused = grep { $_ == $o{refused} } @status;
+    my @problems = @$bad;
+
+    push @problems, "answered @status" if $passed + $refused != @status;
+    push @problems, "only $refused of " . @status . " refused"
+        if $refused < ($o{at_least} // @status);
+    push @problems, "$decoded decoded, $passed let through" if $decoded != $passed;
+
+    ScepTest::report(@problems);
 }
+
 
 __DATA__
 
@@ -316,9 +326,7 @@ HEAD /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
         scep_metrics;
     }
 --- init
-my ($decoded, $status) = ScepTest::forged(1, '/certsrv/mscep/mscep.dll');
-ScepTest::report($status == 403 ? () : "answered $status",
-                 $decoded == 0 ? () : "$decoded decoded");
+ScepTest::forged(refused => 403);
 --- request
 GET /check
 --- response_body
@@ -349,9 +357,7 @@ scep: verifying the signature
         scep_metrics;
     }
 --- init
-my ($decoded, $status) = ScepTest::forged(1, '/certsrv/mscep/mscep.dll');
-ScepTest::report($status == 401 ? () : "answered $status",
-                 $decoded == 0 ? () : "$decoded decoded");
+ScepTest::forged(refused => 401);
 --- request
 GET /check
 --- response_body
@@ -380,12 +386,7 @@ scep: verifying the signature
         scep_metrics;
     }
 --- init
-my ($decoded, @status) = ScepTest::forged(20, '/certsrv/mscep/mscep.dll');
-my $passed = grep { $_ == 400 } @status;
-my $limited = grep { $_ == 429 } @status;
-ScepTest::report($passed + $limited == 20 ? () : "answered @status",
-                 $limited >= 15 ? () : "only $limited limited",
-                 $decoded == $passed ? () : "$decoded decoded, $passed let through");
+ScepTest::forged(n => 20, refused => 429, at_least => 15);
 --- request
 GET /check
 --- response_body
@@ -408,9 +409,7 @@ scep: verifying the signature
         scep_metrics;
     }
 --- init
-my ($decoded, $status) = ScepTest::forged(1, '/certsrv/mscep/mscep.dll');
-ScepTest::report($status == 400 ? () : "answered $status",
-                 $decoded == 1 ? () : "$decoded decoded");
+ScepTest::forged(refused => 0, at_least => 0);
 --- request
 GET /check
 --- response_body
