@@ -39,20 +39,29 @@ ngx_http_scep_get_ctx(ngx_http_request_t *r)
 
     r = r->main;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_scep_module);
-    if (ctx) {
-        return ctx;
-    }
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
 
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_scep_cleanup) {
-            ctx = cln->data;
-            ngx_http_set_ctx(r, ctx, ngx_http_scep_module);
-            return ctx;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_scep_module);
+
+    if (ctx == NULL) {
+        for (cln = r->pool->cleanup; cln; cln = cln->next) {
+            if (cln->handler == ngx_http_scep_cleanup) {
+                ctx = cln->data;
+                ngx_http_set_ctx(r, ctx, ngx_http_scep_module);
+                break;
+            }
         }
     }
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+    /*
+     * A context that a variable made at the server level, and that no
+     * "scep on" location took in, holds nothing where scep is off.
+     */
+
+    if (ctx) {
+        return (ctx->request.taken || ctx->request.by_nginx || slcf->enable)
+               ? ctx : NULL;
+    }
 
     /*
      * A request that never ran the phases was answered by nginx core

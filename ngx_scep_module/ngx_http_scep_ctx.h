@@ -68,6 +68,8 @@ typedef struct {
     unsigned                   has_message:1;
     /* its path, as IIS reads it, names NDES's admin page */
     unsigned                   admin:1;
+    /* a "scep on" location took it in: ctx->conf is that location's */
+    unsigned                   taken:1;
     /* the request never reached a location: nginx core answered it */
     unsigned                   by_nginx:1;
     unsigned                   args_truncated:1;
@@ -153,9 +155,11 @@ typedef struct {
 
 /*
  * conf is the configuration of the location that took the request in (the
- * first with "scep on"): its checks, zones and settings hold for the
- * request wherever an internal redirect, error_page, try_files or
- * post_action takes it afterwards.
+ * first with "scep on", in its rewrite phase: request.taken): its checks, zones
+ * and settings hold for the request wherever an internal redirect,
+ * error_page, try_files or post_action takes it afterwards.  Until then it
+ * is the configuration the context was made with (a variable read at the
+ * server level, or nginx core's answer).
  */
 
 typedef struct {

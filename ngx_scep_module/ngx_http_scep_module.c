@@ -177,12 +177,23 @@ ngx_module_t  ngx_http_scep_module = {
 static ngx_int_t
 ngx_http_scep_request_handler(ngx_http_request_t *r)
 {
+    ngx_http_scep_ctx_t       *ctx;
     ngx_http_scep_loc_conf_t  *slcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
 
-    if (slcf->enable && r == r->main && ngx_http_scep_get_ctx(r) == NULL) {
+    if (!slcf->enable || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_scep_get_ctx(r);
+    if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!ctx->request.taken) {
+        ctx->conf = slcf;
+        ctx->request.taken = 1;
     }
 
     return NGX_DECLINED;
@@ -210,14 +221,12 @@ ngx_http_scep_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_scep_get_ctx(r);
 
-    if (ctx == NULL) {
-        slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
-        return slcf->enable ? NGX_HTTP_INTERNAL_SERVER_ERROR : NGX_DECLINED;
-    }
+    /*
+     * Only a request a "scep on" location took in is decided on; an
+     * internal redirect brings it here again.
+     */
 
-    /* an internal redirect brings the request here again */
-
-    if (ctx->verdict.checked) {
+    if (ctx == NULL || !ctx->request.taken || ctx->verdict.checked) {
         return NGX_DECLINED;
     }
 

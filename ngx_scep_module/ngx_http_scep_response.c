@@ -111,7 +111,7 @@ ngx_http_scep_header_filter(ngx_http_request_t *r)
 
     slcf = ctx->conf;
 
-    if (!slcf->enable || !slcf->inspect_response) {
+    if (!ctx->request.taken || !slcf->inspect_response) {
         return ngx_http_next_header_filter(r);
     }
 

@@ -674,3 +674,33 @@ ScepTest::pkiop_post($msg)
 --- response_headers
 X-Transaction-Id: 9C\u000d\u000aX: 1FC4F148942002741E35CEFDE7C69796E
 !X
+
+
+
+=== TEST 24: a variable read at the server level makes the context first: the location's own settings still hold (monitor mode here; scep off there)
+--- config
+    scep on;
+    set $op $scep_operation;
+
+    location /certsrv/mscep/ {
+        scep_reject off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /plain/ {
+        scep off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        scep off;
+        return 200 "ndes\n";
+    }
+--- raw_request eval
+[ScepTest::pkiop_post(ScepTest::message('bad-signature.der')),
+ ScepTest::pkiop_post(ScepTest::message('bad-signature.der'), path => '/plain/mscep.dll')]
+--- response_body eval
+["ndes\n", "ndes\n"]
+--- record eval
+[{ scep => { reject => { reason => 'signature_invalid', enforced => JSON::PP::false } } },
+ { scep => { message => ScepTest::absent, reject => ScepTest::absent } }]
