@@ -100,6 +100,7 @@ typedef struct {
 typedef struct {
     ngx_str_t                  body;            /* the copy kept */
     size_t                     size;
+    off_t                      length;          /* as the upstream said */
     scep_undecoded_e           undecoded;
     ngx_str_t                  detail;
     scep_msg_t                *certrep;

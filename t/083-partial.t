@@ -1,0 +1,249 @@
+# Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
+# Partial answers, cached answers, and what nginx core answers itself.
+#
+# A part of an answer (a 206 slice, a 416 in its place, a Content-Range)
+# is never decoded as the whole, and never changes the RA state all
+# workers share; an answer from proxy_cache is decoded as a fresh one and
+# the record says where it came from; a request nginx core refuses (a
+# :path over large_client_header_buffers over HTTP/2, a body over
+# client_max_body_size) has its reason, stage nginx.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use File::Temp ();
+use ScepTest;
+
+$ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
+
+# what reached the stand-in for NDES, a file per test, read after the tests
+our $Ndes = File::Temp::tempdir(CLEANUP => 1);
+$ENV{TEST_NGINX_NDES_LOGS} = $Ndes;
+
+our $Req = message('pkcsreq-sha256.der');
+
+our $GetCACert = 'GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca';
+
+# the certificates of getcacert-ra-expired.der, as the record lists them
+our $Certs = [{ role => 'ca', expired => JSON::PP::false },
+              { role => 'ra', expired => JSON::PP::true },
+              { role => 'ra', expired => JSON::PP::true }];
+
+no_shuffle();
+run_tests();
+check_records();
+
+# the requests each stand-in saw
+sub ndes_hits {
+    open my $in, '<', "$Ndes/$_[0]" or return 0;
+    my $n = grep { m{"GET /data/\S*operation=GetCACert} } <$in>;
+    close $in;
+    return $n;
+}
+
+is(ndes_hits('cache.log'), 1,
+   "$0 - TEST 5: two GetCACert through proxy_cache, one GetCACert reached NDES");
+is(ndes_hits('cache-range.log'), 1,
+   "$0 - TEST 6: a GetCACert, a Range of it and another, one GetCACert reached NDES");
+
+__DATA__
+
+=== TEST 1: the attack: a 206 slice of a GetCACert with an expired RA certificate, the CA certificate alone, is not decoded and leaves the RA state alone; the next 500 is still the RA certificate
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        add_header X-Scep-Diagnosis $scep_diagnosis always;
+        proxy_force_ranges on;
+        proxy_set_header Range "";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+--- ndes eval
+{ file => 'getcacert-ra-expired.der', type => 'application/x-x509-ca-ra-cert',
+  first => <<'_EOC_' }
+if ($arg_operation = PKIOperation) {
+    return 500 "MSCEP error\n";
+}
+_EOC_
+--- request eval
+[$main::GetCACert, $main::GetCACert, $main::GetCACert,
+ ScepTest::pkiop_get($main::Req)]
+--- more_headers eval
+["", "Range: bytes=45-889", "Range: bytes=0-99", ""]
+--- error_code eval
+[200, 206, 206, 500]
+--- response_headers eval
+["X-Scep-Diagnosis: ", "X-Scep-Diagnosis: ", "X-Scep-Diagnosis: ",
+ "X-Scep-Diagnosis: ndes_ra_cert_expired"]
+--- record eval
+[
+{ scep => { response => { certificates => $main::Certs } } },
+{ http => { response => { status_code => 206 } },
+  scep => { response => ScepTest::exact({
+      undecoded => 'partial',
+      detail => 'the client asked for a range: nginx sent 845 of the 2735 bytes (206)' }) } },
+{ scep => { response => ScepTest::exact({
+      undecoded => 'partial',
+      detail => 'the client asked for a range: nginx sent 100 of the 2735 bytes (206)' }) } },
+{ scep => { diagnosis => { code => 'ndes_ra_cert_expired' } } },
+]
+
+
+
+=== TEST 2: a Range of a GetCACaps through proxy_force_ranges: partial, no capabilities read from the slice
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_force_ranges on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/caps/;
+    }
+
+    location /caps/ {
+        return 200 "POSTPKIOperation\nSHA-256\nRenewal\n";
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- more_headers
+Range: bytes=4-
+--- error_code: 206
+--- response_body
+PKIOperation
+SHA-256
+Renewal
+--- record eval
+{
+    http => { response => { status_code => 206 } },
+    scep => {
+        operation => 'GetCACaps',
+        response => ScepTest::exact({
+            undecoded => 'partial',
+            detail => 'the client asked for a range: nginx sent 29 of the 33 bytes (206)',
+        }),
+    },
+}
+
+
+
+=== TEST 3: the upstream's own 206 (the Range passed on) is recorded as partial
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+--- ndes eval
+{ file => 'getcacert-ra-expired.der', type => 'application/x-x509-ca-ra-cert' }
+--- request eval
+$main::GetCACert
+--- more_headers
+Range: bytes=100-199
+--- error_code: 206
+--- record eval
+{
+    scep => {
+        upstream => { status => 206 },
+        response => ScepTest::exact({
+            undecoded => 'partial',
+            detail => 'the upstream sent a part of the answer (206)',
+        }),
+    },
+}
+
+
+
+=== TEST 4: a Range past the end: nginx answers 416 in place of the answer, which is not decoded nor said to be incomplete
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_force_ranges on;
+        proxy_set_header Range "";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+--- ndes eval
+{ file => 'getcacert-ra-expired.der', type => 'application/x-x509-ca-ra-cert' }
+--- request eval
+$main::GetCACert
+--- more_headers
+Range: bytes=5000-
+--- error_code: 416
+--- record eval
+{
+    http => { response => { status_code => 416 } },
+    scep => {
+        upstream => { status => 200 },
+        response => ScepTest::exact({
+            undecoded => 'partial',
+            detail => 'nginx answered 416 in place of the answer',
+        }),
+    },
+}
+
+
+
+=== TEST 5: proxy_cache: the second GetCACert is a HIT, decoded as the first; NDES saw one (checked after the tests)
+--- http_config
+    proxy_cache_path $TEST_NGINX_NDES_LOGS/cache-5 keys_zone=scep:1m;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_cache scep;
+        proxy_cache_valid 200 1m;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+--- ndes eval
+{ file => 'getcacert-ra-expired.der', type => 'application/x-x509-ca-ra-cert',
+  first => 'access_log $TEST_NGINX_NDES_LOGS/cache.log;' }
+--- request eval
+[$main::GetCACert, $main::GetCACert]
+--- error_code eval
+[200, 200]
+--- record eval
+[
+{ scep => { upstream => { cache_status => 'MISS', status => 200,
+                          addr => qr/^127\.0\.0\.1:\d+$/ },
+            response => { certificates => $main::Certs, undecoded => ScepTest::absent } } },
+{ scep => { upstream => ScepTest::exact({ cache_status => 'HIT' }),
+            response => { certificates => $main::Certs, undecoded => ScepTest::absent } } },
+]
+
+
+
+=== TEST 6: a cached answer's Range (206 from the cache) is partial, and what the cache holds is decoded whole again after it
+--- http_config
+    proxy_cache_path $TEST_NGINX_NDES_LOGS/cache-6 keys_zone=scep:1m;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        add_header X-Scep-Diagnosis $scep_diagnosis always;
+        proxy_cache scep;
+        proxy_cache_valid 200 1m;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+--- ndes eval
+{ file => 'getcacert-ra-expired.der', type => 'application/x-x509-ca-ra-cert',
+  first => <<'_EOC_' }
+access_log $TEST_NGINX_NDES_LOGS/cache-range.log;
+if ($arg_operation = PKIOperation) {
+    return 500 "MSCEP error\n";
+}
+_EOC_
+--- request eval
+[$main::GetCACert, $main::GetCACert, ScepTest::pkiop_get($main::Req),
+ $main::GetCACert]
+--- more_headers eval
+["", "Range: bytes=0-99", "", ""]
+--- error_code eval
+[200, 206, 500, 200]
+--- response_headers eval
+["X-Scep-Diagnosis: ", "X-Scep-Diagnosis: ",
+ "X-Scep-Diagnosis: ndes_ra_cert_expired", "X-Scep-Diagnosis: "]
+--- record eval
+[
+{ scep => { upstream => { cache_status => 'MISS' },
+            response => { certificates => $main::Certs } } },
+{ http => { response => { status_code => 206 } },
+  scep => { upstream => ScepTest::exact({ cache_status => 'HIT' }),
+            response => ScepTest::exact({
+                undecoded => 'partial',
+                detail => 'the client asked for a range: nginx sent 100 of the 2735 bytes (206)' }) } },
+{ scep => { diagnosis => { code => 'ndes_ra_cert_expired' } } },
+{ scep => { upstream => ScepTest::exact({ cache_status => 'HIT' }),
+            response => { certificates => $main::Certs, undecoded => ScepTest::absent } } },
+]
