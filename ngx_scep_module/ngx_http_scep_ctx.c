@@ -132,6 +132,7 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
 
         ctx->verdict.reject = SCEP_REJECT_URI_TOO_LONG;
+        ctx->verdict.by_nginx = 1;
         ctx->verdict.detail.data = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN + 80);
         if (ctx->verdict.detail.data == NULL) {
             return NGX_ERROR;
@@ -255,6 +256,37 @@ ngx_http_scep_set_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_memcpy(ctx->verdict.detail.data, detail, last - detail);
 
     return NGX_OK;
+}
+
+
+/*
+ * At log time: a request that nginx core refused on its own, with no
+ * verdict of the module, has nginx's reason.  A body over
+ * client_max_body_size is answered 413 before the module's handler runs
+ * (a Content-Length) or while the module reads it (chunked), and never
+ * reaches the upstream.
+ */
+
+ngx_int_t
+ngx_http_scep_core_verdict(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (ctx->verdict.reject != SCEP_REJECT_NONE
+        || ngx_http_scep_status(r) != NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+        || (r->upstream_states && r->upstream_states->nelts))
+    {
+        return NGX_OK;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    ctx->verdict.by_nginx = 1;
+
+    return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_MESSAGE_TOO_LARGE,
+                                    "request body larger than "
+                                    "client_max_body_size %O",
+                                    clcf->client_max_body_size);
 }
 
 

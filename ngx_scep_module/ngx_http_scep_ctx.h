@@ -70,7 +70,7 @@ typedef struct {
 } ngx_http_scep_request_t;
 
 
-/* the module's verdict on it (_module.c, _ctx.c) */
+/* the module's verdict on it, or nginx core's (_module.c, _ctx.c) */
 
 typedef struct {
     scep_reject_e              reject;
@@ -78,6 +78,7 @@ typedef struct {
 
     unsigned                   checked:1;
     unsigned                   forwarded:1;     /* monitor mode let it pass */
+    unsigned                   by_nginx:1;      /* nginx core refused it */
 } ngx_http_scep_verdict_t;
 
 
@@ -160,6 +161,8 @@ ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_scep_set_reject(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, scep_reject_e reason, const char *fmt, ...);
 ngx_uint_t ngx_http_scep_status(ngx_http_request_t *r);
+ngx_int_t ngx_http_scep_core_verdict(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
 
 
 extern ngx_module_t  ngx_http_scep_module;

@@ -620,10 +620,10 @@ ngx_http_scep_init(ngx_conf_t *cf)
 
 /*
  * What is known only once the request is over is settled here, first in
- * the log phase, once and in this order: the answer's decoding, the final
- * status, the flow, the diagnosis, the metrics.  The record and the
- * variables of every access_log then read the same facts, whatever order
- * a log_format names them in.
+ * the log phase, once and in this order: nginx core's own refusal, the
+ * answer's decoding, the final status, the flow, the diagnosis, the
+ * metrics.  The record and the variables of every access_log then read
+ * the same facts, whatever order a log_format names them in.
  */
 
 static ngx_int_t
@@ -639,6 +639,10 @@ ngx_http_scep_log_handler(ngx_http_request_t *r)
 
     if (ctx == NULL || ctx->end.done) {
         return NGX_OK;
+    }
+
+    if (ngx_http_scep_core_verdict(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     ngx_http_scep_response_incomplete(r, ctx);

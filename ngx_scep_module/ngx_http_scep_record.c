@@ -492,7 +492,7 @@ ngx_http_scep_record_reject(json_t *scep, ngx_http_scep_ctx_t *ctx)
     ngx_http_scep_json_string_repair(obj, "detail", ctx->verdict.detail.data,
                                      ctx->verdict.detail.len);
     ngx_http_scep_json_const(obj, "stage",
-                             ctx->request.by_nginx ? "nginx" : "module");
+                             ctx->verdict.by_nginx ? "nginx" : "module");
     json_object_set_new_nocheck(obj, "enforced",
                                 json_boolean(!ctx->verdict.forwarded));
 }

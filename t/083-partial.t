@@ -247,3 +247,65 @@ _EOC_
 { scep => { upstream => ScepTest::exact({ cache_status => 'HIT' }),
             response => { certificates => $main::Certs, undecoded => ScepTest::absent } } },
 ]
+
+
+
+=== TEST 7: a body over client_max_body_size: nginx core's 413 is message_too_large, stage nginx, and never reaches NDES
+--- config
+    location /certsrv/mscep/ {
+        client_max_body_size 1k;
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+--- ndes: forwarded\n
+--- raw_request eval
+ScepTest::pkiop_post($main::Req)
+--- error_code: 413
+--- record eval
+{
+    http => { request => { method => 'POST' }, response => { status_code => 413 } },
+    scep => ScepTest::exact({
+        operation => 'PKIOperation',
+        reject => {
+            reason => 'message_too_large',
+            detail => 'request body larger than client_max_body_size 1024',
+            stage => 'nginx',
+            enforced => JSON::PP::true,
+        },
+    }),
+}
+--- no_access_log
+POST /ndes/
+--- error_log
+client intended to send too large body
+
+
+
+=== TEST 8: the same body chunked: nginx's 413 while the module reads it is message_too_large, stage nginx
+--- config
+    location /certsrv/mscep/ {
+        client_max_body_size 1k;
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+--- ndes: forwarded\n
+--- raw_request eval
+ScepTest::pkiop_post($main::Req, chunked => 1)
+--- error_code: 413
+--- record eval
+{
+    http => { request => { method => 'POST' }, response => { status_code => 413 } },
+    scep => ScepTest::exact({
+        operation => 'PKIOperation',
+        reject => {
+            reason => 'message_too_large',
+            detail => 'request body larger than client_max_body_size 1024',
+            stage => 'nginx',
+            enforced => JSON::PP::true,
+        },
+    }),
+}
+--- no_access_log
+POST /ndes/
+--- error_log
+client intended to send too large chunked body
