@@ -17,6 +17,9 @@ static ngx_int_t ngx_http_scep_init_ctx(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
 static ngx_uint_t ngx_http_scep_core_uri(ngx_http_request_t *r,
     ngx_str_t *uri);
+#if (NGX_HTTP_V2)
+static ngx_uint_t ngx_http_scep_v2_path_too_long(ngx_http_request_t *r);
+#endif
 static void ngx_http_scep_cleanup(void *data);
 
 
@@ -100,11 +103,24 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 {
     u_char                    *p, *last;
     ngx_str_t                  uri;
+    ngx_uint_t                 v2;
     scep_query_t               query;
     ngx_http_core_srv_conf_t  *cscf;
 
+    v2 = 0;
+
     if (ctx->request.by_nginx) {
         ctx->request.args_truncated = ngx_http_scep_core_uri(r, &uri);
+
+#if (NGX_HTTP_V2)
+        if (!ctx->request.args_truncated
+            && ngx_http_scep_v2_path_too_long(r))
+        {
+            /* nothing of the URI was kept: no path, no operation */
+            ctx->request.args_truncated = 1;
+            v2 = 1;
+        }
+#endif
 
     } else {
         uri = r->unparsed_uri;
@@ -133,16 +149,26 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
         ctx->verdict.reject = SCEP_REJECT_URI_TOO_LONG;
         ctx->verdict.by_nginx = 1;
-        ctx->verdict.detail.data = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN + 80);
+        ctx->verdict.detail.data = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN + 100);
         if (ctx->verdict.detail.data == NULL) {
             return NGX_ERROR;
         }
 
-        ctx->verdict.detail.len = ngx_sprintf(ctx->verdict.detail.data,
-                                     "request line longer than "
-                                     "large_client_header_buffers size %uz",
-                                     cscf->large_client_header_buffers.size)
-                                 - ctx->verdict.detail.data;
+        if (v2) {
+            p = ngx_sprintf(ctx->verdict.detail.data,
+                            "HTTP/2 :path longer than "
+                            "large_client_header_buffers size %uz: nginx "
+                            "ended the connection (GOAWAY)",
+                            cscf->large_client_header_buffers.size);
+
+        } else {
+            p = ngx_sprintf(ctx->verdict.detail.data,
+                            "request line longer than "
+                            "large_client_header_buffers size %uz",
+                            cscf->large_client_header_buffers.size);
+        }
+
+        ctx->verdict.detail.len = p - ctx->verdict.detail.data;
     }
 
     scep_query_parse(&query, ctx->request.args.data, ctx->request.args.len,
@@ -223,6 +249,45 @@ ngx_http_scep_core_uri(ngx_http_request_t *r, ngx_str_t *uri)
     return (p == last
             && r->headers_out.status == NGX_HTTP_REQUEST_URI_TOO_LARGE);
 }
+
+
+#if (NGX_HTTP_V2)
+
+/*
+ * Over HTTP/2, a header field longer than large_client_header_buffers
+ * makes nginx end the whole connection (GOAWAY, ENHANCE_YOUR_CALM) while
+ * it reads the stream's header block: the stream's request has no request
+ * line and no status.  What the parser was reading then says it was the
+ * value of :path, refused on its length before a byte of it was read; a
+ * client that went away sets c->error, one that stopped in the value
+ * leaves field_rest.  The same in 1.22 and 1.31: the HPACK state is read
+ * field by field.
+ */
+
+static ngx_uint_t
+ngx_http_scep_v2_path_too_long(ngx_http_request_t *r)
+{
+    ngx_http_v2_state_t       *st;
+    ngx_http_v2_connection_t  *h2c;
+
+    if (r->stream == NULL || r->request_line.len
+        || ngx_http_scep_status(r) != 0)
+    {
+        return 0;
+    }
+
+    h2c = r->stream->connection;
+    st = &h2c->state;
+
+    return (h2c->goaway && !h2c->connection->error
+            && !h2c->connection->timedout
+            && st->parse_value && !st->parse_name && st->field_rest == 0
+            && st->header.name.len == sizeof(":path") - 1
+            && ngx_strncmp(st->header.name.data, ":path",
+                           sizeof(":path") - 1) == 0);
+}
+
+#endif
 
 
 static void

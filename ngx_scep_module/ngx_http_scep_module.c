@@ -515,8 +515,10 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                       "scep_max_uri_length %uz exceeds "
                       "large_client_header_buffers size %uz in server \"%V\": "
                       "nginx answers 414 to longer request lines before the "
-                      "scep module sees them, and iOS sends PKIOperation "
-                      "GET requests of about 10 KB",
+                      "scep module sees them (over HTTP/2 it ends the whole "
+                      "connection with GOAWAY, every stream of the device "
+                      "with it), and iOS sends PKIOperation GET requests of "
+                      "about 10 KB",
                       conf->max_uri_length,
                       cscf->large_client_header_buffers.size,
                       &cscf->server_name);

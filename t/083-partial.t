@@ -21,6 +21,36 @@ $ENV{TEST_NGINX_NDES_LOGS} = $Ndes;
 
 our $Req = message('pkcsreq-sha256.der');
 
+$ENV{TEST_NGINX_H2_PORT} = ScepTest::free_port();
+$ENV{TEST_NGINX_H2_LISTEN} = http2_listen("127.0.0.1:$ENV{TEST_NGINX_H2_PORT}");
+$ENV{TEST_NGINX_RECORDS} = $ScepTest::Records;
+
+# An HTTP/2 request (h2c, prior knowledge) with curl, from an --- init:
+# what curl said ("exit status" and "http_code"), and the record it left,
+# checked against $expect as --- record checks one.
+sub h2_record {
+    my ($path, $expect, @curl) = @_;
+
+    my $url = "http://127.0.0.1:$ENV{TEST_NGINX_H2_PORT}$path";
+    my $before = @{ ScepTest::record_lines() };
+
+    my $out = `curl -s -o /dev/null --http2-prior-knowledge -w '%{http_code}' @curl '$url'`;
+    my $exit = $? >> 8;
+
+    my $lines = ScepTest::record_lines();
+    for (1 .. 100) {
+        last if @$lines > $before;
+        select undef, undef, undef, 0.05;
+        $lines = ScepTest::record_lines();
+    }
+
+    return ($exit, $out, "no record") unless @$lines > $before;
+
+    my $rec = JSON::PP->new->utf8->decode($lines->[$before]);
+
+    return ($exit, $out, ScepTest::record_diff($expect, $rec, '', 0));
+}
+
 our $GetCACert = 'GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca';
 
 # the certificates of getcacert-ra-expired.der, as the record lists them
@@ -309,3 +339,123 @@ ScepTest::pkiop_post($main::Req, chunked => 1)
 POST /ndes/
 --- error_log
 client intended to send too large chunked body
+
+
+
+=== TEST 9: HTTP/2: a :path over large_client_header_buffers ends the connection (GOAWAY); the record says uri_too_long, stage nginx
+--- http_config
+    server {
+        $TEST_NGINX_H2_LISTEN
+        large_client_header_buffers 4 1k;
+        access_log logs/access.log scep_json if=$scep_log_json;
+        access_log $TEST_NGINX_RECORDS scep_json if=$scep_log_json;
+
+        location /certsrv/mscep/ {
+            scep on;
+            proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+        }
+    }
+--- config
+    location = /check {
+        alias html/check;
+    }
+
+    location = /metrics {
+        scep_metrics;
+    }
+--- init
+my @problems;
+my ($exit, $code, @diff) = main::h2_record(
+    "/certsrv/mscep/mscep.dll?operation=PKIOperation&message=" . ("A" x 2000),
+    {
+        http => ScepTest::exact({
+            request => { method => 'GET', bytes => ScepTest::integer },
+            response => { bytes => ScepTest::integer },
+        }),
+        url => ScepTest::exact({}),
+        scep => ScepTest::exact({
+            operation => 'unknown',
+            reject => {
+                reason => 'uri_too_long',
+                detail => 'HTTP/2 :path longer than '
+                          . 'large_client_header_buffers size 1024: nginx '
+                          . 'ended the connection (GOAWAY)',
+                stage => 'nginx',
+                enforced => JSON::PP::true,
+            },
+            diagnosis => ScepTest::subset({ code => 'proxy_uri_too_long' }),
+        }),
+        event => { outcome => 'failure' },
+    });
+# curl: no status, and an error (16, 18 or 92: the connection went away)
+push @problems, "curl exited $exit, http_code $code" unless $exit != 0 && $code eq '000';
+push @problems, @diff;
+my ($bad, $m) = ScepTest::metrics();
+push @problems, @$bad;
+push @problems, "scep_rejects_total{reason=\"uri_too_long\"}: "
+                . ($m->{'scep_rejects_total{reason="uri_too_long"}'} // 'none')
+    unless ($m->{'scep_rejects_total{reason="uri_too_long"}'} // 0) == 1;
+ScepTest::report(@problems);
+--- request
+GET /check
+--- response_body
+ok
+--- error_log
+client sent too large header field
+
+
+
+=== TEST 10: HTTP/2: a URI under the limit passes; a header field over the limit that is not :path ends the connection too, and is not said to be uri_too_long
+--- http_config
+    server {
+        $TEST_NGINX_H2_LISTEN
+        large_client_header_buffers 4 1k;
+        access_log logs/access.log scep_json if=$scep_log_json;
+        access_log $TEST_NGINX_RECORDS scep_json if=$scep_log_json;
+
+        location /certsrv/mscep/ {
+            scep on;
+            return 200 "ok\n";
+        }
+    }
+--- config
+    location = /check {
+        alias html/check;
+    }
+--- init
+my @problems;
+my ($exit, $code, @diff) = main::h2_record(
+    "/certsrv/mscep/mscep.dll?operation=GetCACaps&message=" . ("A" x 500),
+    { http => { response => { status_code => 200 } },
+      scep => { operation => 'GetCACaps', reject => ScepTest::absent } });
+push @problems, "curl exited $exit, http_code $code" unless $exit == 0 && $code eq '200';
+push @problems, @diff;
+# the connection ends the same, but the field was not :path
+($exit, $code, @diff) = main::h2_record(
+    "/certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca",
+    { scep => ScepTest::exact({ operation => 'none' }) },
+    '-H', 'X-Long:' . ("A" x 2000));
+push @problems, "X-Long: curl exited $exit, http_code $code" unless $exit != 0 && $code eq '000';
+push @problems, map { "X-Long: $_" } @diff;
+ScepTest::report(@problems);
+--- request
+GET /check
+--- response_body
+ok
+
+
+
+=== TEST 11: the start-up warning says what HTTP/2 does with a longer :path
+--- config
+    large_client_header_buffers 4 8k;
+
+    location /certsrv/mscep/ {
+        scep on;
+        return 200 "ok\n";
+    }
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- response_body
+ok
+--- error_log eval
+qr/\[warn\] .*scep_max_uri_length 65534 exceeds large_client_header_buffers size 8192 in server "localhost": nginx answers 414 to longer request lines before the scep module sees them \(over HTTP\/2 it ends the whole connection with GOAWAY, every stream of the device with it\), and iOS sends PKIOperation GET requests of about 10 KB/
