@@ -472,8 +472,13 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_json_int(sub, "bytes", r->connection->sent);
 
     obj = ngx_http_scep_json_object(root, "url");
-    ngx_http_scep_json_string_repair(obj, "path", ctx->request.path.data,
-                                     ctx->request.path.len);
+
+    /* none when nginx kept nothing of the URI (an HTTP/2 :path too long) */
+
+    if (ctx->request.path.data) {
+        ngx_http_scep_json_string_repair(obj, "path", ctx->request.path.data,
+                                         ctx->request.path.len);
+    }
 
     if (!ctx->request.args_truncated) {
         ngx_http_scep_json_int(obj, "query_length", ctx->request.args.len);
