@@ -430,10 +430,18 @@ my ($exit, $code, @diff) = main::h2_record(
       scep => { operation => 'GetCACaps', reject => ScepTest::absent } });
 push @problems, "curl exited $exit, http_code $code" unless $exit == 0 && $code eq '200';
 push @problems, @diff;
-# the connection ends the same, but the field was not :path
+# the connection ends the same, but the field was not :path; from 1.31.3
+# (pseudo-headers after a regular one refused) nginx makes the request line
+# at the first regular header, and the record then has the URI; before,
+# nothing of it: operation none, no url.path
+my $line = ScepTest::nginx_version() >= 1031003;
 ($exit, $code, @diff) = main::h2_record(
     "/certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca",
-    { scep => ScepTest::exact({ operation => 'none' }) },
+    { url => $line ? { path => '/certsrv/mscep/mscep.dll' }
+                   : { path => ScepTest::absent },
+      scep => ScepTest::exact({
+          $line ? (operation => 'GetCACaps', ca_ident => 'ca')
+                : (operation => 'none') }) },
     '-H', 'X-Long:' . ("A" x 2000));
 push @problems, "X-Long: curl exited $exit, http_code $code" unless $exit != 0 && $code eq '000';
 push @problems, map { "X-Long: $_" } @diff;
