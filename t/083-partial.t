@@ -467,3 +467,72 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 ok
 --- error_log eval
 qr/\[warn\] .*scep_max_uri_length 65534 exceeds large_client_header_buffers size 8192 in server "localhost": nginx answers 414 to longer request lines before the scep module sees them \(over HTTP\/2 it ends the whole connection with GOAWAY, every stream of the device with it\), and iOS sends PKIOperation GET requests of about 10 KB/
+
+
+
+=== TEST 12: a STALE answer (NDES failed, proxy_cache served the old one) is decoded, but does not tell NDES's RA state: the expired RA certificate it holds is not NDES's now
+--- http_config
+    proxy_cache_path $TEST_NGINX_NDES_LOGS/cache-12 keys_zone=scep:1m;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        add_header X-Scep-Diagnosis $scep_diagnosis always;
+        proxy_cache scep;
+        proxy_cache_valid 200 1s;
+        proxy_cache_use_stale error timeout http_500;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+
+    # the same NDES (the same address), another CA whose RA certificates
+    # are valid
+    location /healthy/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data-healthy/;
+    }
+
+    location /data/ {
+        default_type application/x-x509-ca-ra-cert;
+
+        if (-f $TEST_NGINX_NDES_LOGS/ndes-down) {
+            return 500 "MSCEP error\n";
+        }
+
+        if ($arg_operation = PKIOperation) {
+            return 500 "MSCEP error\n";
+        }
+
+        root $TEST_NGINX_DATA;
+        rewrite ^ /getcacert-ra-expired.der break;
+    }
+
+    location /data-healthy/ {
+        default_type application/x-x509-ca-ra-cert;
+        root $TEST_NGINX_DATA;
+        rewrite ^ /getcacert-ca-ra.der break;
+    }
+--- init
+# the expired RA certificate cached, then NDES's valid ones learnt; once
+# the cached answer is stale, NDES fails
+my @problems;
+my $r = ScepTest::fetch($main::GetCACert);
+push @problems, "GetCACert: " . substr($r, 0, 40) unless $r =~ m{^HTTP/1\.1 200 };
+$r = ScepTest::fetch('GET /healthy/mscep.dll?operation=GetCACert&message=ca');
+push @problems, "healthy GetCACert: " . substr($r, 0, 40) unless $r =~ m{^HTTP/1\.1 200 };
+die join("\n", @problems) if @problems;
+sleep 2;
+open my $down, '>', "$main::Ndes/ndes-down" or die $!;
+close $down;
+--- request eval
+[$main::GetCACert, ScepTest::pkiop_get($main::Req)]
+--- error_code eval
+[200, 500]
+--- response_headers eval
+["X-Scep-Diagnosis: ndes_internal_error", "X-Scep-Diagnosis: ndes_internal_error"]
+--- record eval
+[
+{ http => { response => { status_code => 200 } },
+  scep => { upstream => { cache_status => 'STALE', status => 500 },
+            response => { certificates => $main::Certs, undecoded => ScepTest::absent },
+            diagnosis => { code => 'ndes_internal_error' } } },
+{ scep => { diagnosis => { code => 'ndes_internal_error' } } },
+]
