@@ -536,3 +536,28 @@ close $down;
             diagnosis => { code => 'ndes_internal_error' } } },
 { scep => { diagnosis => { code => 'ndes_internal_error' } } },
 ]
+
+
+
+=== TEST 13: a 200 with a Content-Range is not the whole answer either
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+--- ndes eval
+{ file => 'getcacert-ra-expired.der', type => 'application/x-x509-ca-ra-cert',
+  first => 'add_header Content-Range "bytes 0-2734/5000";' }
+--- request eval
+$main::GetCACert
+--- error_code: 200
+--- record eval
+{
+    scep => {
+        upstream => { status => 200 },
+        response => ScepTest::exact({
+            undecoded => 'partial',
+            detail => "the upstream's answer has a Content-Range",
+        }),
+    },
+}
