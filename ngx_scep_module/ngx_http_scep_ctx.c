@@ -19,6 +19,9 @@ static void ngx_http_scep_spelling(ngx_str_t *name, const u_char *p,
     size_t len, const char *usual);
 static ngx_uint_t ngx_http_scep_core_uri(ngx_http_request_t *r,
     ngx_str_t *uri);
+#if (NGX_HTTP_V2)
+static ngx_uint_t ngx_http_scep_v2_path_too_long(ngx_http_request_t *r);
+#endif
 static void ngx_http_scep_cleanup(void *data);
 
 
@@ -112,11 +115,24 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 {
     u_char                    *p, *last;
     ngx_str_t                  uri;
+    ngx_uint_t                 v2;
     scep_query_t               query;
     ngx_http_core_srv_conf_t  *cscf;
 
+    v2 = 0;
+
     if (ctx->request.by_nginx) {
         ctx->request.args_truncated = ngx_http_scep_core_uri(r, &uri);
+
+#if (NGX_HTTP_V2)
+        if (!ctx->request.args_truncated
+            && ngx_http_scep_v2_path_too_long(r))
+        {
+            /* nothing of the URI was kept: no path, no operation */
+            ctx->request.args_truncated = 1;
+            v2 = 1;
+        }
+#endif
 
     } else {
         uri = r->unparsed_uri;
@@ -157,16 +173,27 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
 
         ctx->verdict.reject = SCEP_REJECT_URI_TOO_LONG;
-        ctx->verdict.detail.data = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN + 80);
+        ctx->verdict.by_nginx = 1;
+        ctx->verdict.detail.data = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN + 100);
         if (ctx->verdict.detail.data == NULL) {
             return NGX_ERROR;
         }
 
-        ctx->verdict.detail.len = ngx_sprintf(ctx->verdict.detail.data,
-                                     "request line longer than "
-                                     "large_client_header_buffers size %uz",
-                                     cscf->large_client_header_buffers.size)
-                                 - ctx->verdict.detail.data;
+        if (v2) {
+            p = ngx_sprintf(ctx->verdict.detail.data,
+                            "HTTP/2 :path longer than "
+                            "large_client_header_buffers size %uz: nginx "
+                            "ended the connection (GOAWAY)",
+                            cscf->large_client_header_buffers.size);
+
+        } else {
+            p = ngx_sprintf(ctx->verdict.detail.data,
+                            "request line longer than "
+                            "large_client_header_buffers size %uz",
+                            cscf->large_client_header_buffers.size);
+        }
+
+        ctx->verdict.detail.len = p - ctx->verdict.detail.data;
     }
 
     scep_query_parse(&query, ctx->request.args.data, ctx->request.args.len,
@@ -275,6 +302,45 @@ ngx_http_scep_core_uri(ngx_http_request_t *r, ngx_str_t *uri)
 }
 
 
+#if (NGX_HTTP_V2)
+
+/*
+ * Over HTTP/2, a header field longer than large_client_header_buffers
+ * makes nginx end the whole connection (GOAWAY, ENHANCE_YOUR_CALM) while
+ * it reads the stream's header block: the stream's request has no request
+ * line and no status.  What the parser was reading then says it was the
+ * value of :path, refused on its length before a byte of it was read; a
+ * client that went away sets c->error, one that stopped in the value
+ * leaves field_rest.  The same in 1.22 and 1.31: the HPACK state is read
+ * field by field.
+ */
+
+static ngx_uint_t
+ngx_http_scep_v2_path_too_long(ngx_http_request_t *r)
+{
+    ngx_http_v2_state_t       *st;
+    ngx_http_v2_connection_t  *h2c;
+
+    if (r->stream == NULL || r->request_line.len
+        || ngx_http_scep_status(r) != 0)
+    {
+        return 0;
+    }
+
+    h2c = r->stream->connection;
+    st = &h2c->state;
+
+    return (h2c->goaway && !h2c->connection->error
+            && !h2c->connection->timedout
+            && st->parse_value && !st->parse_name && st->field_rest == 0
+            && st->header.name.len == sizeof(":path") - 1
+            && ngx_strncmp(st->header.name.data, ":path",
+                           sizeof(":path") - 1) == 0);
+}
+
+#endif
+
+
 static void
 ngx_http_scep_cleanup(void *data)
 {
@@ -306,6 +372,37 @@ ngx_http_scep_set_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_memcpy(ctx->verdict.detail.data, detail, last - detail);
 
     return NGX_OK;
+}
+
+
+/*
+ * At log time: a request that nginx core refused on its own, with no
+ * verdict of the module, has nginx's reason.  A body over
+ * client_max_body_size is answered 413 before the module's handler runs
+ * (a Content-Length) or while the module reads it (chunked), and never
+ * reaches the upstream.
+ */
+
+ngx_int_t
+ngx_http_scep_core_verdict(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (ctx->verdict.reject != SCEP_REJECT_NONE
+        || ngx_http_scep_status(r) != NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+        || (r->upstream_states && r->upstream_states->nelts))
+    {
+        return NGX_OK;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    ctx->verdict.by_nginx = 1;
+
+    return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_MESSAGE_TOO_LARGE,
+                                    "request body larger than "
+                                    "client_max_body_size %O",
+                                    clcf->client_max_body_size);
 }
 
 

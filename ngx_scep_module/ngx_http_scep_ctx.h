@@ -76,7 +76,7 @@ typedef struct {
 } ngx_http_scep_request_t;
 
 
-/* the module's verdict on it (_module.c, _ctx.c) */
+/* the module's verdict on it, or nginx core's (_module.c, _ctx.c) */
 
 typedef struct {
     scep_reject_e              reject;
@@ -84,6 +84,7 @@ typedef struct {
 
     unsigned                   checked:1;
     unsigned                   forwarded:1;     /* monitor mode let it pass */
+    unsigned                   by_nginx:1;      /* nginx core refused it */
 } ngx_http_scep_verdict_t;
 
 
@@ -108,6 +109,7 @@ typedef struct {
     ngx_uint_t                 status;          /* as sent to the client */
     ngx_str_t                  body;            /* the copy kept */
     size_t                     size;
+    off_t                      length;          /* as the upstream said */
     scep_undecoded_e           undecoded;
     ngx_str_t                  detail;
     scep_msg_t                *certrep;
@@ -177,6 +179,8 @@ ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_scep_set_reject(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, scep_reject_e reason, const char *fmt, ...);
 ngx_uint_t ngx_http_scep_status(ngx_http_request_t *r);
+ngx_int_t ngx_http_scep_core_verdict(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
 
 
 extern ngx_module_t  ngx_http_scep_module;

@@ -550,8 +550,10 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                       "scep_max_uri_length %uz exceeds "
                       "large_client_header_buffers size %uz in server \"%V\": "
                       "nginx answers 414 to longer request lines before the "
-                      "scep module sees them, and iOS sends PKIOperation "
-                      "GET requests of about 10 KB",
+                      "scep module sees them (over HTTP/2 it ends the whole "
+                      "connection with GOAWAY, every stream of the device "
+                      "with it), and iOS sends PKIOperation GET requests of "
+                      "about 10 KB",
                       conf->max_uri_length,
                       cscf->large_client_header_buffers.size,
                       &cscf->server_name);
@@ -662,10 +664,10 @@ ngx_http_scep_init(ngx_conf_t *cf)
 
 /*
  * What is known only once the request is over is settled here, first in
- * the log phase, once and in this order: the answer's decoding, the final
- * status, the flow, the diagnosis, the metrics.  The record and the
- * variables of every access_log then read the same facts, whatever order
- * a log_format names them in.
+ * the log phase, once and in this order: nginx core's own refusal, the
+ * answer's decoding, the final status, the flow, the diagnosis, the
+ * metrics.  The record and the variables of every access_log then read
+ * the same facts, whatever order a log_format names them in.
  */
 
 static ngx_int_t
@@ -681,6 +683,10 @@ ngx_http_scep_log_handler(ngx_http_request_t *r)
 
     if (ctx == NULL || ctx->end.done) {
         return NGX_OK;
+    }
+
+    if (ngx_http_scep_core_verdict(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     ngx_http_scep_response_incomplete(r, ctx);

@@ -478,8 +478,13 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_json_int(sub, "bytes", r->connection->sent);
 
     obj = ngx_http_scep_json_object(root, "url");
-    ngx_http_scep_json_string_repair(obj, "path", ctx->request.path.data,
-                                     ctx->request.path.len);
+
+    /* none when nginx kept nothing of the URI (an HTTP/2 :path too long) */
+
+    if (ctx->request.path.data) {
+        ngx_http_scep_json_string_repair(obj, "path", ctx->request.path.data,
+                                         ctx->request.path.len);
+    }
 
     if (!ctx->request.args_truncated) {
         ngx_http_scep_json_int(obj, "query_length", ctx->request.args.len);
@@ -498,28 +503,56 @@ ngx_http_scep_record_reject(json_t *scep, ngx_http_scep_ctx_t *ctx)
     ngx_http_scep_json_string_repair(obj, "detail", ctx->verdict.detail.data,
                                      ctx->verdict.detail.len);
     ngx_http_scep_json_const(obj, "stage",
-                             ctx->request.by_nginx ? "nginx" : "module");
+                             ctx->verdict.by_nginx ? "nginx" : "module");
     json_object_set_new_nocheck(obj, "enforced",
                                 json_boolean(!ctx->verdict.forwarded));
 }
 
 
-/* the last upstream tried is the one that answered */
+/*
+ * The last upstream tried is the one that answered; an answer from
+ * proxy_cache says so, as $upstream_cache_status does (a HIT tried none).
+ */
 
 static void
 ngx_http_scep_record_upstream(ngx_http_request_t *r, json_t *scep)
 {
     json_t                     *obj;
+    ngx_str_t                  *cache;
     ngx_http_upstream_state_t  *state;
 
-    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+    cache = NULL;
+
+#if (NGX_HTTP_CACHE)
+
+    if (r->upstream && r->upstream->cache_status) {
+        cache = &ngx_http_cache_status[r->upstream->cache_status - 1];
+    }
+
+#endif
+
+    state = NULL;
+
+    if (r->upstream_states && r->upstream_states->nelts) {
+        state = r->upstream_states->elts;
+        state = &state[r->upstream_states->nelts - 1];
+    }
+
+    if (state == NULL && cache == NULL) {
         return;
     }
 
-    state = r->upstream_states->elts;
-    state = &state[r->upstream_states->nelts - 1];
-
     obj = ngx_http_scep_json_object(scep, "upstream");
+
+    if (cache) {
+        json_object_set_new_nocheck(obj, "cache_status",
+                                    json_stringn_nocheck((char *) cache->data,
+                                                         cache->len));
+    }
+
+    if (state == NULL) {
+        return;
+    }
 
     if (state->peer) {
         ngx_http_scep_json_string_repair(obj, "addr", state->peer->data,

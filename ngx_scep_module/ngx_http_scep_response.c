@@ -5,6 +5,11 @@
  * buffer passes on unchanged, decoded when the last one has gone (a
  * CertRep, GetCACert certificates, GetCACaps).  What a GetCACert said of
  * the RA certificates goes to the diagnosis's zone (_diagnosis.c).
+ *
+ * Only the whole answer is decoded: a part of it (a 206, the range filter's
+ * slice, a body shorter than its Content-Length) is recorded as partial,
+ * and changes nothing that other requests read.  An answer from
+ * proxy_cache is decoded as a fresh one.
  */
 
 
@@ -25,6 +30,9 @@ static ngx_int_t ngx_http_scep_capture(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_buf_t *b);
 static void ngx_http_scep_undecoded(ngx_http_scep_ctx_t *ctx,
     scep_undecoded_e why, const char *detail);
+static void ngx_http_scep_partial(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
+static ngx_uint_t ngx_http_scep_fresh(ngx_http_request_t *r);
 static void ngx_http_scep_response_detail(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, const char *detail);
 static void ngx_http_scep_decode_response(ngx_http_request_t *r,
@@ -117,9 +125,24 @@ ngx_http_scep_header_filter(ngx_http_request_t *r)
 
     /* nginx sets header_only for HEAD only after this filter */
 
-    if (r->headers_out.status != NGX_HTTP_OK || r->header_only
-        || r->method == NGX_HTTP_HEAD)
-    {
+    if (r->header_only || r->method == NGX_HTTP_HEAD) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.status == NGX_HTTP_PARTIAL_CONTENT) {
+        ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_PARTIAL,
+                                "the upstream sent a part of the answer "
+                                "(206)");
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.status != NGX_HTTP_OK) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_range) {
+        ngx_http_scep_undecoded(ctx, SCEP_UNDECODED_PARTIAL,
+                                "the upstream's answer has a Content-Range");
         return ngx_http_next_header_filter(r);
     }
 
@@ -143,12 +166,17 @@ ngx_http_scep_header_filter(ngx_http_request_t *r)
     }
 
     ctx->answer.capture = 1;
+    ctx->answer.length = r->headers_out.content_length_n;
 
     return ngx_http_next_header_filter(r);
 }
 
 
-/* every buffer passes on as it came; a copy is kept on the side */
+/*
+ * Every buffer passes on as it came; a copy is kept on the side.  The
+ * range filter's header filter runs after this module's, its body filter
+ * before: a 206 it made is seen here first.
+ */
 
 static ngx_int_t
 ngx_http_scep_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
@@ -166,6 +194,11 @@ ngx_http_scep_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
+    if (r->headers_out.status != NGX_HTTP_OK) {
+        ngx_http_scep_partial(r, ctx);
+        return ngx_http_next_body_filter(r, in);
+    }
+
     for (cl = in; cl; cl = cl->next) {
 
         if (ngx_http_scep_capture(r, ctx, cl->buf) != NGX_OK) {
@@ -174,6 +207,14 @@ ngx_http_scep_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
 
         if (cl->buf->last_buf) {
+
+            if (ctx->answer.length >= 0
+                && (off_t) ctx->answer.body.len != ctx->answer.length)
+            {
+                ngx_http_scep_partial(r, ctx);
+                break;
+            }
+
             ctx->answer.capture = 0;
             ngx_http_scep_decode_response(r, ctx);
             break;
@@ -250,7 +291,9 @@ ngx_http_scep_capture(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
 /*
  * At log time: an answer still being captured never had its last buffer,
- * the upstream or the client broke off; nginx's error log says which.
+ * the upstream or the client broke off; nginx's error log says which.  Or
+ * nginx sent something else in its place (the range filter's 416, which
+ * clears the modules' contexts before this filter sees its body).
  */
 
 void
@@ -260,6 +303,11 @@ ngx_http_scep_response_incomplete(ngx_http_request_t *r,
     u_char  *p;
 
     if (!ctx->answer.capture) {
+        return;
+    }
+
+    if (ngx_http_scep_status(r) != NGX_HTTP_OK) {
+        ngx_http_scep_partial(r, ctx);
         return;
     }
 
@@ -295,6 +343,57 @@ ngx_http_scep_undecoded(ngx_http_scep_ctx_t *ctx, scep_undecoded_e why,
     ctx->answer.undecoded = why;
     ctx->answer.detail.data = (u_char *) detail;
     ctx->answer.detail.len = ngx_strlen(detail);
+}
+
+
+/*
+ * Not the whole answer: the client asked for a range, nginx answered
+ * something else in its place, or the body ended before its
+ * Content-Length.
+ */
+
+static void
+ngx_http_scep_partial(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    u_char      *p;
+    ngx_uint_t   status;
+
+    ctx->answer.capture = 0;
+    ctx->answer.undecoded = SCEP_UNDECODED_PARTIAL;
+
+    p = ngx_pnalloc(r->pool, sizeof("the client asked for a range: nginx "
+                                    "sent  of the  bytes (206)")
+                             + 2 * NGX_OFF_T_LEN);
+    if (p == NULL) {
+        ngx_str_null(&ctx->answer.detail);
+        return;
+    }
+
+    ctx->answer.detail.data = p;
+
+    status = ngx_http_scep_status(r);
+
+    if (status == NGX_HTTP_PARTIAL_CONTENT
+        && r->headers_out.content_length_n >= 0 && ctx->answer.length >= 0)
+    {
+        p = ngx_sprintf(p, "the client asked for a range: nginx sent %O of "
+                        "the %O bytes (206)",
+                        r->headers_out.content_length_n, ctx->answer.length);
+
+    } else if (status == NGX_HTTP_PARTIAL_CONTENT) {
+        p = ngx_sprintf(p, "the client asked for a range: nginx sent a part "
+                        "of the answer (206)");
+
+    } else if (status != NGX_HTTP_OK) {
+        p = ngx_sprintf(p, "nginx answered %ui in place of the answer",
+                        status);
+
+    } else {
+        p = ngx_sprintf(p, "the answer ended after %uz of its %O bytes",
+                        ctx->answer.body.len, ctx->answer.length);
+    }
+
+    ctx->answer.detail.len = p - ctx->answer.detail.data;
 }
 
 
@@ -467,9 +566,40 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     addr = ngx_http_scep_upstream_addr(r);
 
-    if (addr) {
+    if (addr && ngx_http_scep_fresh(r)) {
         ngx_http_scep_ra_store(r, addr, ra_not_after);
     }
+}
+
+
+/*
+ * The answer is what the upstream said now, not what proxy_cache kept of
+ * an earlier one: only then does it tell the RA state of that upstream (a
+ * HIT has no upstream address; a STALE or UPDATING one has that of the
+ * upstream tried, which did not send it).
+ */
+
+static ngx_uint_t
+ngx_http_scep_fresh(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_CACHE)
+
+    switch (r->upstream ? r->upstream->cache_status : 0) {
+
+    case NGX_HTTP_CACHE_HIT:
+    case NGX_HTTP_CACHE_STALE:
+    case NGX_HTTP_CACHE_UPDATING:
+        return 0;
+
+    default:
+        return 1;
+    }
+
+#else
+
+    return 1;
+
+#endif
 }
 
 

@@ -252,7 +252,7 @@ scep_diagnose(const scep_situation_t *s)
 
 
 const char  *scep_undecoded_names[SCEP_UNDECODED_COUNT] = {
-    "", "too_large", "encoded", "malformed", "empty", "incomplete"
+    "", "too_large", "encoded", "malformed", "empty", "incomplete", "partial"
 };
 
 
