@@ -15,6 +15,7 @@
 
 static ngx_int_t ngx_http_scep_init_ctx(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
+static ngx_uint_t ngx_http_scep_admin_path(ngx_str_t *uri);
 static void ngx_http_scep_spelling(ngx_str_t *name, const u_char *p,
     size_t len, const char *usual);
 static ngx_uint_t ngx_http_scep_core_uri(ngx_http_request_t *r,
@@ -137,18 +138,7 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     } else {
         uri = r->unparsed_uri;
 
-        /*
-         * The admin page hands out challenge passwords to whoever loads
-         * it.  r->uri is decoded and merged as IIS reads a path, and IIS
-         * ignores letter case; it is read before the location's rewrites.
-         */
-
-        ctx->request.admin = (r->uri.len
-                              && ngx_strlcasestrn(r->uri.data,
-                                                  r->uri.data + r->uri.len,
-                                                  (u_char *) "/mscep_admin",
-                                                  sizeof("/mscep_admin") - 2)
-                                 != NULL);
+        ctx->request.admin = ngx_http_scep_admin_path(&r->uri);
     }
 
     /* no URI: NULL, and NULL + 0 is undefined in C */
@@ -240,6 +230,42 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The admin page hands out challenge passwords to whoever loads it.
+ * r->uri is decoded and merged as IIS reads a path, and it is read before
+ * the location's rewrites; IIS ignores letter case and takes a backslash
+ * for a slash.
+ */
+
+static ngx_uint_t
+ngx_http_scep_admin_path(ngx_str_t *uri)
+{
+    u_char  *p, *last;
+
+    if (uri->len == 0) {
+        return 0;
+    }
+
+    p = uri->data;
+    last = p + uri->len;
+
+    for ( ;; ) {
+        p = ngx_strlcasestrn(p, last, (u_char *) "mscep_admin",
+                             sizeof("mscep_admin") - 2);
+
+        if (p == NULL) {
+            return 0;
+        }
+
+        if (p > uri->data && (p[-1] == '/' || p[-1] == '\\')) {
+            return 1;
+        }
+
+        p++;
+    }
 }
 
 

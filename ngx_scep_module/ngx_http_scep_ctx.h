@@ -123,6 +123,7 @@ typedef struct {
 /* the device's flow, as this request left it (_flow.c) */
 
 typedef struct {
+    ngx_shm_zone_t            *zone;            /* scep_flow, when joined */
     void                      *node;
     uint64_t                   id;
     uint64_t                   replay_of;       /* the flow that sent it */

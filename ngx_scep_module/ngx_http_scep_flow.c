@@ -181,13 +181,26 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         return;
     }
 
+    /*
+     * Not before a "scep on" location took the request in (its settings
+     * hold), and a PKIOperation not before the module's decision, which
+     * checks its senderNonce against the zone.
+     */
+
+    if (!ctx->request.taken
+        || (!ctx->verdict.checked && ctx->request.op == SCEP_OP_PKIOPERATION))
+    {
+        return;
+    }
+
     if (ctx->flow.done) {
 
         if (ctx->flow.joined && ctx->answer.certrep && !ctx->flow.answered) {
             ctx->flow.answered = 1;
 
-            slcf = ctx->conf;
-            fctx = slcf->flow->data;
+            /* the zone the flow was joined in */
+
+            fctx = ctx->flow.zone->data;
 
             ngx_shmtx_lock(&fctx->shpool->mutex);
 
@@ -241,6 +254,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         }
     }
 
+    ctx->flow.zone = slcf->flow;
     fctx = slcf->flow->data;
     now = ngx_current_msec;
 

@@ -76,17 +76,18 @@ ngx_http_scep_message_check(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
  * decision, as a limit_req key in the preaccess phase: a GET carries the
  * message in its query, and it is decoded then, its policy and signature
  * left for the decision.  A POST's body is read only after the access
- * checks: its fields are empty until then.
+ * checks: its fields are empty until then.  Only once a "scep on"
+ * location took the request in (its settings hold), and never after the
+ * decision, nor for a request nginx refused before it.
  */
 
 void
 ngx_http_scep_message_peek(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 {
-    if (ctx->message.parsed || ctx->verdict.checked
+    if (!ctx->request.taken || ctx->message.parsed || ctx->verdict.checked
         || ctx->request.op != SCEP_OP_PKIOPERATION
         || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
         || ctx->request.ambiguous || ctx->request.admin
-        || !ctx->conf->enable
         || r->unparsed_uri.len > ctx->conf->max_uri_length)
     {
         return;

@@ -230,6 +230,28 @@ ngx_http_scep_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    /*
+     * nginx refused the request before the module decided on it (deny,
+     * limit_req, a return), and error_page or post_action brings it here:
+     * it is not decided on, nor its body read, and a location that would
+     * pass it on (proxy_pass and the like) answers nginx's status instead.
+     */
+
+    if (r->error_page || r->err_status || r->post_action) {
+        ctx->verdict.checked = 1;
+
+        if (r->content_handler == NULL) {
+            return NGX_DECLINED;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "scep: not passed on: nginx refused the request "
+                      "before the module decided on it");
+
+        return (r->err_status >= NGX_HTTP_SPECIAL_RESPONSE)
+               ? (ngx_int_t) r->err_status : NGX_HTTP_FORBIDDEN;
+    }
+
     slcf = ctx->conf;
 
     /* the admin page is refused in monitor mode too */
@@ -692,6 +714,10 @@ ngx_http_scep_log_handler(ngx_http_request_t *r)
     ngx_http_scep_response_incomplete(r, ctx);
 
     ctx->end.status = ngx_http_scep_status(r);
+
+    /* nothing is decided after this: the flow may be joined now */
+
+    ctx->verdict.checked = 1;
 
     ngx_http_scep_flow_update(r, ctx);
 

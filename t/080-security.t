@@ -704,3 +704,252 @@ X-Transaction-Id: 9C\u000d\u000aX: 1FC4F148942002741E35CEFDE7C69796E
 --- record eval
 [{ scep => { reject => { reason => 'signature_invalid', enforced => JSON::PP::false } } },
  { scep => { message => ScepTest::absent, reject => ScepTest::absent } }]
+
+
+
+=== TEST 25: limit_req with the stock error_page for 50x: the refused request gets the page, undecided, its message never decoded or verified
+--- http_config
+    limit_req_zone $binary_remote_addr zone=z:1m rate=1r/m;
+--- config
+    error_page 500 502 503 504 /50x.html;
+
+    location = /50x.html {
+        root html;
+    }
+
+    location /certsrv/mscep/ {
+        scep on;
+        limit_req zone=z nodelay;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        return 200 "ndes\n";
+    }
+--- user_files
+>>> 50x.html
+busy
+--- init
+ScepTest::fetch('GET /certsrv/mscep/mscep.dll?operation=GetCACaps');
+--- request eval
+ScepTest::pkiop_get(ScepTest::message('bad-signature.der'))
+--- error_code: 503
+--- response_body
+busy
+--- record eval
+{
+    http => { response => { status_code => 503 } },
+    scep => ScepTest::exact({ operation => 'PKIOperation' }),
+}
+--- no_error_log
+scep: verifying the signature
+scep: rejected
+
+
+
+=== TEST 26: limit_req and error_page to a named static location, for a POST: no body read, nothing decided (the static module then refuses the POST, 405)
+--- http_config
+    limit_req_zone $binary_remote_addr zone=z:1m rate=1r/m;
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        limit_req zone=z nodelay;
+        error_page 503 = @busy;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location @busy {
+        root html;
+        try_files /busy.html =503;
+    }
+
+    location /ndes/ {
+        return 200 "ndes\n";
+    }
+--- user_files
+>>> busy.html
+busy
+--- init
+ScepTest::fetch('GET /certsrv/mscep/mscep.dll?operation=GetCACaps');
+--- raw_request eval
+ScepTest::pkiop_post(ScepTest::message('bad-signature.der'))
+--- error_code: 405
+--- no_error_log
+scep: reading the request body
+scep: verifying the signature
+
+
+
+=== TEST 27: deny, then an error_page that would proxy: the refused request is not forwarded undecided, nor decided: nginx's status
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        deny all;
+        error_page 403 = @ndes;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location @ndes {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+        rewrite ^ /ndes/ break;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes\n";
+    }
+--- raw_request eval
+ScepTest::pkiop_post(ScepTest::message('bad-signature.der'))
+--- error_code: 403
+--- no_access_log
+/ndes/
+--- no_error_log
+scep: reading the request body
+scep: verifying the signature
+
+
+
+=== TEST 28: return 403 in the rewrite phase with an error_page: the page, undecided
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        error_page 403 /denied.html;
+
+        if ($arg_operation) {
+            return 403;
+        }
+
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location = /denied.html {
+        root html;
+    }
+--- user_files
+>>> denied.html
+denied
+--- request eval
+ScepTest::pkiop_get(ScepTest::message('bad-signature.der'))
+--- error_code: 403
+--- response_body
+denied
+--- no_error_log
+scep: verifying the signature
+
+
+
+=== TEST 29: deny and post_action that proxies: the refused request is neither decided in post_action nor forwarded by it
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        deny all;
+        post_action /after;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location = /after {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes\n";
+    }
+--- raw_request eval
+ScepTest::pkiop_post(ScepTest::message('bad-signature.der'))
+--- error_code: 403
+--- record eval
+{
+    http => { response => { status_code => 403 } },
+    scep => ScepTest::exact({ operation => 'PKIOperation' }),
+}
+--- no_access_log
+/ndes/
+--- no_error_log
+scep: reading the request body
+scep: rejected
+[alert]
+
+
+
+=== TEST 30: a denied GET with $scep_message_type before the record in log_format: nothing is decoded in the log phase, whatever the order
+--- http_config
+    log_format both escape=none '$scep_message_type $scep_log_json';
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        deny all;
+        access_log logs/access.log both;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+--- request eval
+ScepTest::pkiop_get(ScepTest::message('bad-signature.der'))
+--- error_code: 403
+--- access_log eval
+qr{^ \{.*"scep":\{"operation":"PKIOperation"\}\}$}
+
+
+
+=== TEST 31: a message variable read at the server level: the location's scep_max_message_size still holds
+--- config
+    scep on;
+    set $tid $scep_transaction_id;
+
+    location /certsrv/mscep/ {
+        scep_max_message_size 1k;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        scep off;
+        return 200 "ndes\n";
+    }
+--- request eval
+ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der'))
+--- error_code: 414
+--- response_body_like: ^message_too_large
+
+
+
+=== TEST 32: a flow variable read at the server level, a location with scep_flow off: the worker lives, the record is written, and no flow is joined before the location decides
+--- http_config
+    scep_flow_zone devices:1m;
+--- config
+    scep on;
+    scep_flow devices;
+    set $f $scep_flow_id;
+
+    location /certsrv/mscep/ {
+        scep_flow off;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+--- ndes eval
+{ file => 'certrep-success.der', type => 'application/x-pki-message', first => 'scep off;' }
+--- request eval
+ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der'))
+--- record eval
+{ scep => { response => { pki_status => 'SUCCESS' }, flow => ScepTest::absent } }
+--- no_error_log
+[alert]
+
+
+
+=== TEST 33: the admin page written with a backslash, as IIS reads it (\ is /): refused
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/ndes/;
+    }
+
+    location /ndes/ {
+        access_log logs/access.log;
+        return 200 "ndes\n";
+    }
+--- request eval
+["GET /certsrv/mscep/..%5Cmscep_admin/", "GET /certsrv/mscep/..\\MSCEP_ADMIN/"]
+--- error_code eval
+[403, 403]
+--- response_body_like eval
+[qr/^admin_page: /, qr/^admin_page: /]
+--- no_access_log
+GET /ndes/
