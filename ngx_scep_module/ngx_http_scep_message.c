@@ -304,6 +304,12 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                                         scep_msg_types[m->type].name);
     }
 
+    reason = scep_msg_check_transaction_id(m);
+
+    if (reason) {
+        return ngx_http_scep_set_reject(r, ctx, reason, "%s", m->detail);
+    }
+
     if (!slcf->verify_signature) {
         return NGX_OK;
     }
