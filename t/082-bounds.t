@@ -69,15 +69,67 @@ if ($Receiver == 0) {
 
 close $Syslog;
 
+# and rsyslog, when installed (make deps), with its imudp and its default
+# maxMessageSize of 8 KB: each message as it came, a line each
+our ($Rsyslogd) = grep { -x } map { "$_/rsyslogd" }
+                               split(/:/, $ENV{PATH}), '/usr/sbin';
+our $Rsyslog;
+
+if ($Rsyslogd) {
+    my $port = ScepTest::free_port();
+
+    open my $conf, '>', "$Bounds/rsyslog.conf" or die $!;
+    print $conf <<"_EOC_";
+global(workDirectory="$Bounds")
+module(load="imudp")
+template(name="raw" type="string" string="%rawmsg%\\n")
+ruleset(name="scep") {
+    action(type="omfile" file="$Bounds/rsyslog.log" template="raw")
+}
+input(type="imudp" address="127.0.0.1" port="$port" ruleset="scep")
+_EOC_
+    close $conf;
+
+    $Rsyslog = fork // die "fork: $!";
+
+    if ($Rsyslog == 0) {
+        open STDOUT, '>', "$Bounds/rsyslogd.out";
+        open STDERR, '>&', \*STDOUT;
+        exec $Rsyslogd, '-n', '-f', "$Bounds/rsyslog.conf",
+                        '-i', "$Bounds/rsyslogd.pid"
+            or POSIX::_exit(127);
+    }
+
+    # ready when a probe has gone through
+    my $probe = IO::Socket::INET->new(Proto => 'udp',
+                                      PeerAddr => "127.0.0.1:$port")
+        or die "udp: $!";
+
+    for (1 .. 100) {
+        $probe->send("<190>Dec  1 00:00:00 localhost probe: ready");
+        last if -s "$Bounds/rsyslog.log";
+        select undef, undef, undef, 0.1;
+    }
+
+    -s "$Bounds/rsyslog.log" or die "rsyslogd does not answer: "
+                                    . `cat $Bounds/rsyslogd.out`;
+
+    $ENV{TEST_NGINX_RSYSLOG_PORT} = $port;
+
+} else {
+    # the Perl receiver then gets each record twice
+    $ENV{TEST_NGINX_RSYSLOG_PORT} = $ENV{TEST_NGINX_SYSLOG_PORT};
+}
+
 our $Parent = $$;
 
 END {
     # waitpid sets $?, which END would make the exit status of the test
     local $?;
 
-    if ($Receiver && $$ == $Parent) {
-        kill 'TERM', $Receiver;
-        waitpid $Receiver, 0;
+    for my $pid (grep { $_ && $$ == $Parent } $Receiver, $Rsyslog) {
+        kill 'TERM', $pid;
+        waitpid $pid, 0;
     }
 }
 
@@ -160,6 +212,34 @@ ok(@dgrams >= 4 && !@bad,
 ok((grep { index($_, $longest) >= 0 } @dgrams),
    "$0 - the longest record reached the syslog receiver whole ("
    . length($longest) . " bytes)");
+
+# rsyslog cuts a message at its maxMessageSize (8096 bytes by default):
+# every record it got is whole
+
+SKIP: {
+    skip "$0 - rsyslogd is not installed (make deps)", 2 unless $Rsyslog;
+
+    my @lines;
+    $deadline = time + 5;
+
+    while (time < $deadline) {
+        open my $in, '<:raw', "$Bounds/rsyslog.log" or die $!;
+        @lines = grep { /^<\d+>/ && !/ probe: / } map { chomp; $_ } <$in>;
+        close $in;
+        last if grep { index($_, $longest) >= 0 } @lines;
+        select undef, undef, undef, 0.1;
+    }
+
+    my @cut = grep { !(/ scep: (\{.*\})\z/ && $record{$1}) } @lines;
+
+    ok(@lines >= 4 && !@cut,
+       "$0 - rsyslog (imudp, default maxMessageSize): " . scalar(@lines)
+       . " messages, each a whole record")
+        or diag(map { "not a whole record: " . substr($_, 0, 200) . "\n" } @cut);
+
+    ok((grep { index($_, $longest) >= 0 } @lines),
+       "$0 - rsyslog got the longest record whole");
+}
 
 __DATA__
 
@@ -351,6 +431,7 @@ ok
 --- config
     large_client_header_buffers 4 64k;
     access_log syslog:server=127.0.0.1:$TEST_NGINX_SYSLOG_PORT,tag=scep scep_json if=$scep_log_json;
+    access_log syslog:server=127.0.0.1:$TEST_NGINX_RSYSLOG_PORT,tag=scep scep_json if=$scep_log_json;
 
     location /certsrv/mscep/ {
         scep on;
@@ -392,6 +473,7 @@ ScepTest::pkiop_post(main::bounds('hostile.der'), path => $main::Path) =~ s/\r\n
 --- config
     large_client_header_buffers 4 64k;
     access_log syslog:server=127.0.0.1:$TEST_NGINX_SYSLOG_PORT,tag=scep scep_json if=$scep_log_json;
+    access_log syslog:server=127.0.0.1:$TEST_NGINX_RSYSLOG_PORT,tag=scep scep_json if=$scep_log_json;
 
     location /certsrv/mscep/ {
         scep on;
@@ -403,7 +485,13 @@ ScepTest::pkiop_post(main::bounds('hostile.der'), path => $main::Path) =~ s/\r\n
 { file => 'getcacert-hostile.der', root => '$TEST_NGINX_BOUNDS',
   type => 'application/x-x509-ca-ra-cert' }
 --- init
+# the 16 steps before, their records in the log before the block's own
+my $before = @{ ScepTest::record_lines() };
 ScepTest::keepalive(map { "GET $main::Path?operation=GetCACert&message=ca HTTP/1.1\r\nHost: localhost\r\nUser-Agent: $main::UA\r\n\r\n" } 1 .. 16);
+for (1 .. 100) {
+    last if @{ ScepTest::record_lines() } >= $before + 16;
+    select undef, undef, undef, 0.05;
+}
 --- raw_request eval
 "GET $main::Path?operation=GetCACert&message=$main::Ident&Operation=GetCACert HTTP/1.1\r\nHost: localhost\r\nUser-Agent: $main::UA\r\nConnection: close\r\n\r\n"
 --- error_code: 200
@@ -430,6 +518,7 @@ ScepTest::keepalive(map { "GET $main::Path?operation=GetCACert&message=ca HTTP/1
 === TEST 15: a GetCACaps answer of 40 capabilities of 64 quotes: whole capabilities up to 1024 bytes, scep.response.caps named as cut
 --- config
     access_log syslog:server=127.0.0.1:$TEST_NGINX_SYSLOG_PORT,tag=scep scep_json if=$scep_log_json;
+    access_log syslog:server=127.0.0.1:$TEST_NGINX_RSYSLOG_PORT,tag=scep scep_json if=$scep_log_json;
 
     location /certsrv/mscep/ {
         scep on;
