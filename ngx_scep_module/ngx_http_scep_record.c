@@ -30,6 +30,7 @@ static void ngx_http_scep_json_text(json_t *obj, const char *key,
     u_char *data, size_t len, ngx_uint_t field);
 static size_t ngx_http_scep_json_fit(u_char *p, size_t len, size_t max,
     size_t *cost);
+static size_t ngx_http_scep_dn_cut(u_char *p, size_t n);
 static ngx_uint_t ngx_http_scep_bytes_eq(const u_char *a, size_t alen,
     const u_char *b, size_t blen);
 static void ngx_http_scep_record_request(ngx_http_request_t *r,
@@ -92,24 +93,26 @@ static u_char  ngx_http_scep_json_escape[256];
 typedef struct {
     const char                *name;
     size_t                     max;
+    ngx_uint_t                 dn;           /* RFC 2253: not cut in an
+                                                escape */
 } ngx_http_scep_cut_t;
 
 static ngx_http_scep_cut_t  ngx_http_scep_cuts[] = {
-    { "user_agent.original", 256 },
-    { "http.request.method", 32 },
-    { "url.path", 256 },
-    { "scep.ca_ident", 128 },
-    { "scep.message.transaction_id", 128 },
-    { "scep.message.signer.subject", 256 },
-    { "scep.reject.detail", 256 },
-    { "scep.upstream.addr", 128 },
-    { "scep.response.transaction_id", 128 },
-    { "scep.response.detail", 256 },
-    { "scep.response.caps", 1024 },              /* the whole array */
-    { "scep.response.certificates", 0 },         /* see certificates_total */
-    { "scep.response.certificates[].subject", 128 },
-    { "scep.response.certificates[].issuer", 128 },
-    { NULL, 0 }
+    { "user_agent.original", 256, 0 },
+    { "http.request.method", 32, 0 },
+    { "url.path", 256, 0 },
+    { "scep.ca_ident", 128, 0 },
+    { "scep.message.transaction_id", 128, 0 },
+    { "scep.message.signer.subject", 256, 1 },
+    { "scep.reject.detail", 256, 0 },
+    { "scep.upstream.addr", 128, 0 },
+    { "scep.response.transaction_id", 128, 0 },
+    { "scep.response.detail", 256, 0 },
+    { "scep.response.caps", 1024, 0 },           /* the whole array */
+    { "scep.response.certificates", 0, 0 },      /* see certificates_total */
+    { "scep.response.certificates[].subject", 128, 1 },
+    { "scep.response.certificates[].issuer", 128, 1 },
+    { NULL, 0, 0 }
 };
 
 /* what was cut in the record being made, a bit for each of the above */
@@ -991,6 +994,10 @@ ngx_http_scep_json_text(json_t *obj, const char *key, u_char *data,
 
     if (n < size || size < len) {
         ngx_http_scep_json_cut |= (ngx_uint_t) 1 << field;
+
+        if (ngx_http_scep_cuts[field].dn) {
+            n = ngx_http_scep_dn_cut(text, n);
+        }
     }
 
     json_object_set_new_nocheck(obj, key,
@@ -1036,6 +1043,40 @@ ngx_http_scep_json_fit(u_char *p, size_t len, size_t max, size_t *cost)
     }
 
     return i;
+}
+
+
+/*
+ * A Name cut in RFC 2253 text is cut before an escape it would split: a
+ * backslash alone at the end, or one and the first of two hex digits.
+ */
+
+static size_t
+ngx_http_scep_dn_cut(u_char *p, size_t n)
+{
+    u_char  c;
+    size_t  i, k;
+
+    for (k = 0; k < 2 && k < n; k++) {
+
+        /* the backslashes that end at n - 1 - k */
+
+        for (i = n - k; i > 0 && p[i - 1] == '\\'; i--) {
+            /* void */
+        }
+
+        if ((n - k - i) % 2 == 0) {
+            continue;
+        }
+
+        c = (u_char) (p[n - 1] | 0x20);
+
+        if (k == 0 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+            return n - k - 1;
+        }
+    }
+
+    return n;
 }
 
 

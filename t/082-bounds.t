@@ -33,6 +33,9 @@ sub bounds {
     return scalar <$in>;
 }
 
+# RFC 2253 text whose every escape is whole: \XX, or \ and a special
+our $DN = qr/^OU=(?:[^\\]|\\[0-9A-F]{2}|\\[^0-9A-Fa-f])+\z/;
+
 # a PKIOperation GET of a message of scep-gen --bounds
 sub get { ScepTest::pkiop_get(bounds($_[0]), 'percent', $_[1]) }
 
@@ -454,7 +457,7 @@ ScepTest::pkiop_post(main::bounds('hostile.der'), path => $main::Path) =~ s/\r\n
         message => {
             transaction_id => qr/^(?:\x01"\\\x{fffd})+\x01?"?\\?\z/,
             size => 64681,
-            signer => { subject => qr/^OU=/ },
+            signer => { subject => $main::DN },
         },
         reject   => { reason => 'bad_transaction_id', enforced => JSON::PP::false },
         response => { pki_status => 'PENDING', transaction_id_matches => JSON::PP::false,
@@ -467,7 +470,7 @@ ScepTest::pkiop_post(main::bounds('hostile.der'), path => $main::Path) =~ s/\r\n
 
 
 
-=== TEST 14: the most hostile GetCACert (monitor mode, a query naming operation twice): a User-Agent, a path and a CA name of escapes, 20 certificates named with escapes, a flow of 17 steps; 8 listed, certificates_total 20
+=== TEST 14: the most hostile GetCACert (monitor mode, a query naming operation twice): a User-Agent, a path and a CA name of escapes, 20 certificates named with escapes, a flow of 17 steps; 8 listed, certificates_total 20, names cut between RFC 2253 escapes
 --- http_config
     scep_flow_zone bounds:1m;
 --- config
@@ -502,7 +505,7 @@ for (1 .. 100) {
         ca_ident => qr/^(?:\x01"\\\x{fffd})+/,
         reject   => { reason => 'ambiguous_query', enforced => JSON::PP::false },
         response => {
-            certificates => [ ({ subject => qr/^OU=/, issuer => qr/^OU=/ }) x 8 ],
+            certificates => [ ({ subject => $main::DN, issuer => $main::DN }) x 8 ],
             certificates_total => 20,
         },
         flow => { step => 17 },
