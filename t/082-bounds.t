@@ -583,3 +583,35 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca
         truncated => ScepTest::absent,
     },
 }
+
+
+
+=== TEST 18: the operation as sent, in the reject detail: cut
+--- request eval
+"GET /certsrv/mscep/mscep.dll?operation=" . ('"\\' x 2000)
+--- error_code: 400
+--- record eval
+{
+    scep => {
+        operation => 'unknown',
+        reject    => { reason => 'unknown_operation',
+                       detail => qr/^operation "(?:"\\)+"?\z/ },
+        truncated => [ 'scep.reject.detail' ],
+    },
+}
+
+
+
+=== TEST 19: a method of 100 letters: cut to 32 bytes in http.request.method (the detail that names it is within its own limit)
+--- raw_request eval
+"M" x 100 . " /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+--- error_code: 405
+--- record eval
+{
+    http => { request => { method => 'M' x 32 } },
+    scep => {
+        reject    => { reason => 'method_not_allowed',
+                       detail => 'GetCACert takes GET, not ' . 'M' x 100 },
+        truncated => [ 'http.request.method' ],
+    },
+}
