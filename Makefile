@@ -30,7 +30,7 @@ SRCS := $(wildcard ngx_scep_module/*.c ngx_scep_module/*.h) $(CORE_DEPS)
 
 DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
                 scep certmonger openssl curl iproute2 util-linux \
-                libtest-base-perl libjson-validator-perl jq
+                libtest-base-perl libjson-validator-perl jq rsyslog
 TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
 PKG_PACKAGES := debhelper dpkg-dev
 # what building nginx itself takes (make test-nginx)

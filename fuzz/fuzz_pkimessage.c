@@ -87,6 +87,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fuzz_content(&m);
 
+    /* a transactionID that passes is short, and PrintableString */
+
+    rc = scep_msg_check_transaction_id(&m);
+
+    fuzz_check(rc == SCEP_REJECT_NONE
+               || (rc == SCEP_REJECT_BAD_TRANSACTION_ID && m.detail[0]));
+    fuzz_check(rc != SCEP_REJECT_NONE
+               || m.transaction_id.len <= SCEP_MAX_TRANSACTION_ID);
+
     free(p);
 
     return 0;

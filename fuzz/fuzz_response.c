@@ -95,6 +95,7 @@ fuzz_caps(const unsigned char *p, size_t size)
     scep_caps_decode(&caps, p, size);
 
     fuzz_check(caps.n <= SCEP_MAX_CAPS);
+    fuzz_check(!caps.more || caps.n == SCEP_MAX_CAPS);
 
     for (i = 0; i < caps.n; i++) {
         b = &caps.caps[i];

@@ -369,6 +369,14 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         ngx_memcpy(ctx->message.signer_subject.data, subject, n);
     }
 
+    /* bounded, and safe in a header or a log line, before it is offered */
+
+    reason = scep_msg_check_transaction_id(m);
+
+    if (reason) {
+        return ngx_http_scep_set_reject(r, ctx, reason, "%s", m->detail);
+    }
+
     return NGX_OK;
 }
 

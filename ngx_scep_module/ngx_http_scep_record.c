@@ -26,6 +26,13 @@ static void ngx_http_scep_json_int(json_t *obj, const char *key,
     json_int_t value);
 static void ngx_http_scep_json_string_repair(json_t *obj, const char *key,
     u_char *data, size_t len);
+static void ngx_http_scep_json_text(json_t *obj, const char *key,
+    u_char *data, size_t len, ngx_uint_t field);
+static size_t ngx_http_scep_json_fit(u_char *p, size_t len, size_t max,
+    size_t *cost);
+static size_t ngx_http_scep_dn_cut(u_char *p, size_t n);
+static ngx_uint_t ngx_http_scep_bytes_eq(const u_char *a, size_t alen,
+    const u_char *b, size_t blen);
 static void ngx_http_scep_record_request(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, json_t *root);
 static void ngx_http_scep_record_names(json_t *scep,
@@ -59,6 +66,59 @@ static ngx_pool_t  *ngx_http_scep_json_pool;
 
 /* the bytes a JSON string cannot hold as they are */
 static u_char  ngx_http_scep_json_escape[256];
+
+
+/*
+ * The strings of the record a client, or the upstream, controls: each is
+ * cut at a UTF-8 boundary to take at most max bytes between its quotes,
+ * escapes included, and its name is then listed in scep.truncated (the
+ * arrays: when not all is listed).  With these bounds no record is longer
+ * than 8 KB (t/082-bounds.t builds the longest); docs/scep-log.schema.json
+ * names the same fields and limits.
+ */
+
+#define NGX_HTTP_SCEP_CUT_USER_AGENT      0
+#define NGX_HTTP_SCEP_CUT_METHOD          1
+#define NGX_HTTP_SCEP_CUT_PATH            2
+#define NGX_HTTP_SCEP_CUT_CA_IDENT        3
+#define NGX_HTTP_SCEP_CUT_TRANSACTION_ID  4
+#define NGX_HTTP_SCEP_CUT_SIGNER          5
+#define NGX_HTTP_SCEP_CUT_REJECT_DETAIL   6
+#define NGX_HTTP_SCEP_CUT_UPSTREAM_ADDR   7
+#define NGX_HTTP_SCEP_CUT_RESPONSE_TID    8
+#define NGX_HTTP_SCEP_CUT_RESPONSE_DETAIL 9
+#define NGX_HTTP_SCEP_CUT_CAPS            10
+#define NGX_HTTP_SCEP_CUT_CERTIFICATES    11
+#define NGX_HTTP_SCEP_CUT_CERT_SUBJECT    12
+#define NGX_HTTP_SCEP_CUT_CERT_ISSUER     13
+
+typedef struct {
+    const char                *name;
+    size_t                     max;
+    ngx_uint_t                 dn;           /* RFC 2253: not cut in an
+                                                escape */
+} ngx_http_scep_cut_t;
+
+static ngx_http_scep_cut_t  ngx_http_scep_cuts[] = {
+    { "user_agent.original", 256, 0 },
+    { "http.request.method", 32, 0 },
+    { "url.path", 256, 0 },
+    { "scep.ca_ident", 128, 0 },
+    { "scep.message.transaction_id", 128, 0 },
+    { "scep.message.signer.subject", 256, 1 },
+    { "scep.reject.detail", 256, 0 },
+    { "scep.upstream.addr", 128, 0 },
+    { "scep.response.transaction_id", 128, 0 },
+    { "scep.response.detail", 256, 0 },
+    { "scep.response.caps", 1024, 0 },           /* the whole array */
+    { "scep.response.certificates", 0, 0 },      /* see certificates_total */
+    { "scep.response.certificates[].subject", 128, 1 },
+    { "scep.response.certificates[].issuer", 128, 1 },
+    { NULL, 0, 0 }
+};
+
+/* what was cut in the record being made, a bit for each of the above */
+static ngx_uint_t  ngx_http_scep_json_cut;
 
 
 void
@@ -316,11 +376,13 @@ ngx_int_t
 ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_str_t *out)
 {
-    json_t                    *root, *scep;
+    json_t                    *root, *scep, *list;
     ngx_int_t                  rc;
+    ngx_uint_t                 i;
     ngx_http_scep_json_buf_t   buf;
 
     ngx_http_scep_json_pool = r->pool;
+    ngx_http_scep_json_cut = 0;
 
     root = json_object();
     if (root == NULL) {
@@ -334,9 +396,9 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_json_const(scep, "operation", scep_ops[ctx->request.op].name);
 
     if (ctx->request.ca_ident.data) {
-        ngx_http_scep_json_string_repair(scep, "ca_ident",
-                                         ctx->request.ca_ident.data,
-                                         ctx->request.ca_ident.len);
+        ngx_http_scep_json_text(scep, "ca_ident", ctx->request.ca_ident.data,
+                                ctx->request.ca_ident.len,
+                                NGX_HTTP_SCEP_CUT_CA_IDENT);
     }
 
     if (ctx->request.operation_name.data || ctx->request.message_name.data) {
@@ -367,6 +429,19 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     }
 
     ngx_http_scep_record_diagnosis(r, scep, ctx);
+
+    if (ngx_http_scep_json_cut && scep) {
+        list = json_array();
+
+        for (i = 0; ngx_http_scep_cuts[i].name; i++) {
+            if (ngx_http_scep_json_cut & ((ngx_uint_t) 1 << i)) {
+                json_array_append_new(list,
+                            json_string_nocheck(ngx_http_scep_cuts[i].name));
+            }
+        }
+
+        json_object_set_new_nocheck(scep, "truncated", list);
+    }
 
     buf.pool = r->pool;
     buf.start = ngx_pnalloc(r->pool, NGX_HTTP_SCEP_RECORD_SIZE);
@@ -435,9 +510,10 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     if (r->headers_in.user_agent) {
         obj = ngx_http_scep_json_object(root, "user_agent");
-        ngx_http_scep_json_string_repair(obj, "original",
-                                         r->headers_in.user_agent->value.data,
-                                         r->headers_in.user_agent->value.len);
+        ngx_http_scep_json_text(obj, "original",
+                                r->headers_in.user_agent->value.data,
+                                r->headers_in.user_agent->value.len,
+                                NGX_HTTP_SCEP_CUT_USER_AGENT);
     }
 
     method = r->method_name;
@@ -460,8 +536,8 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     sub = ngx_http_scep_json_object(obj, "request");
 
     if (method.len) {
-        ngx_http_scep_json_string_repair(sub, "method", method.data,
-                                         method.len);
+        ngx_http_scep_json_text(sub, "method", method.data, method.len,
+                                NGX_HTTP_SCEP_CUT_METHOD);
     }
 
     if (r->request_length) {
@@ -482,8 +558,8 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     /* none when nginx kept nothing of the URI (an HTTP/2 :path too long) */
 
     if (ctx->request.path.data) {
-        ngx_http_scep_json_string_repair(obj, "path", ctx->request.path.data,
-                                         ctx->request.path.len);
+        ngx_http_scep_json_text(obj, "path", ctx->request.path.data,
+                                ctx->request.path.len, NGX_HTTP_SCEP_CUT_PATH);
     }
 
     if (!ctx->request.args_truncated) {
@@ -500,8 +576,9 @@ ngx_http_scep_record_reject(json_t *scep, ngx_http_scep_ctx_t *ctx)
     obj = ngx_http_scep_json_object(scep, "reject");
     ngx_http_scep_json_const(obj, "reason",
                              scep_rejects[ctx->verdict.reject].name);
-    ngx_http_scep_json_string_repair(obj, "detail", ctx->verdict.detail.data,
-                                     ctx->verdict.detail.len);
+    ngx_http_scep_json_text(obj, "detail", ctx->verdict.detail.data,
+                            ctx->verdict.detail.len,
+                            NGX_HTTP_SCEP_CUT_REJECT_DETAIL);
     ngx_http_scep_json_const(obj, "stage",
                              ctx->verdict.by_nginx ? "nginx" : "module");
     json_object_set_new_nocheck(obj, "enforced",
@@ -555,8 +632,9 @@ ngx_http_scep_record_upstream(ngx_http_request_t *r, json_t *scep)
     }
 
     if (state->peer) {
-        ngx_http_scep_json_string_repair(obj, "addr", state->peer->data,
-                                         state->peer->len);
+        ngx_http_scep_json_text(obj, "addr", state->peer->data,
+                                state->peer->len,
+                                NGX_HTTP_SCEP_CUT_UPSTREAM_ADDR);
     }
 
     if (state->status) {
@@ -672,9 +750,10 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
     }
 
     if (m->transaction_id.data) {
-        ngx_http_scep_json_string_repair(obj, "transaction_id",
-                                         (u_char *) m->transaction_id.data,
-                                         m->transaction_id.len);
+        ngx_http_scep_json_text(obj, "transaction_id",
+                                (u_char *) m->transaction_id.data,
+                                m->transaction_id.len,
+                                NGX_HTTP_SCEP_CUT_TRANSACTION_ID);
     }
 
     if (m->sender_nonce.data && m->sender_nonce.len <= sizeof(hex) / 2) {
@@ -696,9 +775,10 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
 
     if (ctx->message.signer_subject.len) {
         signer = ngx_http_scep_json_object(obj, "signer");
-        ngx_http_scep_json_string_repair(signer, "subject",
-                                         ctx->message.signer_subject.data,
-                                         ctx->message.signer_subject.len);
+        ngx_http_scep_json_text(signer, "subject",
+                                ctx->message.signer_subject.data,
+                                ctx->message.signer_subject.len,
+                                NGX_HTTP_SCEP_CUT_SIGNER);
     }
 
     if (ctx->verdict.reject == SCEP_REJECT_NONE
@@ -716,10 +796,13 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
 static void
 ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
 {
+    u_char        *p;
+    size_t         room, cost;
     json_t        *obj, *list, *cert;
     ngx_uint_t     i;
     scep_msg_t    *m, *req;
     scep_cert_t   *c;
+    scep_caps_t   *caps;
     u_char         date[sizeof("1970-01-01T00:00:00Z")];
 
     obj = ngx_http_scep_json_object(scep, "response");
@@ -727,9 +810,9 @@ ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
     if (ctx->answer.undecoded) {
         ngx_http_scep_json_const(obj, "undecoded",
                                  scep_undecoded_names[ctx->answer.undecoded]);
-        ngx_http_scep_json_string_repair(obj, "detail",
-                                         ctx->answer.detail.data,
-                                         ctx->answer.detail.len);
+        ngx_http_scep_json_text(obj, "detail", ctx->answer.detail.data,
+                                ctx->answer.detail.len,
+                                NGX_HTTP_SCEP_CUT_RESPONSE_DETAIL);
         return;
     }
 
@@ -751,34 +834,61 @@ ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
                                      scep_fail_infos[m->fail_info].name);
         }
 
-        ngx_http_scep_json_string_repair(obj, "transaction_id",
-                                         (u_char *) m->transaction_id.data,
-                                         m->transaction_id.len);
+        ngx_http_scep_json_text(obj, "transaction_id",
+                                (u_char *) m->transaction_id.data,
+                                m->transaction_id.len,
+                                NGX_HTTP_SCEP_CUT_RESPONSE_TID);
+
+        /*
+         * In monitor mode the request's senderNonce may be empty and the
+         * CertRep may have no recipientNonce: no memcmp() of NULL then.
+         */
 
         if (req && req->transaction_id.data) {
             json_object_set_new_nocheck(obj, "transaction_id_matches",
-                json_boolean(m->transaction_id.len == req->transaction_id.len
-                             && ngx_memcmp(m->transaction_id.data,
-                                           req->transaction_id.data,
-                                           m->transaction_id.len) == 0));
+                json_boolean(ngx_http_scep_bytes_eq(m->transaction_id.data,
+                                                    m->transaction_id.len,
+                                                    req->transaction_id.data,
+                                                    req->transaction_id.len)));
         }
 
         if (req && req->sender_nonce.data) {
             json_object_set_new_nocheck(obj, "recipient_nonce_matches",
-                json_boolean(m->recipient_nonce.len == req->sender_nonce.len
-                             && ngx_memcmp(m->recipient_nonce.data,
-                                           req->sender_nonce.data,
-                                           m->recipient_nonce.len) == 0));
+                json_boolean(m->recipient_nonce.data
+                             && ngx_http_scep_bytes_eq(m->recipient_nonce.data,
+                                                       m->recipient_nonce.len,
+                                                       req->sender_nonce.data,
+                                                       req->sender_nonce.len)));
         }
     }
 
     if (ctx->answer.caps) {
         list = json_array();
+        caps = ctx->answer.caps;
+        room = ngx_http_scep_cuts[NGX_HTTP_SCEP_CUT_CAPS].max;
 
-        for (i = 0; i < ctx->answer.caps->n; i++) {
+        /* whole capabilities, as long as they fit, each with "", */
+
+        for (i = 0; i < caps->n; i++) {
+            p = (u_char *) caps->caps[i].data;
+
+            if (room < 3
+                || ngx_http_scep_json_fit(p, caps->caps[i].len, room - 3,
+                                          &cost)
+                   < caps->caps[i].len)
+            {
+                break;
+            }
+
+            room -= cost + 3;
+
             json_array_append_new(list,
-                         json_stringn((char *) ctx->answer.caps->caps[i].data,
-                                      ctx->answer.caps->caps[i].len));
+                                  json_stringn_nocheck((char *) p,
+                                                       caps->caps[i].len));
+        }
+
+        if (i < caps->n || caps->more) {
+            ngx_http_scep_json_cut |= (ngx_uint_t) 1 << NGX_HTTP_SCEP_CUT_CAPS;
         }
 
         json_object_set_new_nocheck(obj, "caps", list);
@@ -787,16 +897,18 @@ ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
     if (ctx->answer.certs) {
         list = json_array();
 
+        /* the first SCEP_MAX_CERTS, the others only counted */
+
         for (i = 0; i < ctx->answer.certs->n; i++) {
             c = &ctx->answer.certs->certs[i];
             cert = json_object();
 
-            ngx_http_scep_json_string_repair(cert, "subject",
-                                             (u_char *) c->subject,
-                                             ngx_strlen(c->subject));
-            ngx_http_scep_json_string_repair(cert, "issuer",
-                                             (u_char *) c->issuer,
-                                             ngx_strlen(c->issuer));
+            ngx_http_scep_json_text(cert, "subject", (u_char *) c->subject,
+                                    ngx_strlen(c->subject),
+                                    NGX_HTTP_SCEP_CUT_CERT_SUBJECT);
+            ngx_http_scep_json_text(cert, "issuer", (u_char *) c->issuer,
+                                    ngx_strlen(c->issuer),
+                                    NGX_HTTP_SCEP_CUT_CERT_ISSUER);
             ngx_http_scep_json_const(cert, "serial", c->serial);
 
             ngx_http_scep_iso8601(date, c->not_before);
@@ -812,6 +924,13 @@ ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
         }
 
         json_object_set_new_nocheck(obj, "certificates", list);
+        ngx_http_scep_json_int(obj, "certificates_total",
+                               ctx->answer.certs->total);
+
+        if (ctx->answer.certs->total > i) {
+            ngx_http_scep_json_cut |=
+                              (ngx_uint_t) 1 << NGX_HTTP_SCEP_CUT_CERTIFICATES;
+        }
     }
 }
 
@@ -889,6 +1008,148 @@ ngx_http_scep_json_string_repair(json_t *obj, const char *key, u_char *data,
                                 json_stringn_nocheck((char *) buf, n));
 
     free(buf);
+}
+
+
+/*
+ * A string a client or the upstream controls: repaired to valid UTF-8 as
+ * above, then cut at a character to take at most the field's bytes in the
+ * record, escapes included.  Only the bytes that can fit are looked at,
+ * and a few more, so that the last character that fits is read whole.
+ */
+
+static void
+ngx_http_scep_json_text(json_t *obj, const char *key, u_char *data,
+    size_t len, ngx_uint_t field)
+{
+    u_char  *p, *last, *text;
+    size_t   n, size, max, cost;
+
+    if (obj == NULL) {
+        return;
+    }
+
+    max = ngx_http_scep_cuts[field].max;
+    n = ngx_min(len, max + 4);
+
+    text = (u_char *) "";
+    size = 0;
+
+    if (n) {
+        text = data;
+        size = n;
+
+        for (p = data, last = data + n; p < last; p++) {
+            if (*p >= 0x80) {
+                break;
+            }
+        }
+
+        if (p < last) {
+            text = ngx_pnalloc(ngx_http_scep_json_pool, 3 * n);
+            if (text == NULL) {
+                return;
+            }
+
+            size = scep_utf8_sanitize(text, data, n);
+        }
+    }
+
+    n = ngx_http_scep_json_fit(text, size, max, &cost);
+
+    if (n < size || size < len) {
+        ngx_http_scep_json_cut |= (ngx_uint_t) 1 << field;
+
+        if (ngx_http_scep_cuts[field].dn) {
+            n = ngx_http_scep_dn_cut(text, n);
+        }
+    }
+
+    json_object_set_new_nocheck(obj, key,
+                                json_stringn_nocheck((char *) text, n));
+}
+
+
+/*
+ * The bytes of valid UTF-8 text that take at most max bytes in a JSON
+ * string, as ngx_http_scep_json_dump_string() writes it: up to the last
+ * whole character that fits; *cost: what they take.
+ */
+
+static size_t
+ngx_http_scep_json_fit(u_char *p, size_t len, size_t max, size_t *cost)
+{
+    u_char  c;
+    size_t  i, k, w;
+
+    *cost = 0;
+
+    for (i = 0; i < len; i += k) {
+        c = p[i];
+
+        k = (c < 0x80) ? 1 : (c < 0xe0) ? 2 : (c < 0xf0) ? 3 : 4;
+
+        if (c < 0x20) {
+            w = (c == '\n' || c == '\r' || c == '\t' || c == '\b'
+                 || c == '\f') ? 2 : 6;
+
+        } else if (c == '"' || c == '\\') {
+            w = 2;
+
+        } else {
+            w = k;
+        }
+
+        if (*cost + w > max || i + k > len) {
+            break;
+        }
+
+        *cost += w;
+    }
+
+    return i;
+}
+
+
+/*
+ * A Name cut in RFC 2253 text is cut before an escape it would split: a
+ * backslash alone at the end, or one and the first of two hex digits.
+ */
+
+static size_t
+ngx_http_scep_dn_cut(u_char *p, size_t n)
+{
+    u_char  c;
+    size_t  i, k;
+
+    for (k = 0; k < 2 && k < n; k++) {
+
+        /* the backslashes that end at n - 1 - k */
+
+        for (i = n - k; i > 0 && p[i - 1] == '\\'; i--) {
+            /* void */
+        }
+
+        if ((n - k - i) % 2 == 0) {
+            continue;
+        }
+
+        c = (u_char) (p[n - 1] | 0x20);
+
+        if (k == 0 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+            return n - k - 1;
+        }
+    }
+
+    return n;
+}
+
+
+static ngx_uint_t
+ngx_http_scep_bytes_eq(const u_char *a, size_t alen, const u_char *b,
+    size_t blen)
+{
+    return alen == blen && (alen == 0 || ngx_memcmp(a, b, alen) == 0);
 }
 
 

@@ -41,7 +41,7 @@ issued
 qr{"user_agent":\{"original":"Go-http-client/1\.1"\},"http":\{"request":\{"method":"GET","bytes":\d+\},"response":\{"status_code":200,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":\d+\},"scep":\{"operation":"GetCACert",.*"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
 qr{"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":\d+\},"scep":\{"operation":"GetCACaps",.*"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
 qr{"http":\{"request":\{"method":"POST","bytes":\d{4,}\},"response":\{"status_code":200,"bytes":\d+\}\},"url":\{"path":"/certsrv/mscep/mscep\.dll","query_length":22\},"scep":\{"operation":"PKIOperation","message":\{"type":"PKCSReq","type_code":19,"transaction_id":"[^"]+","sender_nonce":"[0-9a-f]{32}","digest_algorithm":"sha\d+","encoding":"der","size":\d+,"transport":"post","signer":\{"subject":"CN=SCEP SIGNER,O=scep-client"\},"signature":"valid"\},"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
-qr{"scep":\{"operation":"GetCACert",.*"response":\{"certificates":\[\{"subject":"OU=SCEP CA,O=scep-ca,C=US","issuer":"OU=SCEP CA,O=scep-ca,C=US","serial":"01","not_before":"[-0-9T:]+Z","not_after":"[-0-9T:]+Z","expired":false,"role":"ca"\}\]\}\}\}$},
+qr{"scep":\{"operation":"GetCACert",.*"response":\{"certificates":\[\{"subject":"OU=SCEP CA,O=scep-ca,C=US","issuer":"OU=SCEP CA,O=scep-ca,C=US","serial":"01","not_before":"[-0-9T:]+Z","not_after":"[-0-9T:]+Z","expired":false,"role":"ca"\}\],"certificates_total":1\}\}\}$},
 qr{"scep":\{"operation":"GetCACaps",.*"response":\{"caps":\[[^\]]*"POSTPKIOperation"[^\]]*\]\}\}\}$},
 qr{"response":\{"message_type":"CertRep","pki_status":"SUCCESS","transaction_id":"[^"]+","transaction_id_matches":true,"recipient_nonce_matches":true\}\}\}$},
 ]

@@ -136,6 +136,10 @@ my %expect = (
         like($_[0], qr/\A\s*1 unknown_operation\trejected\n\z/,
              "$0 - rejects: the one rejected request");
     },
+    'truncated' => sub {
+        like($_[0], qr/\A[\d-]+T[\d:.]+Z\t127\.0\.0\.1\tGetCACaps\tuser_agent\.original\n\z/,
+             "$0 - truncated: the one request whose User-Agent was cut");
+    },
     'replays' => sub {
         my @lines = split /\n/, $_[0];
         is(scalar @lines, 1, "$0 - replays: the second PKCSReq, and only it");
@@ -173,6 +177,8 @@ my @sent = (
     ['GET /ndes500/mscep.dll?operation=GetCACaps&message=ca', 'device-500', 500],
     ['GET /ndes503/mscep.dll?operation=GetCACaps&message=ca', 'device-503', 503],
     ['GET /certsrv/mscep/mscep.dll?operation=Fetch', 'scanner', 400],
+    ['GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca',
+     'long-agent/' . ('x' x 300), 200],
 );
 
 for my $s (@sent) {

@@ -57,6 +57,7 @@ typedef enum {
     SCEP_REJECT_UNKNOWN_MESSAGE_TYPE,
     SCEP_REJECT_MESSAGE_TYPE_NOT_ALLOWED,
     SCEP_REJECT_MISSING_TRANSACTION_ID,
+    SCEP_REJECT_BAD_TRANSACTION_ID,
     SCEP_REJECT_MISSING_SENDER_NONCE,
     SCEP_REJECT_BAD_SENDER_NONCE,
     SCEP_REJECT_SIGNATURE_INVALID,
@@ -206,6 +207,7 @@ typedef struct {
 
 #define SCEP_NONCE_LEN         16
 #define SCEP_MAX_DEPTH         32
+#define SCEP_MAX_TRANSACTION_ID  128
 
 
 /*
@@ -267,6 +269,16 @@ typedef struct {
  */
 scep_reject_e scep_msg_decode(scep_msg_t *m, const unsigned char *p,
     size_t len);
+
+
+/*
+ * A request's transactionID: at most SCEP_MAX_TRANSACTION_ID bytes, each
+ * a PrintableString character, whatever string tag carries it.  Returns
+ * SCEP_REJECT_NONE, or SCEP_REJECT_BAD_TRANSACTION_ID with a sentence in
+ * m->detail.  Not part of scep_msg_decode(): a CertRep echoes what the
+ * request carried, and is still read.
+ */
+scep_reject_e scep_msg_check_transaction_id(scep_msg_t *m);
 
 
 /* walks the segments of m->content: 1 while there is one, 0 at the end */

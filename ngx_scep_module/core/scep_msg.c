@@ -73,6 +73,13 @@ static int scep_msg_bytes_eq(const unsigned char *a, size_t alen,
     const unsigned char *b, size_t blen);
 
 
+/* the characters of PrintableString (X.680) */
+
+static const char  scep_printable[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    " '()+,-./:=?";
+
+
 scep_reject_e
 scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
 {
@@ -668,6 +675,34 @@ scep_msg_string(scep_tlv_t *t)
 {
     return t->tag == SCEP_TAG_PRINTABLE || t->tag == SCEP_TAG_UTF8
            || t->tag == SCEP_TAG_IA5;
+}
+
+
+scep_reject_e
+scep_msg_check_transaction_id(scep_msg_t *m)
+{
+    size_t                i;
+    const unsigned char  *p;
+
+    p = m->transaction_id.data;
+
+    if (m->transaction_id.len > SCEP_MAX_TRANSACTION_ID) {
+        snprintf(m->detail, sizeof(m->detail),
+                 "transactionID of %zu bytes, more than %d",
+                 m->transaction_id.len, SCEP_MAX_TRANSACTION_ID);
+        return SCEP_REJECT_BAD_TRANSACTION_ID;
+    }
+
+    for (i = 0; i < m->transaction_id.len; i++) {
+        if (p[i] == '\0' || strchr(scep_printable, p[i]) == NULL) {
+            snprintf(m->detail, sizeof(m->detail),
+                     "transactionID has byte 0x%02x at offset %zu, not a "
+                     "PrintableString character", p[i], i);
+            return SCEP_REJECT_BAD_TRANSACTION_ID;
+        }
+    }
+
+    return SCEP_REJECT_NONE;
 }
 
 

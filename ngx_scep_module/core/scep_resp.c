@@ -654,7 +654,7 @@ scep_caps_decode(scep_caps_t *out, const unsigned char *p, size_t len)
         p += 3;
     }
 
-    for (line = p; line < end && out->n < SCEP_MAX_CAPS; line = eol + 1) {
+    for (line = p; line < end; line = eol + 1) {
         eol = memchr(line, '\n', end - line);
         if (eol == NULL) {
             eol = end;
@@ -675,6 +675,11 @@ scep_caps_decode(scep_caps_t *out, const unsigned char *p, size_t len)
 
         if (i < (size_t) (e - s)) {
             continue;
+        }
+
+        if (out->n == SCEP_MAX_CAPS) {
+            out->more = 1;
+            return;
         }
 
         out->caps[out->n].data = s;

@@ -73,6 +73,7 @@ int scep_certs_decode(scep_certs_t *out, const unsigned char *p, size_t len);
 
 typedef struct {
     unsigned                   n;
+    unsigned                   more:1;         /* caps after the last kept */
     scep_bytes_t               caps[SCEP_MAX_CAPS];  /* into the body */
 } scep_caps_t;
 
@@ -81,7 +82,7 @@ typedef struct {
  * A GetCACaps body: a capability a line (LF or CRLF), blank lines skipped,
  * surrounding white space trimmed; a line longer than SCEP_MAX_CAP_LEN or
  * with a byte that is not printable ASCII is skipped; at most
- * SCEP_MAX_CAPS are kept.
+ * SCEP_MAX_CAPS are kept, and out->more says that there were others.
  */
 void scep_caps_decode(scep_caps_t *out, const unsigned char *p, size_t len);
 

@@ -57,6 +57,10 @@ const scep_reject_def_t  scep_rejects[SCEP_REJECT_COUNT] = {
       "the messageType is not in scep_message_types" },
     { "missing_transaction_id", 400,
       "the signed attributes have no transactionID" },
+    { "bad_transaction_id", 400,
+      "the transactionID is longer than 128 bytes, or has a character "
+      "outside PrintableString (A-Z a-z 0-9 space ' ( ) + , - . / : = ?), "
+      "whatever its string tag" },
     { "missing_sender_nonce", 400,
       "the signed attributes have no senderNonce" },
     { "bad_sender_nonce", 400,

@@ -241,7 +241,16 @@ sub record_show {
     return ($v->{exact} ? 'exactly ' : 'at least ') . record_show($v->{value})
         if ref $v eq 'ScepTest::Exact';
 
-    return JSON::PP->new->canonical->allow_nonref->ascii->encode($v);
+    # what is expected may hold any of these inside
+    my $json = JSON::PP->new->canonical->allow_nonref->ascii;
+
+    return '{' . join(',', map { $json->encode($_) . ':' . record_show($v->{$_}) }
+                               sort keys %$v) . '}'
+        if ref $v eq 'HASH';
+    return '[' . join(',', map { record_show($_) } @$v) . ']'
+        if ref $v eq 'ARRAY';
+
+    return $json->encode($v);
 }
 
 # What differs between what is expected and what is there, a line each.

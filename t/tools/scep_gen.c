@@ -3015,6 +3015,168 @@ gen_expiring(const char *days_arg, const char *path)
 }
 
 
+/*
+ * scep-gen --bounds OUTDIR: the messages and answers of t/082-bounds.t,
+ * made when the test runs, not committed fixtures: transactionIDs at and
+ * over the limit, in every string tag; a PKCSReq whose senderNonce is
+ * empty and a CertRep without recipientNonce; the most hostile PKCSReq
+ * (a transactionID of 60 000 bytes to escape, a signer whose subject is
+ * all escapes) and a GetCACert answer of 20 such certificates.
+ */
+
+static void
+bounds_request(gen_t *g, const char *name, X509 *cert, int tid_type,
+    const char *tid, size_t tid_len, size_t nonce_len)
+{
+    buf_t          msg;
+    sign_t         s;
+    unsigned char  nonce[NONCE_LEN];
+
+    memset(&s, 0, sizeof(sign_t));
+    s.name = name;
+    s.cert = cert;
+    s.key = g->signer_key;
+    s.md = EVP_sha256();
+    s.content = &g->env_pkcsreq;
+
+    gen_nonce(nonce, name);
+
+    attr_str(&s, OID_MESSAGE_TYPE, "19");
+    attr_add(&s, OID_TRANSACTION_ID, tid_type, tid, tid_len);
+    attr_add(&s, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, nonce, nonce_len);
+
+    pki_sign(&msg, &s);
+    file_write(name, &msg);
+    buf_free(&msg);
+}
+
+
+static int
+gen_bounds(const char *dir)
+{
+    int             i, j;
+    char           *huge, tid[256], label[64];
+    X509           *x[20], *hostile;
+    buf_t           b, in;
+    gen_t           g;
+    sign_t          s;
+    unsigned char   nonce[NONCE_LEN];
+    char            value[8][65];
+    const char     *rdn[2 * 8 + 1];
+
+    outdir = dir;
+
+    memset(&g, 0, sizeof(gen_t));
+    gen_pki(&g);
+
+    csr_make(&in, g.signer_key, device_name, CHALLENGE, csr_ext);
+    envelope(&g.env_pkcsreq, "envelope pkcsreq", g.ra, &in);
+    buf_free(&in);
+
+    /* 128 bytes pass, 129 do not */
+
+    for (i = 0; i < 129; i++) {
+        tid[i] = "0123456789ABCDEF"[i % 16];
+    }
+
+    bounds_request(&g, "tid-128.der", g.signer, V_ASN1_PRINTABLESTRING,
+                   tid, 128, NONCE_LEN);
+    bounds_request(&g, "tid-129.der", g.signer, V_ASN1_PRINTABLESTRING,
+                   tid, 129, NONCE_LEN);
+
+    /* every PrintableString character, in each string tag a client uses */
+
+    strcpy(tid, "AZaz09 '()+,-./:=?");
+    bounds_request(&g, "tid-printable-all.der", g.signer,
+                   V_ASN1_PRINTABLESTRING, tid, strlen(tid), NONCE_LEN);
+    bounds_request(&g, "tid-utf8-printable.der", g.signer,
+                   V_ASN1_UTF8STRING, "SSCEP transactionId", 19, NONCE_LEN);
+    bounds_request(&g, "tid-ia5-printable.der", g.signer, V_ASN1_IA5STRING,
+                   "4llKsA9qBJJmv+APN8N1u3EsMlw=", 28, NONCE_LEN);
+
+    /* and what is not PrintableString, whatever the tag claims */
+
+    bounds_request(&g, "tid-printable-underscore.der", g.signer,
+                   V_ASN1_PRINTABLESTRING, "4llKsA9qBJJmv_APN8N1u3EsMlw", 27,
+                   NONCE_LEN);
+    bounds_request(&g, "tid-utf8-accent.der", g.signer, V_ASN1_UTF8STRING,
+                   "caf\xc3\xa9-0001", 10, NONCE_LEN);
+    bounds_request(&g, "tid-ia5-at.der", g.signer, V_ASN1_IA5STRING,
+                   "device@example.com", 18, NONCE_LEN);
+    bounds_request(&g, "tid-utf8-newline.der", g.signer, V_ASN1_UTF8STRING,
+                   "1234\n\"x\":1", 10, NONCE_LEN);
+
+    /* a senderNonce of no bytes, and a CertRep without recipientNonce */
+
+    bounds_request(&g, "empty-nonce.der", g.signer, V_ASN1_PRINTABLESTRING,
+                   g.tid, strlen(g.tid), 0);
+
+    memset(&s, 0, sizeof(sign_t));
+    s.name = "certrep-no-recipient-nonce.der";
+    s.cert = g.ra;
+    s.key = g.ra_key;
+    s.extra[0] = g.ca;
+    s.md = EVP_sha256();
+    gen_nonce(nonce, s.name);
+    attr_str(&s, OID_MESSAGE_TYPE, "3");
+    attr_str(&s, OID_PKI_STATUS, "3");
+    attr_str(&s, OID_TRANSACTION_ID, g.tid);
+    attr_add(&s, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, nonce, NONCE_LEN);
+    pki_sign(&b, &s);
+    file_write(s.name, &b);
+    buf_free(&b);
+
+    /*
+     * A Name of 8 OUs of 64 characters that RFC 2253 escapes ('"', '\\',
+     * ',', a Latin-1 letter: \C3\A9), then JSON again.
+     */
+
+    for (i = 0; i < 8; i++) {
+        for (j = 0; j < 64; j++) {
+            value[i][j] = "\"\\,\xe9"[(i + j) % 4];
+        }
+
+        value[i][64] = '\0';
+        rdn[2 * i] = "OU";
+        rdn[2 * i + 1] = value[i];
+    }
+
+    rdn[16] = NULL;
+
+    hostile = cert_make("hostile signer", rdn, g.signer_key, NULL, NULL, 0,
+                        signer_ext);
+
+    /* 60 000 bytes of what costs most: control bytes, quotes, not UTF-8 */
+
+    huge = xalloc(60000);
+
+    for (i = 0; i < 60000; i++) {
+        huge[i] = "\x01\"\\\xff"[i % 4];
+    }
+
+    bounds_request(&g, "hostile.der", hostile, V_ASN1_UTF8STRING, huge,
+                   60000, NONCE_LEN);
+    free(huge);
+
+    for (i = 0; i < 20; i++) {
+        snprintf(label, sizeof(label), "hostile ca %d", i);
+        x[i] = cert_make(label, rdn, g.ca_key, NULL, NULL, 0, ca_ext);
+    }
+
+    degenerate_p7_certs(&b, x, 20);
+    file_write("getcacert-hostile.der", &b);
+    buf_free(&b);
+
+    for (i = 0; i < 20; i++) {
+        X509_free(x[i]);
+    }
+
+    X509_free(hostile);
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -3031,9 +3193,20 @@ main(int argc, char **argv)
         return gen_expiring(argv[2], argv[3]);
     }
 
+    if (argc == 3 && strcmp(argv[1], "--bounds") == 0) {
+        if (!RAND_set_rand_method(&gen_rand_method)) {
+            fail("RAND_set_rand_method");
+        }
+
+        gen_reseed("start");
+
+        return gen_bounds(argv[2]);
+    }
+
     if (argc != 2) {
         fprintf(stderr, "usage: scep-gen OUTDIR\n"
-                        "       scep-gen --expiring-in DAYS OUT.der\n");
+                        "       scep-gen --expiring-in DAYS OUT.der\n"
+                        "       scep-gen --bounds OUTDIR\n");
         return 2;
     }
 
