@@ -34,7 +34,8 @@ my @groups = (
 
 # reasons given after decoding, by the signature check or the configuration:
 # the decoder itself accepts these messages
-my %after_decode = map { $_ => 1 } qw(signature_invalid message_type_not_allowed);
+my %after_decode = map { $_ => 1 }
+    qw(signature_invalid signer_key_unsupported message_type_not_allowed);
 
 my $manifest = {};
 

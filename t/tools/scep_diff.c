@@ -295,11 +295,13 @@ diff_file(const char *path)
 static void
 diff_scep(diff_side_t *s, const scep_msg_t *m)
 {
-    int                   rc;
-    size_t                n, total, hdr;
-    scep_bytes_t          seg;
-    unsigned char        *buf;
-    scep_content_iter_t   it;
+    int                        rc, len;
+    size_t                     n, total, hdr;
+    scep_bytes_t               seg;
+    unsigned char             *buf, *der;
+    scep_content_iter_t        it;
+    const unsigned char       *q;
+    STACK_OF(X509_ATTRIBUTE)  *attrs;
 
     s->v[DIFF_MESSAGE_TYPE] = diff_text(m->message_type.data,
                                         m->message_type.len);
@@ -381,7 +383,31 @@ diff_scep(diff_side_t *s, const scep_msg_t *m)
     }
 
     memcpy(buf + hdr, m->signed_attrs.data, n);
-    s->v[DIFF_SIGNED_ATTRS] = diff_bytes(buf, hdr + n);
+
+    /*
+     * Attributes sent in BER are signed in DER (RFC 5652, 5.4): what the
+     * signature covers is then their DER re-encoding, made from the
+     * decoder's bytes as OpenSSL makes it of its own.
+     */
+
+    q = buf;
+    attrs = (STACK_OF(X509_ATTRIBUTE) *)
+            ASN1_item_d2i(NULL, &q, hdr + n, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+    der = NULL;
+    len = attrs ? ASN1_item_i2d((ASN1_VALUE *) attrs, &der,
+                                ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY))
+                : 0;
+
+    if (len > 0 && ((size_t) len != hdr + n || memcmp(der, buf, len) != 0)) {
+        s->v[DIFF_SIGNED_ATTRS] = diff_bytes(der, len);
+
+    } else {
+        s->v[DIFF_SIGNED_ATTRS] = diff_bytes(buf, hdr + n);
+    }
+
+    OPENSSL_free(der);
+    sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
+    ERR_clear_error();
     free(buf);
 
     s->v[DIFF_SIGNATURE] = diff_bytes(m->signature.data, m->signature.len);
