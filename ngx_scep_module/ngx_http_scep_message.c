@@ -308,6 +308,20 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         return NGX_OK;
     }
 
+    /*
+     * A key outside the limits is refused before any public-key operation
+     * (its cost is the sender's choice), and in monitor mode too the
+     * signature is left unchecked.
+     */
+
+    if (scep_msg_signer_key(ngx_http_scep_keys, m, detail, sizeof(detail))
+        != 0)
+    {
+        return ngx_http_scep_set_reject(r, ctx,
+                                        SCEP_REJECT_SIGNER_KEY_UNSUPPORTED,
+                                        "%s", detail);
+    }
+
     ctx->message.signature = scep_msg_verify(ngx_http_scep_keys, m, detail,
                                              sizeof(detail));
 

@@ -8,6 +8,7 @@
  *   scep-diff FILE...
  *
  *   {"file":..., "reject":"", "type":"PKCSReq", "ber":false,
+ *    "signer_key":"", "signature":"valid",
  *    "scep":{field: value...}, "openssl":{field: value...},
  *    "mismatch":[fields that differ], "openssl_error":"..." (on "parse")}
  *
@@ -23,6 +24,10 @@
  * attribute is its first occurrence that has a value; pkiStatus and
  * failInfo are mapped through the module's tables, which are the one
  * definition of their codes.
+ *
+ * signer_key is why scep_msg_signer_key() refuses the signer's key (""
+ * when it does not), signature what scep_msg_verify() then says, with a
+ * cache of its own for each file.
  */
 
 
@@ -40,6 +45,7 @@
 #include <openssl/x509.h>
 
 #include "scep.h"
+#include "scep_verify.h"
 
 
 /* the fields, in the order they are printed */
@@ -187,7 +193,9 @@ static int
 diff_file(const char *path)
 {
     int                   i, n;
-    char                 *file, error[256];
+    char                 *file, error[256], key[128];
+    scep_sig_e            sig;
+    scep_key_cache_t     *cache;
     size_t                len;
     scep_msg_t            m;
     diff_side_t           ours, theirs;
@@ -246,6 +254,23 @@ diff_file(const char *path)
 
     printf("{\"file\":%s,\"reject\":\"\",\"type\":\"%s\",\"ber\":%s,",
            file, scep_msg_types[m.type].name, m.ber ? "true" : "false");
+
+    cache = scep_key_cache_create(1);
+    if (cache == NULL) {
+        return 2;
+    }
+
+    if (scep_msg_signer_key(cache, &m, key, sizeof(key)) == 0) {
+        key[0] = '\0';
+    }
+
+    sig = scep_msg_verify(cache, &m, NULL, 0);
+    scep_key_cache_destroy(cache);
+
+    free(file);
+    file = diff_text((const unsigned char *) key, strlen(key));
+    printf("\"signer_key\":%s,\"signature\":\"%s\",", file,
+           scep_sig_names[sig]);
 
     diff_print_side("scep", &ours);
     printf(",");
