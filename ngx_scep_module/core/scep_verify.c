@@ -51,6 +51,9 @@
 #define SCEP_KEY_RSA_MAX_BITS   8192     /* a 16384-bit key would cost 60
                                             times a 2048-bit one */
 #define SCEP_KEY_RSA_MAX_E_BITS 32       /* real keys have 65537 */
+#define SCEP_ATTRS_DER_MAX      1024     /* bytes of signed attributes
+                                            re-encoded; real ones take 200
+                                            to 300 */
 
 
 typedef enum {
@@ -587,7 +590,10 @@ failed:
  * The signature covers the signed attributes as a DER SET.  They are tried
  * as carried first; when that fails and they are not DER (BER messages may
  * carry them so), they are tried re-encoded attribute by attribute in
- * their order, which is what OpenSSL's CMS verification does.
+ * their order, which is what OpenSSL's CMS verification does.  Only up to
+ * SCEP_ATTRS_DER_MAX bytes of them: re-encoding costs a fraction of a
+ * microsecond a TLV, and a message may carry eight thousand, in as many
+ * attributes or in one.
  */
 
 static scep_sig_e
@@ -680,7 +686,10 @@ scep_verify_attrs(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
 }
 
 
-/* the signed attributes re-encoded as DER, or NULL if they do not parse */
+/*
+ * The signed attributes re-encoded as DER, or NULL if they do not parse or
+ * are longer than SCEP_ATTRS_DER_MAX.
+ */
 
 static unsigned char *
 scep_attrs_der(const scep_bytes_t *attrs, size_t *len)
@@ -691,6 +700,10 @@ scep_attrs_der(const scep_bytes_t *attrs, size_t *len)
     X509_ATTRIBUTE              *attr;
     const unsigned char         *p, *end;
     STACK_OF(X509_ATTRIBUTE)    *list;
+
+    if (attrs->len > SCEP_ATTRS_DER_MAX) {
+        return NULL;
+    }
 
     list = sk_X509_ATTRIBUTE_new_null();
     if (list == NULL) {

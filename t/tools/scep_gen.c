@@ -3293,6 +3293,126 @@ gen_signer_keys(gen_t *g)
 
 
 /*
+ * pkcsreq-sha256.der with as many more signed attributes as the decoder
+ * reads (it stops at 8192 TLVs), or with one more holding thousands of
+ * values (which the decoder does not read): when the check over them
+ * fails, what re-encoding them as DER costs is the sender's choice too.
+ */
+
+#define MANY_ATTRS   1900
+#define MANY_VALUES  7000
+
+
+/* where a signed attribute appended to pkcsreq-sha256.der goes */
+
+static der_node_t **
+attrs_tail(gen_t *g, pkimsg_t *m)
+{
+    der_node_t  *k, *attrs, **tail;
+
+    pkimsg_parse(m, &g->pkcsreq);
+
+    attrs = NULL;
+
+    for (k = m->signer_info->child; k; k = k->next) {
+        if (k->tag == 0xa0) {
+            attrs = k;
+        }
+    }
+
+    for (tail = &attrs->child; *tail; tail = &(*tail)->next) { /* void */ }
+
+    return tail;
+}
+
+
+/* an unknown attribute, 1.3.6.1.4.127, of the values given */
+
+static der_node_t *
+attr_node(const buf_t *values)
+{
+    buf_t        set, attr;
+    der_node_t  *n;
+
+    static const unsigned char  oid[] = {
+        0x06, 0x05, 0x2b, 0x06, 0x01, 0x04, 0x7f
+    };
+
+    memset(&set, 0, sizeof(buf_t));
+    buf_byte(&set, 0x31);
+    der_put_length(&set, values->len);
+    buf_add(&set, values->data, values->len);
+
+    memset(&attr, 0, sizeof(buf_t));
+    buf_byte(&attr, 0x30);
+    der_put_length(&attr, sizeof(oid) + set.len);
+    buf_add(&attr, oid, sizeof(oid));
+    buf_add(&attr, set.data, set.len);
+
+    n = der_parse(attr.data, attr.len);
+
+    buf_free(&set);
+    buf_free(&attr);
+
+    return n;
+}
+
+
+static void
+gen_many_attrs(gen_t *g)
+{
+    buf_t         msg, values;
+    unsigned      i;
+    pkimsg_t      m;
+    der_node_t  **tail;
+    char          value[16];
+
+    tail = attrs_tail(g, &m);
+
+    for (i = 0; i < MANY_ATTRS; i++) {
+        snprintf(value, sizeof(value), "x%05u", i);
+
+        memset(&values, 0, sizeof(buf_t));
+        buf_byte(&values, 0x13);
+        buf_byte(&values, (unsigned char) strlen(value));
+        buf_add(&values, value, strlen(value));
+
+        *tail = attr_node(&values);
+        tail = &(*tail)->next;
+        buf_free(&values);
+    }
+
+    pkimsg_write(&msg, &m);
+    fixture("limit-many-attrs.der", &msg, "19", "invalid", "signature_invalid",
+            "pkcsreq-sha256.der with 1900 more signed attributes (an unknown"
+            " OID, a PrintableString each), as many as the decoder reads:"
+            " the signature no longer verifies, and their DER re-encoding"
+            " would cost a thousand times that of real ones");
+    buf_free(&msg);
+
+    tail = attrs_tail(g, &m);
+
+    memset(&values, 0, sizeof(buf_t));
+
+    for (i = 0; i < MANY_VALUES; i++) {
+        buf_add(&values, "\x05\x00", 2);
+    }
+
+    *tail = attr_node(&values);
+    buf_free(&values);
+
+    pkimsg_write(&msg, &m);
+    fixture("limit-many-values.der", &msg, "19", "invalid",
+            "signature_invalid",
+            "pkcsreq-sha256.der with one more signed attribute (an unknown"
+            " OID) of 7000 NULL values: the signature no longer verifies,"
+            " and re-encoding the attribute as DER (its SET sorted) would"
+            " cost a thousand times that of real ones");
+    buf_free(&msg);
+}
+
+
+/*
  * The two NDES RA certificates, valid from not_before to not_after, and a
  * CA/RA answer of the CA and them; serial: of the first, the second's + 1.
  */
@@ -3474,6 +3594,7 @@ main(int argc, char **argv)
     gen_responses(&g);
     gen_malformed(&g);
     gen_signer_keys(&g);
+    gen_many_attrs(&g);
     gen_ca_answers(&g);
 
     describe_captures();
