@@ -6,7 +6,10 @@
  *
  * Beyond what the sanitizers see, it checks the decoder's promises: every
  * field it returns points inside the input, a rejection has a reason and a
- * sentence, and the content walk ends and stays inside the content.
+ * sentence, and the content walk ends and stays inside the content.  And
+ * those of the signature check on what the decoder accepts: a signer key
+ * scep_msg_signer_key() refuses has a sentence, and scep_msg_verify()
+ * never verifies with it, the same whether the key was cached or not.
  */
 
 
@@ -15,18 +18,21 @@
 #include <string.h>
 
 #include "scep.h"
+#include "scep_verify.h"
 
 
 static void fuzz_check(int ok);
 static void fuzz_inside(const scep_bytes_t *b, const unsigned char *p,
     size_t len);
 static void fuzz_content(const scep_msg_t *m);
+static void fuzz_signer_key(const scep_msg_t *m);
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 
 static volatile unsigned  fuzz_sink;
+static scep_key_cache_t  *fuzz_keys;     /* kept, as a worker keeps it */
 
 
 int
@@ -86,6 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     fuzz_content(&m);
+    fuzz_signer_key(&m);
 
     /* a transactionID that passes is short, and PrintableString */
 
@@ -177,4 +184,49 @@ fuzz_content(const scep_msg_t *m)
     if (m->content.len && !m->ber) {
         fuzz_check(rc == 0);
     }
+}
+
+
+/*
+ * Twice: once as the key is first read, once from the cache, which
+ * holds the refusal with the key (a fresh cache, of one entry, each
+ * time for the first).
+ */
+
+static void
+fuzz_signer_key(const scep_msg_t *m)
+{
+    int                i, rc[2];
+    char               detail[128];
+    scep_sig_e         sig;
+    scep_key_cache_t  *cache, *fresh;
+
+    if (fuzz_keys == NULL) {
+        fuzz_keys = scep_key_cache_create(4);
+        fuzz_check(fuzz_keys != NULL);
+    }
+
+    fresh = scep_key_cache_create(1);
+    fuzz_check(fresh != NULL);
+
+    for (i = 0; i < 2; i++) {
+        cache = i ? fuzz_keys : fresh;
+
+        memset(detail, 'x', sizeof(detail));
+        rc[i] = scep_msg_signer_key(cache, m, detail, sizeof(detail));
+
+        fuzz_check(rc[i] == 0 || rc[i] == -1);
+        fuzz_check(memchr(detail, '\0', sizeof(detail)) != NULL);
+        fuzz_check(rc[i] == 0 || detail[0] != '\0');
+        fuzz_check(rc[i] == 0 || m->signer_cert.len != 0);
+
+        sig = scep_msg_verify(cache, m, detail, sizeof(detail));
+
+        fuzz_check(sig < SCEP_SIG_COUNT);
+        fuzz_check(rc[i] == 0 || sig == SCEP_SIG_UNCHECKED);
+    }
+
+    fuzz_check(rc[0] == rc[1]);
+
+    scep_key_cache_destroy(fresh);
 }

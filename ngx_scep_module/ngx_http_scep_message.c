@@ -411,6 +411,20 @@ ngx_http_scep_policy(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         return NGX_OK;
     }
 
+    /*
+     * A key outside the limits is refused before any public-key operation
+     * (its cost is the sender's choice), and in monitor mode too the
+     * signature is left unchecked.
+     */
+
+    if (scep_msg_signer_key(ngx_http_scep_keys, m, detail, sizeof(detail))
+        != 0)
+    {
+        return ngx_http_scep_set_reject(r, ctx,
+                                        SCEP_REJECT_SIGNER_KEY_UNSUPPORTED,
+                                        "%s", detail);
+    }
+
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "scep: verifying the signature");
 

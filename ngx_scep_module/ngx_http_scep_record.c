@@ -783,6 +783,7 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
 
     if (ctx->verdict.reject == SCEP_REJECT_NONE
         || ctx->verdict.reject == SCEP_REJECT_SIGNATURE_INVALID
+        || ctx->verdict.reject == SCEP_REJECT_SIGNER_KEY_UNSUPPORTED
         || ctx->message.signature != SCEP_SIG_UNCHECKED)
     {
         ngx_http_scep_json_const(obj, "signature",

@@ -160,10 +160,15 @@ ngx_http_scep_name_variable(ngx_http_request_t *r,
 
     case NGX_HTTP_SCEP_VAR_SIGNATURE:
 
-        /* only a message that was decoded and checked has a verdict */
+        /*
+         * only a message that was decoded and checked has a verdict; one
+         * whose key is refused was checked not to be verified
+         */
 
         name = (m && (ctx->verdict.reject == SCEP_REJECT_NONE
                       || ctx->verdict.reject == SCEP_REJECT_SIGNATURE_INVALID
+                      || ctx->verdict.reject
+                         == SCEP_REJECT_SIGNER_KEY_UNSUPPORTED
                       || ctx->message.signature != SCEP_SIG_UNCHECKED))
                ? scep_sig_names[ctx->message.signature] : "";
         break;

@@ -3,7 +3,10 @@
 # message of t/data (messages.json: no "reject") and every file of
 # fuzz/corpus/pkimessage that scep_msg_decode() accepts, the fields it
 # returns equal those OpenSSL's CMS API reads from the same bytes.  For the
-# malformed fixtures, the decoder's reason is the manifest's.
+# malformed fixtures, the decoder's reason is the manifest's.  For every
+# fixture decoded, the signer key is refused (scep_msg_signer_key()) when
+# the manifest says signer_key_unsupported, and only then, and the
+# signature check says what OpenSSL says, or unchecked for a refused key.
 #
 # build/scep-diff (t/tools/scep_diff.c, built by make) does the reading and
 # prints both sides per file; SCEP_DIFF names another binary.
@@ -34,7 +37,8 @@ my @groups = (
 
 # reasons given after decoding, by the signature check or the configuration:
 # the decoder itself accepts these messages
-my %after_decode = map { $_ => 1 } qw(signature_invalid message_type_not_allowed);
+my %after_decode = map { $_ => 1 }
+    qw(signature_invalid signer_key_unsupported message_type_not_allowed);
 
 my $manifest = {};
 
@@ -84,7 +88,22 @@ for my $name (@fixtures) {
                          . ($want ne '' ? " (its $want is decided later)" : ''))
         or diag("decoder: $r->{reject}: $r->{detail}");
 
-    compare($r) if $r->{reject} eq '';
+    next if $r->{reject} ne '';
+
+    compare($r);
+
+    # the signer key judged by scep_msg_signer_key(), and what the check
+    # of the signature then says: unchecked, not verified, for a refused
+    # key; OpenSSL's verdict for any other
+    if ($want eq 'signer_key_unsupported') {
+        isnt($r->{signer_key}, '', "t/data/$name: the signer key is refused");
+        is($r->{signature}, 'unchecked',
+           "t/data/$name: its signature is not checked");
+    } else {
+        is($r->{signer_key}, '', "t/data/$name: the signer key is verified");
+        is($r->{signature}, $manifest->{$name}{signature},
+           "t/data/$name: the signature is $manifest->{$name}{signature}");
+    }
 }
 
 for my $file (@corpus) {

@@ -67,6 +67,11 @@ const scep_reject_def_t  scep_rejects[SCEP_REJECT_COUNT] = {
       "the senderNonce is not 16 bytes" },
     { "signature_invalid", 400,
       "the SignerInfo signature does not verify" },
+    { "signer_key_unsupported", 400,
+      "the signer certificate's key is not one the module verifies (RSA of "
+      "2048 to 8192 bits with an odd exponent from 3 to 2^32 - 1, ECDSA on "
+      "P-256, P-384 or P-521 by name): refused unchecked, its cost being "
+      "the sender's choice" },
     { "replayed_nonce", 403,
       "the senderNonce was seen before within the flow timeout "
       "(scep_reject_replay)" },

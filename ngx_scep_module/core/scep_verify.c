@@ -14,6 +14,14 @@
  * EVP_PKEY_fromdata() (5 us for RSA-2048, 20 us for P-256); anything else
  * falls back to d2i_PUBKEY().  Keys are then kept, keyed by the whole
  * certificate, because devices retry with the same one.
+ *
+ * What a verification costs is the key's: a 3072-bit RSA exponent makes it
+ * a hundred times that of a real request, sect571r1 sixty.  So a key is
+ * judged from its bytes before anything is made of them, and only the
+ * kinds real clients have are verified: RSA of 2048 to 8192 bits with an
+ * odd exponent from 3 to 2^32 - 1, ECDSA on P-256, P-384 and P-521 by
+ * name.  Any other is refused unchecked (signer_key_unsupported): a key of
+ * a kind not verified would let a message through unchecked.
  */
 
 
@@ -26,6 +34,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -38,8 +47,13 @@
 
 #define SCEP_KEY_CACHE_MAX      1024     /* entries: a lookup scans them */
 #define SCEP_KEY_CERT_MAX       16384    /* bigger certificates are not kept */
-#define SCEP_KEY_RSA_MAX_BITS   8192     /* an attacker's 16384-bit key would
-                                            cost 60 times a 2048-bit one */
+#define SCEP_KEY_RSA_MIN_BITS   2048
+#define SCEP_KEY_RSA_MAX_BITS   8192     /* a 16384-bit key would cost 60
+                                            times a 2048-bit one */
+#define SCEP_KEY_RSA_MAX_E_BITS 32       /* real keys have 65537 */
+#define SCEP_ATTRS_DER_MAX      1024     /* bytes of signed attributes
+                                            re-encoded; real ones take 200
+                                            to 300 */
 
 
 typedef enum {
@@ -56,6 +70,15 @@ typedef struct {
 } scep_sig_alg_t;
 
 
+/* the curves verified, by OID content bytes, and OpenSSL's names */
+
+typedef struct {
+    const unsigned char       *oid;
+    size_t                     oid_len;
+    const char                *name;
+} scep_curve_t;
+
+
 typedef struct {
     uint64_t                   hash;
     uint64_t                   used;       /* LRU clock; 0: a free slot */
@@ -67,6 +90,7 @@ typedef struct {
     char                      *subject;
     size_t                     subject_len;
     unsigned                   key_read:1;
+    unsigned                   refused:1;  /* not a key that is verified */
     unsigned                   subject_read:1;
     unsigned                   borrowed:1; /* cert points into the message */
 
@@ -120,6 +144,13 @@ static const scep_sig_alg_t  scep_sig_algs[] = {
 };
 
 
+static const scep_curve_t  scep_curves[] = {
+    { scep_oid("\x2a\x86\x48\xce\x3d\x03\x01\x07"), "P-256" },
+    { scep_oid("\x2b\x81\x04\x00\x22"), "P-384" },
+    { scep_oid("\x2b\x81\x04\x00\x23"), "P-521" },
+};
+
+
 static const char *const  scep_key_type_names[] = {
     "unsupported", "RSA", "EC"
 };
@@ -144,9 +175,15 @@ static void scep_key_clear(scep_key_t *k);
 static uint64_t scep_key_hash(const unsigned char *p, size_t len);
 static void scep_key_read(scep_key_t *k);
 static EVP_PKEY *scep_key_spki(scep_key_t *k, const scep_tlv_t *spki);
-static EVP_PKEY *scep_key_rsa(const unsigned char *p, size_t len);
-static EVP_PKEY *scep_key_ec(const scep_tlv_t *curve,
-    const unsigned char *point, size_t len);
+static EVP_PKEY *scep_key_rsa(scep_key_t *k, const unsigned char *p,
+    size_t len);
+static EVP_PKEY *scep_key_ec(const char *group, const unsigned char *point,
+    size_t len);
+static int scep_key_rsa_limits(scep_key_t *k, size_t bits, size_t ebits,
+    int odd);
+static int scep_key_limits(scep_key_t *k, EVP_PKEY *key);
+static void scep_key_refuse(scep_key_t *k, const char *fmt, ...);
+static size_t scep_int_bits(const unsigned char *p, size_t len);
 static void scep_key_subject(scep_key_t *k);
 static int scep_cert_fields(const unsigned char *cert, size_t len,
     scep_tlv_t *subject, scep_tlv_t *spki);
@@ -435,6 +472,43 @@ scep_msg_signer_subject(scep_key_cache_t *cache, const scep_msg_t *m,
 }
 
 
+int
+scep_msg_signer_key(scep_key_cache_t *cache, const scep_msg_t *m,
+    char *detail, size_t size)
+{
+    int          rc;
+    scep_key_t  *k;
+
+    if (size) {
+        detail[0] = '\0';
+    }
+
+    if (m->signer_cert.len == 0) {
+        return 0;
+    }
+
+    ERR_set_mark();
+
+    k = scep_key_get(cache, &m->signer_cert);
+
+    if (!k->key_read) {
+        scep_key_read(k);
+    }
+
+    rc = 0;
+
+    if (k->refused) {
+        scep_result(SCEP_SIG_UNCHECKED, detail, size, "%s", k->error);
+        rc = -1;
+    }
+
+    scep_key_release(cache, k);
+    ERR_pop_to_mark();
+
+    return rc;
+}
+
+
 /*
  * messageDigest must be the digest of the content octets, segment by
  * segment.  Without content (a CertRep PENDING or FAILURE, RFC 8894) it is
@@ -516,16 +590,21 @@ failed:
  * The signature covers the signed attributes as a DER SET.  They are tried
  * as carried first; when that fails and they are not DER (BER messages may
  * carry them so), they are tried re-encoded attribute by attribute in
- * their order, which is what OpenSSL's CMS verification does.
+ * their order, which is what OpenSSL's CMS verification does.  Only up to
+ * SCEP_ATTRS_DER_MAX bytes of them: re-encoding costs a fraction of a
+ * microsecond a TLV, and a message may carry eight thousand, in as many
+ * attributes or in one.
  */
 
 static scep_sig_e
 scep_verify_signature(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
     const scep_msg_t *m, char *detail, size_t size)
 {
-    int             rc;
+    int             rc, again;
     size_t          len;
     unsigned char  *der;
+
+    again = 0;
 
     rc = scep_verify_attrs(ctx, md, key, &m->signature, m->signed_attrs.data,
                            m->signed_attrs.len);
@@ -537,6 +616,7 @@ scep_verify_signature(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
             if (len != m->signed_attrs.len
                 || memcmp(der, m->signed_attrs.data, len) != 0)
             {
+                again = 1;
                 rc = scep_verify_attrs(ctx, md, key, &m->signature, der, len);
             }
 
@@ -552,7 +632,9 @@ scep_verify_signature(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
     case 0:
         return scep_result(SCEP_SIG_INVALID, detail, size,
                            "the signature does not verify with the signer "
-                           "certificate's key");
+                           "certificate's key%s",
+                           again ? ", over the signed attributes as carried "
+                                   "nor re-encoded as DER" : "");
 
     default:
         return scep_result(SCEP_SIG_UNCHECKED, detail, size,
@@ -609,7 +691,10 @@ scep_verify_attrs(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
 }
 
 
-/* the signed attributes re-encoded as DER, or NULL if they do not parse */
+/*
+ * The signed attributes re-encoded as DER, or NULL if they do not parse or
+ * are longer than SCEP_ATTRS_DER_MAX.
+ */
 
 static unsigned char *
 scep_attrs_der(const scep_bytes_t *attrs, size_t *len)
@@ -620,6 +705,10 @@ scep_attrs_der(const scep_bytes_t *attrs, size_t *len)
     X509_ATTRIBUTE              *attr;
     const unsigned char         *p, *end;
     STACK_OF(X509_ATTRIBUTE)    *list;
+
+    if (attrs->len > SCEP_ATTRS_DER_MAX) {
+        return NULL;
+    }
 
     list = sk_X509_ATTRIBUTE_new_null();
     if (list == NULL) {
@@ -809,6 +898,13 @@ scep_key_hash(const unsigned char *p, size_t len)
 }
 
 
+/*
+ * The key of the certificate, judged before it is made and once again as
+ * OpenSSL holds it: a certificate or key that is not plain DER comes from
+ * d2i, which nothing judged.  A key that cannot be read is refused as
+ * well: nothing could check what it signed.
+ */
+
 static void
 scep_key_read(scep_key_t *k)
 {
@@ -837,33 +933,17 @@ scep_key_read(scep_key_t *k)
         X509_free(x);
     }
 
-    if (key == NULL) {
-        if (k->error[0] == '\0') {
-            snprintf(k->error, sizeof(k->error),
-                     "the signer certificate's key is unreadable");
-        }
-
+    if (k->refused) {
+        EVP_PKEY_free(key);
         return;
     }
 
-    if (EVP_PKEY_is_a(key, "RSA")) {
-        if (EVP_PKEY_get_bits(key) > SCEP_KEY_RSA_MAX_BITS) {
-            snprintf(k->error, sizeof(k->error),
-                     "the signer's RSA key of %d bits is over %d",
-                     EVP_PKEY_get_bits(key), SCEP_KEY_RSA_MAX_BITS);
-            EVP_PKEY_free(key);
-            return;
-        }
+    if (key == NULL) {
+        scep_key_refuse(k, "the signer certificate's key is unreadable");
+        return;
+    }
 
-        k->key_type = SCEP_KEY_RSA;
-
-    } else if (EVP_PKEY_is_a(key, "EC")) {
-        k->key_type = SCEP_KEY_EC;
-
-    } else {
-        snprintf(k->error, sizeof(k->error),
-                 "the signer's %s key is not supported",
-                 EVP_PKEY_get0_type_name(key));
+    if (scep_key_limits(k, key) != 0) {
         EVP_PKEY_free(key);
         return;
     }
@@ -881,6 +961,7 @@ static EVP_PKEY *
 scep_key_spki(scep_key_t *k, const scep_tlv_t *spki)
 {
     char                  name[64];
+    size_t                i;
     EVP_PKEY             *key;
     scep_tlv_t            alg, oid, params, bits;
     const unsigned char  *p;
@@ -898,31 +979,54 @@ scep_key_spki(scep_key_t *k, const scep_tlv_t *spki)
     }
 
     if (scep_der_is(&oid, scep_oid(SCEP_OID_RSA_ENCRYPTION))) {
-        key = scep_key_rsa(bits.content + 1, bits.end - bits.content - 1);
+        key = scep_key_rsa(k, bits.content + 1, bits.end - bits.content - 1);
 
     } else if (scep_der_is(&oid, scep_oid(SCEP_OID_EC_PUBLIC_KEY))) {
 
-        /* a named curve; explicit parameters are left to OpenSSL */
-
-        if (scep_der(oid.end, alg.end, &params) != 0
-            || params.tag != SCEP_TAG_OID)
-        {
+        if (scep_der(oid.end, alg.end, &params) != 0) {
             goto slow;
         }
 
-        key = scep_key_ec(&params, bits.content + 1,
+        /* a curve of the sender's making: what it costs is its choice */
+
+        if (params.tag == SCEP_TAG_SEQUENCE) {
+            scep_key_refuse(k, "the signer's EC key gives its curve by "
+                               "explicit parameters, not by name");
+            return NULL;
+        }
+
+        if (params.tag != SCEP_TAG_OID) {
+            goto slow;
+        }
+
+        for (i = 0; i < sizeof(scep_curves) / sizeof(scep_curves[0]); i++) {
+            if (scep_der_is(&params, scep_curves[i].oid,
+                            scep_curves[i].oid_len))
+            {
+                break;
+            }
+        }
+
+        if (i == sizeof(scep_curves) / sizeof(scep_curves[0])) {
+            scep_ber_oid_text(name, sizeof(name), params.content,
+                              params.end - params.content, 1);
+            scep_key_refuse(k, "the signer's EC key is on the curve %s, "
+                               "not P-256, P-384 or P-521", name);
+            return NULL;
+        }
+
+        key = scep_key_ec(scep_curves[i].name, bits.content + 1,
                           bits.end - bits.content - 1);
 
     } else {
         scep_ber_oid_text(name, sizeof(name), oid.content,
                           oid.end - oid.content, 1);
-        snprintf(k->error, sizeof(k->error),
-                 "the signer's key algorithm %s is not supported", name);
-
+        scep_key_refuse(k, "the signer's key algorithm %s is not RSA or EC",
+                        name);
         return NULL;
     }
 
-    if (key) {
+    if (key || k->refused) {
         return key;
     }
 
@@ -937,7 +1041,7 @@ slow:
 /* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
 
 static EVP_PKEY *
-scep_key_rsa(const unsigned char *p, size_t len)
+scep_key_rsa(scep_key_t *k, const unsigned char *p, size_t len)
 {
     BIGNUM          *n, *e;
     EVP_PKEY        *key;
@@ -958,6 +1062,19 @@ scep_key_rsa(const unsigned char *p, size_t len)
         || exponent.content == exponent.end
         || (modulus.content[0] & 0x80)
         || (exponent.content[0] & 0x80))
+    {
+        return NULL;
+    }
+
+    /* judged by the lengths, before a number is made of the bytes */
+
+    if (scep_key_rsa_limits(k,
+                            scep_int_bits(modulus.content,
+                                          modulus.end - modulus.content),
+                            scep_int_bits(exponent.content,
+                                          exponent.end - exponent.content),
+                            exponent.end[-1] & 1)
+        != 0)
     {
         return NULL;
     }
@@ -1002,28 +1119,14 @@ done:
 /* the curve by OpenSSL's name, the point as it is encoded; it is checked */
 
 static EVP_PKEY *
-scep_key_ec(const scep_tlv_t *curve, const unsigned char *point, size_t len)
+scep_key_ec(const char *group, const unsigned char *point, size_t len)
 {
-    int                   nid;
-    EVP_PKEY             *key;
-    const char           *name;
-    OSSL_PARAM            params[3];
-    ASN1_OBJECT          *obj;
-    EVP_PKEY_CTX         *ctx;
-    const unsigned char  *p;
-
-    p = curve->start;
-    obj = d2i_ASN1_OBJECT(NULL, &p, curve->end - curve->start);
-    nid = obj ? OBJ_obj2nid(obj) : NID_undef;
-    ASN1_OBJECT_free(obj);
-
-    name = OBJ_nid2sn(nid);
-    if (nid == NID_undef || name == NULL) {
-        return NULL;
-    }
+    EVP_PKEY      *key;
+    OSSL_PARAM     params[3];
+    EVP_PKEY_CTX  *ctx;
 
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                                 (char *) name, 0);
+                                                 (char *) group, 0);
     params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
                                                   (void *) point, len);
     params[2] = OSSL_PARAM_construct_end();
@@ -1042,6 +1145,146 @@ scep_key_ec(const scep_tlv_t *curve, const unsigned char *point, size_t len)
     EVP_PKEY_CTX_free(ctx);
 
     return key;
+}
+
+
+static int
+scep_key_rsa_limits(scep_key_t *k, size_t bits, size_t ebits, int odd)
+{
+    if (bits < SCEP_KEY_RSA_MIN_BITS || bits > SCEP_KEY_RSA_MAX_BITS) {
+        scep_key_refuse(k, "the signer's RSA modulus of %zu bits is outside "
+                           "%d to %d", bits, SCEP_KEY_RSA_MIN_BITS,
+                        SCEP_KEY_RSA_MAX_BITS);
+        return -1;
+    }
+
+    if (ebits > SCEP_KEY_RSA_MAX_E_BITS) {
+        scep_key_refuse(k, "the signer's RSA public exponent is %zu bits "
+                           "long, over %d", ebits, SCEP_KEY_RSA_MAX_E_BITS);
+        return -1;
+    }
+
+    if (!odd) {
+        scep_key_refuse(k, "the signer's RSA public exponent is even");
+        return -1;
+    }
+
+    /* odd and of fewer than 2 bits: 1 */
+
+    if (ebits < 2) {
+        scep_key_refuse(k, "the signer's RSA public exponent is below 3");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* the key as OpenSSL holds it: its kind, and the limits of that kind */
+
+static int
+scep_key_limits(scep_key_t *k, EVP_PKEY *key)
+{
+    int       rc, nid;
+    char      name[64];
+    size_t    i;
+    BIGNUM   *e;
+
+    if (EVP_PKEY_is_a(key, "RSA")) {
+        e = NULL;
+
+        if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e)) {
+            scep_key_refuse(k, "the signer certificate's key is unreadable");
+            return -1;
+        }
+
+        rc = scep_key_rsa_limits(k, EVP_PKEY_get_bits(key), BN_num_bits(e),
+                                 BN_is_odd(e));
+        BN_free(e);
+
+        if (rc != 0) {
+            return -1;
+        }
+
+        k->key_type = SCEP_KEY_RSA;
+
+        return 0;
+    }
+
+    if (!EVP_PKEY_is_a(key, "EC")) {
+        scep_key_refuse(k, "the signer's key algorithm %s is not RSA or EC",
+                        EVP_PKEY_get0_type_name(key));
+        return -1;
+    }
+
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_EC_ENCODING,
+                                       name, sizeof(name), NULL)
+        && strcmp(name, OSSL_PKEY_EC_ENCODING_EXPLICIT) == 0)
+    {
+        scep_key_refuse(k, "the signer's EC key gives its curve by explicit "
+                           "parameters, not by name");
+        return -1;
+    }
+
+    if (!EVP_PKEY_get_group_name(key, name, sizeof(name), NULL)) {
+        scep_key_refuse(k, "the signer's EC key names no curve");
+        return -1;
+    }
+
+    nid = OBJ_sn2nid(name);
+
+    for (i = 0; i < sizeof(scep_curves) / sizeof(scep_curves[0]); i++) {
+        if (nid != NID_undef && nid == EC_curve_nist2nid(scep_curves[i].name))
+        {
+            k->key_type = SCEP_KEY_EC;
+            return 0;
+        }
+    }
+
+    scep_key_refuse(k, "the signer's EC key is on the curve %s, not P-256, "
+                       "P-384 or P-521", name);
+
+    return -1;
+}
+
+
+static void
+scep_key_refuse(scep_key_t *k, const char *fmt, ...)
+{
+    va_list  args;
+
+    k->refused = 1;
+
+    va_start(args, fmt);
+    vsnprintf(k->error, sizeof(k->error), fmt, args);
+    va_end(args);
+}
+
+
+/* the bits of a non-negative INTEGER's content octets */
+
+static size_t
+scep_int_bits(const unsigned char *p, size_t len)
+{
+    size_t    bits;
+    unsigned  c;
+
+    while (len && *p == 0) {
+        p++;
+        len--;
+    }
+
+    if (len == 0) {
+        return 0;
+    }
+
+    bits = (len - 1) * 8;
+
+    for (c = *p; c; c >>= 1) {
+        bits++;
+    }
+
+    return bits;
 }
 
 

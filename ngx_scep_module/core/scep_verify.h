@@ -44,11 +44,26 @@ void scep_key_cache_destroy(scep_key_cache_t *cache);
  *
  * SCEP_SIG_VALID: both hold.  SCEP_SIG_INVALID: one does not; detail says
  * which.  SCEP_SIG_UNCHECKED: a check could not be made (no signer
- * certificate, an algorithm or key not supported, nothing to compare the
- * messageDigest with); detail says why.  detail is always a C string when
- * size is not 0, empty for SCEP_SIG_VALID.
+ * certificate, an algorithm not supported, a key scep_msg_signer_key()
+ * refuses, nothing to compare the messageDigest with); detail says why.
+ * detail is always a C string when size is not 0, empty for
+ * SCEP_SIG_VALID.
  */
 scep_sig_e scep_msg_verify(scep_key_cache_t *cache, const scep_msg_t *m,
+    char *detail, size_t size);
+
+
+/*
+ * Whether the key of the signer certificate the message carries is one
+ * scep_msg_verify() checks: RSA with a modulus of 2048 to 8192 bits and an
+ * odd public exponent from 3 to 2^32 - 1, or EC on P-256, P-384 or P-521
+ * named as such.  It is judged from the certificate's bytes, before a key
+ * is made of them, and the verdict is kept with the key.  Returns 0 when
+ * it is, or when no signer certificate is carried; -1 when it is not (of
+ * another kind, outside those limits, or unreadable), with a sentence in
+ * detail.  scep_msg_verify() runs no public-key operation with such a key.
+ */
+int scep_msg_signer_key(scep_key_cache_t *cache, const scep_msg_t *m,
     char *detail, size_t size);
 
 

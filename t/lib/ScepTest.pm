@@ -840,7 +840,8 @@ sub scep_server {
 
 # Enrols one device with scepclient, in a fresh directory (it caches its
 # signer certificate there), and writes what became of it to $result:
-# "issued" when the certificate verifies against the CA.
+# "issued" when the certificate verifies against the CA.  Its key is
+# RSA of bits => N bits (2048).
 
 sub enrol {
     my %opts = @_;
@@ -848,7 +849,9 @@ sub enrol {
     my $dir = tempdir('scep-device-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     my $out = "$dir/scepclient.log";
 
-    system("openssl genrsa -traditional -out $dir/key.pem 2048 2>/dev/null")
+    my $bits = $opts{bits} // 2048;
+
+    system("openssl genrsa -traditional -out $dir/key.pem $bits 2>/dev/null")
         == 0 or die "openssl genrsa failed";
 
     my @cmd = ('scepclient', '-server-url', $opts{url},

@@ -8,6 +8,7 @@
  *   scep-diff FILE...
  *
  *   {"file":..., "reject":"", "type":"PKCSReq", "ber":false,
+ *    "signer_key":"", "signature":"valid",
  *    "scep":{field: value...}, "openssl":{field: value...},
  *    "mismatch":[fields that differ], "openssl_error":"..." (on "parse")}
  *
@@ -23,6 +24,10 @@
  * attribute is its first occurrence that has a value; pkiStatus and
  * failInfo are mapped through the module's tables, which are the one
  * definition of their codes.
+ *
+ * signer_key is why scep_msg_signer_key() refuses the signer's key (""
+ * when it does not), signature what scep_msg_verify() then says, with a
+ * cache of its own for each file.
  */
 
 
@@ -40,6 +45,7 @@
 #include <openssl/x509.h>
 
 #include "scep.h"
+#include "scep_verify.h"
 
 
 /* the fields, in the order they are printed */
@@ -187,7 +193,9 @@ static int
 diff_file(const char *path)
 {
     int                   i, n;
-    char                 *file, error[256];
+    char                 *file, error[256], key[128];
+    scep_sig_e            sig;
+    scep_key_cache_t     *cache;
     size_t                len;
     scep_msg_t            m;
     diff_side_t           ours, theirs;
@@ -247,6 +255,23 @@ diff_file(const char *path)
     printf("{\"file\":%s,\"reject\":\"\",\"type\":\"%s\",\"ber\":%s,",
            file, scep_msg_types[m.type].name, m.ber ? "true" : "false");
 
+    cache = scep_key_cache_create(1);
+    if (cache == NULL) {
+        return 2;
+    }
+
+    if (scep_msg_signer_key(cache, &m, key, sizeof(key)) == 0) {
+        key[0] = '\0';
+    }
+
+    sig = scep_msg_verify(cache, &m, NULL, 0);
+    scep_key_cache_destroy(cache);
+
+    free(file);
+    file = diff_text((const unsigned char *) key, strlen(key));
+    printf("\"signer_key\":%s,\"signature\":\"%s\",", file,
+           scep_sig_names[sig]);
+
     diff_print_side("scep", &ours);
     printf(",");
     diff_print_side("openssl", &theirs);
@@ -295,11 +320,13 @@ diff_file(const char *path)
 static void
 diff_scep(diff_side_t *s, const scep_msg_t *m)
 {
-    int                   rc;
-    size_t                n, total, hdr;
-    scep_bytes_t          seg;
-    unsigned char        *buf;
-    scep_content_iter_t   it;
+    int                        rc, len;
+    size_t                     n, total, hdr;
+    scep_bytes_t               seg;
+    unsigned char             *buf, *der;
+    scep_content_iter_t        it;
+    const unsigned char       *q;
+    STACK_OF(X509_ATTRIBUTE)  *attrs;
 
     s->v[DIFF_MESSAGE_TYPE] = diff_text(m->message_type.data,
                                         m->message_type.len);
@@ -381,7 +408,31 @@ diff_scep(diff_side_t *s, const scep_msg_t *m)
     }
 
     memcpy(buf + hdr, m->signed_attrs.data, n);
-    s->v[DIFF_SIGNED_ATTRS] = diff_bytes(buf, hdr + n);
+
+    /*
+     * Attributes sent in BER are signed in DER (RFC 5652, 5.4): what the
+     * signature covers is then their DER re-encoding, made from the
+     * decoder's bytes as OpenSSL makes it of its own.
+     */
+
+    q = buf;
+    attrs = (STACK_OF(X509_ATTRIBUTE) *)
+            ASN1_item_d2i(NULL, &q, hdr + n, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+    der = NULL;
+    len = attrs ? ASN1_item_i2d((ASN1_VALUE *) attrs, &der,
+                                ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY))
+                : 0;
+
+    if (len > 0 && ((size_t) len != hdr + n || memcmp(der, buf, len) != 0)) {
+        s->v[DIFF_SIGNED_ATTRS] = diff_bytes(der, len);
+
+    } else {
+        s->v[DIFF_SIGNED_ATTRS] = diff_bytes(buf, hdr + n);
+    }
+
+    OPENSSL_free(der);
+    sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
+    ERR_clear_error();
     free(buf);
 
     s->v[DIFF_SIGNATURE] = diff_bytes(m->signature.data, m->signature.len);

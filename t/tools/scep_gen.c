@@ -42,7 +42,9 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rand.h>
@@ -2872,6 +2874,544 @@ gen_malformed(gen_t *g)
 }
 
 
+/* ------------------------------------------------------------------------ */
+/*
+ * Signer keys the module does not verify (signer_key_unsupported): what
+ * verifying them would cost is the sender's choice.  A public key needs
+ * no private one to be put in a certificate, so the RSA, DSA and Ed25519
+ * ones are seeded random numbers, in a certificate the CA issues with the
+ * serial of a carrier certificate of the signer's key: the message is
+ * signed with the carrier, which is then swapped for the hostile
+ * certificate, and an RSA signature is replaced by as many random bytes
+ * as the modulus has, below it, so that a verification runs the whole
+ * public-key operation before it fails.  The EC keys are real and their
+ * signatures valid.
+ */
+
+
+typedef struct {
+    const char                *name;
+    const char                *note;
+    const char                *reject;
+    const char                *sig;         /* what OpenSSL says of it */
+    const char                *sig_oid;     /* NULL: the carrier's */
+    unsigned                   ber_attrs:1; /* a long-form length in the
+                                               signed attributes */
+
+    const char                *type;        /* the key: RSA, EC, ... */
+    int                        bits;        /* RSA: the modulus */
+    int                        ebits;       /* RSA: a random exponent */
+    unsigned long              e;           /* RSA: else this one */
+    const char                *curve;       /* EC */
+    unsigned                   explicit:1;  /* EC: not by name */
+} hostile_t;
+
+
+static void
+bn_random(BIGNUM **bn, const char *label, int bits, unsigned char top)
+{
+    unsigned char  buf[2048];
+
+    if (bits / 8 > (int) sizeof(buf)) {
+        fail("bn_random: %d bits", bits);
+    }
+
+    gen_reseed(label);
+    gen_rand_bytes(buf, bits / 8);
+
+    /* the top bits as asked, odd */
+    buf[0] = top | (buf[0] & 0x3f);
+    buf[bits / 8 - 1] |= 1;
+
+    *bn = BN_bin2bn(buf, bits / 8, NULL);
+}
+
+
+/* a public key from its parameters, as OpenSSL would read it */
+
+static EVP_PKEY *
+pub_fromdata(const char *type, OSSL_PARAM_BLD *bld)
+{
+    EVP_PKEY      *key;
+    OSSL_PARAM    *params;
+    EVP_PKEY_CTX  *ctx;
+
+    key = NULL;
+    params = OSSL_PARAM_BLD_to_param(bld);
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+
+    if (params == NULL || ctx == NULL
+        || EVP_PKEY_fromdata_init(ctx) != 1
+        || EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    {
+        fail("EVP_PKEY_fromdata %s", type);
+    }
+
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+
+    return key;
+}
+
+
+/*
+ * An RSA public key of a random modulus of bits bits, and a random
+ * exponent of ebits bits, or e_word when ebits is 0; an exponent as long
+ * as the modulus stays below it.
+ */
+
+static EVP_PKEY *
+rsa_public(const char *label, int bits, int ebits, unsigned long e_word)
+{
+    char            name[128];
+    BIGNUM         *n, *e;
+    EVP_PKEY       *key;
+    OSSL_PARAM_BLD *bld;
+
+    snprintf(name, sizeof(name), "%s modulus", label);
+    bn_random(&n, name, bits, 0xc0);
+
+    if (ebits) {
+        snprintf(name, sizeof(name), "%s exponent", label);
+        bn_random(&e, name, ebits, 0x80);
+
+    } else {
+        e = BN_new();
+        BN_set_word(e, e_word);
+    }
+
+    bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n);
+    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e);
+    key = pub_fromdata("RSA", bld);
+
+    BN_free(n);
+    BN_free(e);
+
+    return key;
+}
+
+
+/* a DSA public key of random numbers: p of 2048 bits, q of 256 */
+
+static EVP_PKEY *
+dsa_public(const char *label)
+{
+    char            name[128];
+    BIGNUM         *p, *q, *g, *y;
+    EVP_PKEY       *key;
+    OSSL_PARAM_BLD *bld;
+
+    snprintf(name, sizeof(name), "%s p", label);
+    bn_random(&p, name, 2048, 0xc0);
+    snprintf(name, sizeof(name), "%s q", label);
+    bn_random(&q, name, 256, 0xc0);
+    snprintf(name, sizeof(name), "%s g", label);
+    bn_random(&g, name, 2048, 0x40);
+    snprintf(name, sizeof(name), "%s y", label);
+    bn_random(&y, name, 2048, 0x40);
+
+    bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p);
+    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, q);
+    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g);
+    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y);
+    key = pub_fromdata("DSA", bld);
+
+    BN_free(p);
+    BN_free(q);
+    BN_free(g);
+    BN_free(y);
+
+    return key;
+}
+
+
+static EVP_PKEY *
+key_generate(const char *label, const char *type, const char *curve,
+    int explicit)
+{
+    EVP_PKEY      *key;
+    EVP_PKEY_CTX  *ctx;
+
+    gen_reseed(label);
+
+    key = NULL;
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+
+    if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1
+        || (curve && EVP_PKEY_CTX_set_group_name(ctx, curve) != 1)
+        || EVP_PKEY_keygen(ctx, &key) != 1)
+    {
+        fail("keygen %s %s", type, curve ? curve : "");
+    }
+
+    EVP_PKEY_CTX_free(ctx);
+
+    /* the curve's parameters written out instead of its name */
+
+    if (explicit
+        && !EVP_PKEY_set_utf8_string_param(key,
+                                           OSSL_PKEY_PARAM_EC_ENCODING,
+                                           OSSL_PKEY_EC_ENCODING_EXPLICIT))
+    {
+        fail("explicit parameters %s", curve);
+    }
+
+    return key;
+}
+
+
+static void
+gen_hostile(gen_t *g, const hostile_t *h, EVP_PKEY *pub, EVP_PKEY *priv,
+    unsigned long serial)
+{
+    size_t          n;
+    buf_t           msg, der;
+    X509           *cert, *carrier;
+    sign_t          s;
+    pkimsg_t        m;
+    der_node_t     *k, *alg, *attrs;
+    ASN1_OBJECT    *obj;
+    unsigned char   nonce[NONCE_LEN];
+    char            label[128], cn[64];
+    const char     *subject[] = { "CN", cn, NULL };
+
+    static unsigned char  length[3];
+
+    /* the subject names the file */
+    snprintf(cn, sizeof(cn), "%.*s", (int) strcspn(h->name, "."), h->name);
+
+    cert = cert_make(h->name, subject, pub, g->ca, g->ca_key, serial,
+                     device_ext);
+
+    memset(&s, 0, sizeof(sign_t));
+    s.name = h->name;
+    s.md = EVP_sha256();
+    s.content = &g->env_pkcsreq;
+
+    if (priv) {
+        s.cert = cert;
+        s.key = priv;
+        carrier = NULL;
+
+    } else {
+        snprintf(label, sizeof(label), "%s carrier", h->name);
+        carrier = cert_make(label, subject, g->signer_key, g->ca, g->ca_key,
+                            serial, device_ext);
+        s.cert = carrier;
+        s.key = g->signer_key;
+    }
+
+    gen_nonce(nonce, h->name);
+    request_attrs(&s, "19", g->tid, nonce);
+    pki_sign(&msg, &s);
+
+    pkimsg_parse(&m, &msg);
+    buf_free(&msg);
+
+    if (carrier) {
+        cert_der(&der, cert);
+        der_free(m.certificates->child);
+        m.certificates->child = der_parse(der.data, der.len);
+        buf_free(&der);
+        X509_free(carrier);
+    }
+
+    alg = NULL;
+    attrs = NULL;
+
+    for (k = m.signer_info->child; k && k != m.signature; k = k->next) {
+        if (k->tag == 0xa0) {
+            attrs = k;
+        }
+
+        alg = k;
+    }
+
+    if (carrier && EVP_PKEY_is_a(pub, "RSA")) {
+        n = EVP_PKEY_get_size(pub);
+        free(m.signature->data);
+        m.signature->data = xalloc(n);
+        m.signature->len = n;
+
+        snprintf(label, sizeof(label), "%s signature", h->name);
+        gen_reseed(label);
+        gen_rand_bytes(m.signature->data, n);
+        m.signature->data[0] &= 0x3f;
+    }
+
+    if (h->sig_oid) {
+        obj = OBJ_txt2obj(h->sig_oid, 1);
+        der_free(alg->child);
+        alg->child = xalloc(sizeof(der_node_t));
+        alg->child->tag = 0x06;
+        alg->child->len = OBJ_length(obj);
+        alg->child->data = xalloc(alg->child->len);
+        memcpy(alg->child->data, OBJ_get0_data(obj), alg->child->len);
+        ASN1_OBJECT_free(obj);
+    }
+
+    if (h->ber_attrs) {
+        /* the first attribute's length in three octets, not one */
+        memset(&der, 0, sizeof(buf_t));
+        der_write(&der, attrs->child);
+
+        if (der.len < 2 || der.data[1] >= 0x80) {
+            fail("%s: the first signed attribute is long", h->name);
+        }
+
+        length[0] = 0x82;
+        length[1] = 0;
+        length[2] = der.data[1];
+        attrs->child->length = length;
+        attrs->child->length_len = sizeof(length);
+        buf_free(&der);
+    }
+
+    pkimsg_write(&msg, &m);
+    fixture(h->name, &msg, "19", h->sig, h->reject, h->note);
+    buf_free(&msg);
+
+    X509_free(cert);
+}
+
+
+static const hostile_t  hostile_keys[] = {
+
+    { "key-rsa-e3072.der",
+      "RSA-3072 signer key whose public exponent is 3072 bits long (below"
+      " the modulus; OpenSSL allows it up to 3072-bit moduli): a"
+      " verification costs a hundred times a real one; the signature"
+      " random bytes",
+      "signer_key_unsupported", "invalid", NULL, 0,
+      "RSA", 3072, 3072, 0, NULL, 0 },
+
+    { "key-rsa-e3072-ber.der",
+      "as key-rsa-e3072.der, with a long-form length in the signed"
+      " attributes: their DER re-encoding differs, so a failed check would"
+      " be made twice",
+      "signer_key_unsupported", "invalid", NULL, 1,
+      "RSA", 3072, 3072, 0, NULL, 0 },
+
+    { "key-rsa-8192-e64.der",
+      "RSA-8192 signer key with a 64-bit public exponent, the largest"
+      " OpenSSL verifies with such a modulus; the signature random bytes",
+      "signer_key_unsupported", "invalid", NULL, 0,
+      "RSA", 8192, 64, 0, NULL, 0 },
+
+    { "key-rsa-16384.der",
+      "RSA-16384 signer key, exponent 65537: OpenSSL's largest modulus;"
+      " the signature random bytes",
+      "signer_key_unsupported", "invalid", NULL, 0,
+      "RSA", 16384, 0, 65537, NULL, 0 },
+
+    { "key-rsa-1024.der",
+      "RSA-1024 signer key, exponent 65537: below 2048 bits",
+      "signer_key_unsupported", "invalid", NULL, 0,
+      "RSA", 1024, 0, 65537, NULL, 0 },
+
+    { "key-rsa-e-even.der",
+      "RSA-2048 signer key with the even public exponent 65536",
+      "signer_key_unsupported", "invalid", NULL, 0,
+      "RSA", 2048, 0, 65536, NULL, 0 },
+
+    { "key-ec-sect571r1.der",
+      "ECDSA signer key on sect571r1, a named binary curve, not P-256,"
+      " P-384 or P-521; the signature valid",
+      "signer_key_unsupported", "valid", NULL, 0,
+      "EC", 0, 0, 0, "sect571r1", 0 },
+
+    { "key-ec-explicit.der",
+      "ECDSA signer key on P-256 given by explicit parameters, not by"
+      " name; the signature valid",
+      "signer_key_unsupported", "valid", NULL, 0,
+      "EC", 0, 0, 0, "P-256", 1 },
+
+    { "key-ed25519.der",
+      "Ed25519 signer key, signature algorithm Ed25519 (the signature"
+      " bytes RSA's)",
+      "signer_key_unsupported", "invalid", "1.3.101.112", 0,
+      "ED25519", 0, 0, 0, NULL, 0 },
+
+    { "key-dsa.der",
+      "DSA signer key of 2048 bits, signature algorithm dsa-with-SHA256"
+      " (the signature bytes RSA's)",
+      "signer_key_unsupported", "invalid", "2.16.840.1.101.3.4.3.2", 0,
+      "DSA", 0, 0, 0, NULL, 0 },
+
+    { "limit-rsa-8192-e32-ber.der",
+      "the costliest key the module verifies: RSA-8192 with the exponent"
+      " 2^32 - 1, and a long-form length in the signed attributes so that"
+      " the failed check is made twice; the signature random bytes",
+      "signature_invalid", "invalid", NULL, 1,
+      "RSA", 8192, 0, 0xffffffffUL, NULL, 0 },
+
+    { "limit-ec-p384-ber.der",
+      "ECDSA P-384, the costliest curve the module verifies, with a"
+      " long-form length in the signed attributes: the check over them as"
+      " sent fails, the one over their DER re-encoding passes; the"
+      " signature valid",
+      NULL, "valid", NULL, 1,
+      "EC", 0, 0, 0, "P-384", 0 },
+
+    { NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, 0, 0, NULL, 0 }
+};
+
+
+static void
+gen_signer_keys(gen_t *g)
+{
+    unsigned          i;
+    EVP_PKEY         *pub, *priv;
+    const hostile_t  *h;
+
+    for (i = 0; hostile_keys[i].name; i++) {
+        h = &hostile_keys[i];
+        priv = NULL;
+
+        if (strcmp(h->type, "RSA") == 0) {
+            pub = rsa_public(h->name, h->bits, h->ebits, h->e);
+
+        } else if (strcmp(h->type, "DSA") == 0) {
+            pub = dsa_public(h->name);
+
+        } else if (strcmp(h->type, "EC") == 0) {
+            priv = key_generate(h->name, "EC", h->curve, h->explicit);
+            pub = priv;
+
+        } else {
+            pub = key_generate(h->name, h->type, NULL, 0);
+        }
+
+        gen_hostile(g, h, pub, priv, 0x4001 + i);
+
+        EVP_PKEY_free(pub);
+    }
+}
+
+
+/*
+ * pkcsreq-sha256.der with as many more signed attributes as the decoder
+ * reads (it stops at 8192 TLVs), or with one more holding thousands of
+ * values (which the decoder does not read): when the check over them
+ * fails, what re-encoding them as DER costs is the sender's choice too.
+ */
+
+#define MANY_ATTRS   1900
+#define MANY_VALUES  7000
+
+
+/* where a signed attribute appended to pkcsreq-sha256.der goes */
+
+static der_node_t **
+attrs_tail(gen_t *g, pkimsg_t *m)
+{
+    der_node_t  *k, *attrs, **tail;
+
+    pkimsg_parse(m, &g->pkcsreq);
+
+    attrs = NULL;
+
+    for (k = m->signer_info->child; k; k = k->next) {
+        if (k->tag == 0xa0) {
+            attrs = k;
+        }
+    }
+
+    for (tail = &attrs->child; *tail; tail = &(*tail)->next) { /* void */ }
+
+    return tail;
+}
+
+
+/* an unknown attribute, 1.3.6.1.4.127, of the values given */
+
+static der_node_t *
+attr_node(const buf_t *values)
+{
+    buf_t        set, attr;
+    der_node_t  *n;
+
+    static const unsigned char  oid[] = {
+        0x06, 0x05, 0x2b, 0x06, 0x01, 0x04, 0x7f
+    };
+
+    memset(&set, 0, sizeof(buf_t));
+    buf_byte(&set, 0x31);
+    der_put_length(&set, values->len);
+    buf_add(&set, values->data, values->len);
+
+    memset(&attr, 0, sizeof(buf_t));
+    buf_byte(&attr, 0x30);
+    der_put_length(&attr, sizeof(oid) + set.len);
+    buf_add(&attr, oid, sizeof(oid));
+    buf_add(&attr, set.data, set.len);
+
+    n = der_parse(attr.data, attr.len);
+
+    buf_free(&set);
+    buf_free(&attr);
+
+    return n;
+}
+
+
+static void
+gen_many_attrs(gen_t *g)
+{
+    buf_t         msg, values;
+    unsigned      i;
+    pkimsg_t      m;
+    der_node_t  **tail;
+    char          value[16];
+
+    tail = attrs_tail(g, &m);
+
+    for (i = 0; i < MANY_ATTRS; i++) {
+        snprintf(value, sizeof(value), "x%05u", i);
+
+        memset(&values, 0, sizeof(buf_t));
+        buf_byte(&values, 0x13);
+        buf_byte(&values, (unsigned char) strlen(value));
+        buf_add(&values, value, strlen(value));
+
+        *tail = attr_node(&values);
+        tail = &(*tail)->next;
+        buf_free(&values);
+    }
+
+    pkimsg_write(&msg, &m);
+    fixture("limit-many-attrs.der", &msg, "19", "invalid", "signature_invalid",
+            "pkcsreq-sha256.der with 1900 more signed attributes (an unknown"
+            " OID, a PrintableString each), as many as the decoder reads:"
+            " the signature no longer verifies, and their DER re-encoding"
+            " would cost a thousand times that of real ones");
+    buf_free(&msg);
+
+    tail = attrs_tail(g, &m);
+
+    memset(&values, 0, sizeof(buf_t));
+
+    for (i = 0; i < MANY_VALUES; i++) {
+        buf_add(&values, "\x05\x00", 2);
+    }
+
+    *tail = attr_node(&values);
+    buf_free(&values);
+
+    pkimsg_write(&msg, &m);
+    fixture("limit-many-values.der", &msg, "19", "invalid",
+            "signature_invalid",
+            "pkcsreq-sha256.der with one more signed attribute (an unknown"
+            " OID) of 7000 NULL values: the signature no longer verifies,"
+            " and re-encoding the attribute as DER (its SET sorted) would"
+            " cost a thousand times that of real ones");
+    buf_free(&msg);
+}
+
+
 /*
  * The two NDES RA certificates, valid from not_before to not_after, and a
  * CA/RA answer of the CA and them; serial: of the first, the second's + 1.
@@ -3226,6 +3766,8 @@ main(int argc, char **argv)
     gen_requests(&g);
     gen_responses(&g);
     gen_malformed(&g);
+    gen_signer_keys(&g);
+    gen_many_attrs(&g);
     gen_ca_answers(&g);
 
     describe_captures();
