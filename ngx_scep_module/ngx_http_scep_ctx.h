@@ -92,6 +92,7 @@ typedef struct {
 
 typedef struct {
     scep_msg_t                *msg;             /* NULL until decoded */
+    ngx_str_t                  der;             /* its bytes, decoded */
     ngx_str_t                  signer_subject;
     scep_sig_e                 signature;
     ngx_uint_t                 decode_ns;       /* decode and verify */
@@ -137,6 +138,8 @@ typedef struct {
     unsigned                   answered:1;
     unsigned                   nonce:1;         /* a senderNonce checked */
     unsigned                   replay:1;        /* ... and seen before */
+    /* ... in the very message that first carried it: a client's retry */
+    unsigned                   retransmission:1;
 } ngx_http_scep_flow_state_t;
 
 

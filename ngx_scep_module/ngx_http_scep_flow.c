@@ -5,7 +5,9 @@
  * sequence, in a shared memory zone all workers see.  The zone is kept
  * the way limit_req keeps its own: an rbtree keyed by a hash of the
  * device, an LRU queue, expiry from the tail, eviction when full.  Both
- * rbtrees (devices, transactionIDs) are nginx's string rbtrees.
+ * rbtrees (devices, transactionIDs) are nginx's string rbtrees.  The
+ * senderNonces are kept apart, in a table of their own in the same zone
+ * (ngx_http_scep_nonce.c), which no eviction of flows touches.
  */
 
 
@@ -18,13 +20,15 @@
 
 #include "ngx_http_scep_ctx.h"
 #include "ngx_http_scep_flow.h"
+#include "ngx_http_scep_metrics.h"
+#include "ngx_http_scep_nonce.h"
 
 
 /*
- * What the zone keeps of a device, a transactionID or a senderNonce is a
- * digest: 128 bits of SHA-256, in the rbtree key and the 8 bytes after
- * it.  Every flow is one node of fixed size, and the zone holds no
- * address, User-Agent or nonce in clear.
+ * What the zone keeps of a device or a transactionID is a digest: 128
+ * bits of SHA-256, in the rbtree key and the 8 bytes after it.  Every flow
+ * is one node of fixed size, and the zone holds no address, User-Agent or
+ * nonce in clear.
  */
 
 typedef struct {
@@ -35,8 +39,7 @@ typedef struct {
 
 #define NGX_HTTP_SCEP_FLOW_DEVICE  0
 #define NGX_HTTP_SCEP_FLOW_TXID    1
-#define NGX_HTTP_SCEP_FLOW_NONCE   2      /* and 3: the first and the last */
-#define NGX_HTTP_SCEP_FLOW_KEYS    4
+#define NGX_HTTP_SCEP_FLOW_KEYS    2
 
 
 typedef struct {
@@ -53,9 +56,10 @@ typedef struct {
 
 
 typedef struct {
-    ngx_rbtree_t               rbtree[3]; /* devices, txids, nonces */
-    ngx_rbtree_node_t          sentinel[3];
+    ngx_rbtree_t               rbtree[NGX_HTTP_SCEP_FLOW_KEYS];
+    ngx_rbtree_node_t          sentinel[NGX_HTTP_SCEP_FLOW_KEYS];
     ngx_queue_t                queue;     /* most recently seen first */
+    ngx_http_scep_nonces_t    *nonces;
     ngx_uint_t                 active;
     ngx_uint_t                 evicted;
     ngx_uint_t                 full;      /* flows when it first evicted */
@@ -171,9 +175,10 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_uint_t                  i, nonce;
     ngx_msec_t                  now;
     scep_msg_t                 *m;
+    ngx_http_scep_nonce_t       snonce;
     ngx_http_scep_flow_ctx_t   *fctx;
-    ngx_http_scep_flow_key_t    device, txid, snonce;
-    ngx_http_scep_flow_node_t  *fn, *other;
+    ngx_http_scep_flow_key_t    device, txid;
+    ngx_http_scep_flow_node_t  *fn;
     ngx_http_scep_loc_conf_t   *slcf;
 
     if (ctx->end.done) {
@@ -242,12 +247,16 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         }
     }
 
+    fctx = slcf->flow->data;
+
     nonce = (m && m->sender_nonce.data && m->sender_nonce.len);
 
     if (nonce) {
-        if (ngx_http_scep_flow_digest(&snonce, NULL, 0,
-                                      (u_char *) m->sender_nonce.data,
-                                      m->sender_nonce.len)
+        if (ngx_http_scep_nonce_digest(fctx->sh->nonces, &snonce,
+                                       (u_char *) m->sender_nonce.data,
+                                       m->sender_nonce.len,
+                                       ctx->message.der.data,
+                                       ctx->message.der.len)
             != NGX_OK)
         {
             return;
@@ -255,7 +264,6 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     ctx->flow.zone = slcf->flow;
-    fctx = slcf->flow->data;
     now = ngx_current_msec;
 
     ngx_shmtx_lock(&fctx->shpool->mutex);
@@ -315,25 +323,18 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     /*
-     * A senderNonce any live flow has seen is a replay.  Each flow keeps
-     * its first nonce (the PKCSReq's) and its last one.
+     * A senderNonce the zone has seen within its timeout is a replay,
+     * whichever flow sent it and whatever became of that flow since.
      */
 
     if (nonce) {
-        other = ngx_http_scep_flow_find(fctx, NGX_HTTP_SCEP_FLOW_NONCE,
-                                        &snonce);
-        if (other) {
-            ctx->flow.replay = 1;
-            ctx->flow.replay_of = other->id;
+        /* kept unless refused here: then it never reached the upstream */
 
-        } else {
-            i = (fn->inserted & (1 << NGX_HTTP_SCEP_FLOW_NONCE))
-                ? NGX_HTTP_SCEP_FLOW_NONCE + 1 : NGX_HTTP_SCEP_FLOW_NONCE;
-
-            ngx_http_scep_flow_set(fctx, fn, i, &snonce);
-        }
-
-        ctx->flow.nonce = 1;
+        ngx_http_scep_nonce_check(fctx->sh->nonces, fctx->timeout, &snonce,
+                                  fn->id,
+                                  !ctx->verdict.reject
+                                  || ctx->verdict.forwarded,
+                                  &ctx->flow);
     }
 
     /* the last NGX_HTTP_SCEP_FLOW_SEQ operations, oldest first */
@@ -373,7 +374,7 @@ ngx_http_scep_flow_outcome(ngx_http_scep_ctx_t *ctx,
 
         /* a copy of a message is no news of the enrolment */
 
-        if (ctx->verdict.reject != SCEP_REJECT_REPLAYED_NONCE) {
+        if (ctx->verdict.reject != SCEP_REJECT_REPLAY) {
             fn->outcome = SCEP_OUTCOME_REJECTED;
         }
 
@@ -405,15 +406,12 @@ ngx_http_scep_flow_find(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t i,
     ngx_http_scep_flow_key_t *key)
 {
     ngx_int_t                   rc;
-    ngx_uint_t                  t;
     ngx_rbtree_node_t          *node, *sentinel;
     ngx_http_scep_flow_key_t   *kn;
     ngx_http_scep_flow_node_t  *fn;
 
-    t = ngx_min(i, NGX_HTTP_SCEP_FLOW_NONCE);
-
-    node = fctx->sh->rbtree[t].root;
-    sentinel = fctx->sh->rbtree[t].sentinel;
+    node = fctx->sh->rbtree[i].root;
+    sentinel = fctx->sh->rbtree[i].sentinel;
 
     while (node != sentinel) {
 
@@ -451,10 +449,7 @@ static void
 ngx_http_scep_flow_set(ngx_http_scep_flow_ctx_t *fctx,
     ngx_http_scep_flow_node_t *fn, ngx_uint_t i, ngx_http_scep_flow_key_t *key)
 {
-    ngx_uint_t                  t;
     ngx_http_scep_flow_node_t  *other;
-
-    t = ngx_min(i, NGX_HTTP_SCEP_FLOW_NONCE);
 
     if ((fn->inserted & (1 << i))
         && fn->keys[i].node.key == key->node.key
@@ -475,7 +470,7 @@ ngx_http_scep_flow_set(ngx_http_scep_flow_ctx_t *fctx,
     fn->keys[i].node.key = key->node.key;
     ngx_memcpy(fn->keys[i].rest, key->rest, sizeof(key->rest));
 
-    ngx_rbtree_insert(&fctx->sh->rbtree[t], &fn->keys[i].node);
+    ngx_rbtree_insert(&fctx->sh->rbtree[i], &fn->keys[i].node);
     fn->inserted |= 1 << i;
 }
 
@@ -485,9 +480,7 @@ ngx_http_scep_flow_unset(ngx_http_scep_flow_ctx_t *fctx,
     ngx_http_scep_flow_node_t *fn, ngx_uint_t i)
 {
     if (fn->inserted & (1 << i)) {
-        ngx_rbtree_delete(&fctx->sh->rbtree[ngx_min(i,
-                                                    NGX_HTTP_SCEP_FLOW_NONCE)],
-                          &fn->keys[i].node);
+        ngx_rbtree_delete(&fctx->sh->rbtree[i], &fn->keys[i].node);
         fn->inserted &= ~(1 << i);
     }
 }
@@ -597,13 +590,20 @@ ngx_http_scep_flow_expire(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t n,
 }
 
 
-/* a flow out of its rbtrees; the queue is done */
+/*
+ * A flow out of its rbtrees, expired or evicted; the queue is done.  How
+ * it ended is counted: its last operation, its outcome then.
+ */
 
 static void
 ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
     ngx_http_scep_flow_node_t *fn)
 {
     ngx_uint_t  i;
+
+    if (fn->nseq) {
+        ngx_http_scep_metrics_flow_ended(fn->seq[fn->nseq - 1], fn->outcome);
+    }
 
     for (i = 0; i < NGX_HTTP_SCEP_FLOW_KEYS; i++) {
         ngx_http_scep_flow_unset(fctx, fn, i);
@@ -619,13 +619,76 @@ ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
 
 
 /*
- * The metrics of every flow zone, "scep_flows_active" or with evicted
- * "scep_flows_evicted_total": a line of NGX_HTTP_SCEP_METRIC_LINE bytes at
- * most for each.
+ * The metrics of every flow zone, "scep_flows_active",
+ * "scep_flows_evicted_total" or "scep_nonces_evicted_total": a line of
+ * NGX_HTTP_SCEP_METRIC_LINE bytes at most for each.
  */
 
 u_char *
-ngx_http_scep_flow_metrics(u_char *p, ngx_uint_t evicted)
+ngx_http_scep_flow_metrics(u_char *p, ngx_uint_t what)
+{
+    ngx_uint_t                 i, n;
+    ngx_shm_zone_t            *zone;
+    ngx_list_part_t           *part;
+    ngx_http_scep_flow_ctx_t  *fctx;
+
+    static const char  *names[] = {
+        "scep_flows_active",
+        "scep_flows_evicted_total",
+        "scep_nonces_evicted_total"
+    };
+
+    part = (ngx_list_part_t *) &ngx_cycle->shared_memory.part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        if (zone[i].tag != &ngx_http_scep_module
+            || zone[i].init != ngx_http_scep_flow_init_zone)
+        {
+            continue;
+        }
+
+        fctx = zone[i].data;
+
+        switch (what) {
+        case NGX_HTTP_SCEP_FLOW_ACTIVE:
+            n = fctx->sh->active;
+            break;
+        case NGX_HTTP_SCEP_FLOW_EVICTED:
+            n = fctx->sh->evicted;
+            break;
+        default: /* NGX_HTTP_SCEP_FLOW_NONCES_EVICTED */
+            n = ngx_http_scep_nonce_evicted(fctx->sh->nonces);
+            break;
+        }
+
+        p = ngx_sprintf(p, "%s{zone=\"%*s\"} %ui\n", names[what],
+                        ngx_min(zone[i].shm.name.len, 128),
+                        zone[i].shm.name.data, n);
+    }
+
+    return p;
+}
+
+
+/*
+ * Before the metrics are read: the flows that timed out end now, not when
+ * the next request comes, so that scep_flows_ended_total is up to date.
+ */
+
+void
+ngx_http_scep_flow_expire_all(void)
 {
     ngx_uint_t                 i;
     ngx_shm_zone_t            *zone;
@@ -655,21 +718,20 @@ ngx_http_scep_flow_metrics(u_char *p, ngx_uint_t evicted)
 
         fctx = zone[i].data;
 
-        p = ngx_sprintf(p, "%s{zone=\"%*s\"} %ui\n",
-                        evicted ? "scep_flows_evicted_total"
-                                : "scep_flows_active",
-                        ngx_min(zone[i].shm.name.len, 128),
-                        zone[i].shm.name.data,
-                        evicted ? fctx->sh->evicted : fctx->sh->active);
+        ngx_shmtx_lock(&fctx->shpool->mutex);
+        ngx_http_scep_flow_expire(fctx, NGX_MAX_UINT32_VALUE, 0);
+        ngx_shmtx_unlock(&fctx->shpool->mutex);
     }
-
-    return p;
 }
 
 
 ngx_int_t
 ngx_http_scep_flow_init_process(ngx_cycle_t *cycle)
 {
+    if (ngx_http_scep_nonce_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     ngx_http_scep_flow_md = EVP_MD_fetch(NULL, "SHA256", NULL);
     ngx_http_scep_flow_mdctx = EVP_MD_CTX_new();
 
@@ -691,6 +753,8 @@ ngx_http_scep_flow_exit_process(ngx_cycle_t *cycle)
 
     ngx_http_scep_flow_mdctx = NULL;
     ngx_http_scep_flow_md = NULL;
+
+    ngx_http_scep_nonce_exit_process(cycle);
 }
 
 
@@ -727,12 +791,20 @@ ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     fctx->shpool->data = fctx->sh;
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < NGX_HTTP_SCEP_FLOW_KEYS; i++) {
         ngx_rbtree_init(&fctx->sh->rbtree[i], &fctx->sh->sentinel[i],
                         ngx_http_scep_flow_rbtree_insert_value);
     }
 
     ngx_queue_init(&fctx->sh->queue);
+
+    /* its own share of the zone, taken before any flow can take it */
+
+    fctx->sh->nonces = ngx_http_scep_nonce_table(fctx->shpool,
+                                                 shm_zone->shm.size);
+    if (fctx->sh->nonces == NULL) {
+        return NGX_ERROR;
+    }
 
     fctx->sh->active = 0;
     fctx->sh->evicted = 0;

@@ -350,6 +350,7 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     }
 
     ctx->message.msg = m;
+    ctx->message.der = *msg;
 
     reason = scep_msg_decode(m, msg->data, msg->len);
 

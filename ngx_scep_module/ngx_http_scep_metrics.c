@@ -29,6 +29,7 @@ typedef struct {
     ngx_atomic_t               upstream_status[NGX_HTTP_SCEP_HTTP_STATUSES];
     ngx_atomic_t               decode[NGX_HTTP_SCEP_BUCKETS + 1];
     ngx_atomic_t               decode_ns;
+    ngx_atomic_t               flows_ended[SCEP_OP_COUNT][SCEP_OUTCOME_COUNT];
 } ngx_http_scep_metrics_t;
 
 
@@ -167,6 +168,28 @@ ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 }
 
 
+/*
+ * A flow expired or was evicted (ngx_http_scep_flow.c, under its zone's
+ * lock): the last operation it saw, and its outcome.
+ */
+
+void
+ngx_http_scep_metrics_flow_ended(ngx_uint_t last, ngx_uint_t outcome)
+{
+    ngx_http_scep_metrics_t  *m;
+
+    if (ngx_http_scep_metrics_zone == NULL || last >= SCEP_OP_COUNT
+        || outcome >= SCEP_OUTCOME_COUNT)
+    {
+        return;
+    }
+
+    m = ((ngx_slab_pool_t *) ngx_http_scep_metrics_zone->shm.addr)->data;
+
+    ngx_atomic_fetch_add(&m->flows_ended[last][outcome], 1);
+}
+
+
 /* scep_metrics; */
 
 char *
@@ -206,17 +229,21 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
 
     m = ((ngx_slab_pool_t *) ngx_http_scep_metrics_zone->shm.addr)->data;
 
+    /* the flows that timed out are counted as ended before anything */
+
+    ngx_http_scep_flow_expire_all();
+
     /* a line for each counter that is not zero, and the fixed ones */
 
-    n = 32 + NGX_HTTP_SCEP_BUCKETS;
+    n = 40 + NGX_HTTP_SCEP_BUCKETS;
 
-    /* two for each flow zone: the shared memory zones are more */
+    /* three for each flow zone: the shared memory zones are more */
 
     for (part = (ngx_list_part_t *) &ngx_cycle->shared_memory.part;
          part;
          part = part->next)
     {
-        n += 2 * part->nelts;
+        n += 3 * part->nelts;
     }
 
     for (i = 0; i < sizeof(ngx_http_scep_metrics_t) / sizeof(ngx_atomic_t);
@@ -304,12 +331,37 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
 
     p = ngx_http_scep_metrics_family(p, "scep_flows_active", "gauge",
                                      "Device flows in the zone.");
-    p = ngx_http_scep_flow_metrics(p, 0);
+    p = ngx_http_scep_flow_metrics(p, NGX_HTTP_SCEP_FLOW_ACTIVE);
 
     p = ngx_http_scep_metrics_family(p, "scep_flows_evicted_total", "counter",
                                      "Flows evicted before their timeout "
                                      "because the zone was full.");
-    p = ngx_http_scep_flow_metrics(p, 1);
+    p = ngx_http_scep_flow_metrics(p, NGX_HTTP_SCEP_FLOW_EVICTED);
+
+    p = ngx_http_scep_metrics_family(p, "scep_flows_ended_total", "counter",
+                                     "Flows that ended, expired or evicted, "
+                                     "by the last operation each saw and "
+                                     "its outcome then.");
+
+    for (i = 0; i < SCEP_OP_COUNT; i++) {
+        for (j = 0; j < SCEP_OUTCOME_COUNT; j++) {
+            if (m->flows_ended[i][j]) {
+                p = ngx_sprintf(p, "scep_flows_ended_total{last=\"%s\","
+                                "outcome=\"%s\"} %uA\n",
+                                scep_ops[i].name,
+                                j ? scep_outcomes[j] : "none",
+                                m->flows_ended[i][j]);
+            }
+        }
+    }
+
+    p = ngx_http_scep_metrics_family(p, "scep_nonces_evicted_total",
+                                     "counter",
+                                     "senderNonces pushed out of the zone's "
+                                     "table by newer ones before their "
+                                     "timeout: replays of them go "
+                                     "unnoticed.");
+    p = ngx_http_scep_flow_metrics(p, NGX_HTTP_SCEP_FLOW_NONCES_EVICTED);
 
     p = ngx_http_scep_metrics_family(p, "scep_decode_seconds", "histogram",
                                      "Time to decode a PKIOperation and "

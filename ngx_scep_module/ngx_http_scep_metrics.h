@@ -14,6 +14,7 @@
 ngx_int_t ngx_http_scep_metrics_init(ngx_conf_t *cf);
 void ngx_http_scep_metrics_count(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
+void ngx_http_scep_metrics_flow_ended(ngx_uint_t last, ngx_uint_t outcome);
 char *ngx_http_scep_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 

@@ -310,11 +310,14 @@ ngx_http_scep_handler(ngx_http_request_t *r)
     {
         ngx_http_scep_flow_update(r, ctx);
 
-        if (ctx->flow.replay && slcf->reject_replay
-            && ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_REPLAYED_NONCE,
+        /* a client's retry, the very same bytes, is let through */
+
+        if (ctx->flow.replay && !ctx->flow.retransmission
+            && slcf->reject_replay
+            && ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_REPLAY,
                                         "the senderNonce was seen before, "
-                                        "in flow %016uxL",
-                                        ctx->flow.replay_of)
+                                        "in another message, in flow "
+                                        "%016uxL", ctx->flow.replay_of)
                != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -773,6 +773,13 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
     ngx_http_scep_json_const(obj, "transport",
                              ctx->message.post ? "post" : "get");
 
+    /* a replay (scep.flow.replay): is it the very message seen first? */
+
+    if (ctx->flow.replay) {
+        json_object_set_new_nocheck(obj, "retransmission",
+                                    json_boolean(ctx->flow.retransmission));
+    }
+
     if (ctx->message.signer_subject.len) {
         signer = ngx_http_scep_json_object(obj, "signer");
         ngx_http_scep_json_text(signer, "subject",

@@ -72,9 +72,11 @@ const scep_reject_def_t  scep_rejects[SCEP_REJECT_COUNT] = {
       "2048 to 8192 bits with an odd exponent from 3 to 2^32 - 1, ECDSA on "
       "P-256, P-384 or P-521 by name): refused unchecked, its cost being "
       "the sender's choice" },
-    { "replayed_nonce", 403,
-      "the senderNonce was seen before within the flow timeout "
-      "(scep_reject_replay)" },
+    { "replay", 403,
+      "the senderNonce was seen before within the flow timeout, zone-wide, "
+      "in another message than the one that first carried it "
+      "(scep_reject_replay; a client's retry of the same bytes is "
+      "forwarded)" },
     { "admin_page", 403,
       "the path names NDES's admin page (/mscep_admin), which hands out "
       "enrolment challenge passwords: refused whatever scep_reject says" },

@@ -3717,6 +3717,65 @@ gen_bounds(const char *dir)
 }
 
 
+/*
+ * scep-gen --nonces N OUTDIR: the messages of t/042-replays.t, made when
+ * the test runs: N PKCSReqs nonce-000.der ... each with a senderNonce and
+ * a transactionID of its own, and nonce-000-ber.der, nonce-000.der
+ * re-encoded as BER: the same signed attributes (the signature still
+ * verifies), the same senderNonce, other bytes.
+ */
+
+static int
+gen_nonces(const char *count, const char *dir)
+{
+    int            i, n;
+    char           name[32], tid[41];
+    buf_t          msg, ber;
+    gen_t          g;
+    sign_t         s;
+    unsigned char  nonce[NONCE_LEN];
+
+    n = atoi(count);
+
+    if (n < 1 || n > 999) {
+        fail("--nonces: a count from 1 to 999");
+    }
+
+    outdir = dir;
+
+    memset(&g, 0, sizeof(gen_t));
+    gen_pki(&g);
+    gen_envelopes(&g);
+
+    for (i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "nonce-%03d.der", i);
+
+        memset(&s, 0, sizeof(sign_t));
+        s.name = name;
+        s.cert = g.signer;
+        s.key = g.signer_key;
+        s.md = EVP_sha256();
+        s.content = &g.env_pkcsreq;
+
+        gen_nonce(nonce, name);
+        gen_transaction_id(tid, NULL, name);
+        request_attrs(&s, "19", tid, nonce);
+        pki_sign(&msg, &s);
+        file_write(name, &msg);
+
+        if (i == 0) {
+            der_to_ber(&ber, &msg, BER_SEGMENT);
+            file_write("nonce-000-ber.der", &ber);
+            buf_free(&ber);
+        }
+
+        buf_free(&msg);
+    }
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -3743,10 +3802,21 @@ main(int argc, char **argv)
         return gen_bounds(argv[2]);
     }
 
+    if (argc == 4 && strcmp(argv[1], "--nonces") == 0) {
+        if (!RAND_set_rand_method(&gen_rand_method)) {
+            fail("RAND_set_rand_method");
+        }
+
+        gen_reseed("start");
+
+        return gen_nonces(argv[2], argv[3]);
+    }
+
     if (argc != 2) {
         fprintf(stderr, "usage: scep-gen OUTDIR\n"
                         "       scep-gen --expiring-in DAYS OUT.der\n"
-                        "       scep-gen --bounds OUTDIR\n");
+                        "       scep-gen --bounds OUTDIR\n"
+                        "       scep-gen --nonces N OUTDIR\n");
         return 2;
     }
 
