@@ -95,6 +95,7 @@ sub run_query {
     local $ENV{LOG} = $ScepTest::Records;
     local $ENV{IP} = '127.0.0.1';
     local $ENV{FLOW} = $flow // '';
+    local $ENV{TIMEOUT} = 0;    # every flow here counts as ended
     open my $sh, '-|', 'bash', '-e', '-o', 'pipefail', '-c',
                        "exec 2>&1\n$query{$name}" or die "bash: $!";
     my $out = do { local $/; <$sh> } // '';
@@ -140,6 +141,14 @@ my %expect = (
         like($_[0], qr/\A[\d-]+T[\d:.]+Z\t127\.0\.0\.1\tGetCACaps\tuser_agent\.original\n\z/,
              "$0 - truncated: the one request whose User-Agent was cut");
     },
+    'looked-and-left' => sub {
+        my %left = map { my @f = split /\t/; ($f[2] =~ s{/x+\z}{}r, $f[3]) }
+                   split /\n/, $_[0];
+        is_deeply(\%left,
+                  { 'looked-and-left' => 'GetCACert,GetCACaps',
+                    'monitor' => 'GetCACert', 'long-agent' => 'GetCACaps' },
+                  "$0 - looked-and-left: the flows of GetCACert and GetCACaps only, none with a PKIOperation");
+    },
     'replays' => sub {
         my @lines = split /\n/, $_[0];
         is(scalar @lines, 1, "$0 - replays: the second PKCSReq, and only it");
@@ -179,6 +188,10 @@ my @sent = (
     ['GET /certsrv/mscep/mscep.dll?operation=Fetch', 'scanner', 400],
     ['GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca',
      'long-agent/' . ('x' x 300), 200],
+    ['GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca',
+     'looked-and-left', 200],
+    ['GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca',
+     'looked-and-left', 200],
 );
 
 for my $s (@sent) {
