@@ -88,6 +88,7 @@ our %Expected = (
     'scep_upstream_status_total{status="503"}' => 1,
     'scep_flows_active{zone="devices"}' => 1,
     'scep_flows_evicted_total{zone="devices"}' => 0,
+    'scep_nonces_evicted_total{zone="devices"}' => 0,
     'scep_decode_seconds_count{}' => 3,
 );
 
