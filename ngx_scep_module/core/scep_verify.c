@@ -587,41 +587,46 @@ failed:
 
 
 /*
- * The signature covers the signed attributes as a DER SET.  They are tried
- * as carried first; when that fails and they are not DER (BER messages may
- * carry them so), they are tried re-encoded attribute by attribute in
- * their order, which is what OpenSSL's CMS verification does.  Only up to
- * SCEP_ATTRS_DER_MAX bytes of them: re-encoding costs a fraction of a
- * microsecond a TLV, and a message may carry eight thousand, in as many
- * attributes or in one.
+ * The signature covers the signed attributes as a DER SET.  A message
+ * that is BER somewhere may carry them otherwise: they are then
+ * re-encoded attribute by attribute in their order, and the signature is
+ * verified over that alone when it differs from what was carried, which
+ * is what OpenSSL's CMS verification does; one public-key operation a
+ * message, whatever its encoding.  Only up to SCEP_ATTRS_DER_MAX bytes of
+ * them: re-encoding costs a fraction of a microsecond a TLV, and a
+ * message may carry eight thousand, in as many attributes or in one.
  */
 
 static scep_sig_e
 scep_verify_signature(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
     const scep_msg_t *m, char *detail, size_t size)
 {
-    int             rc, again;
+    int             rc, reencoded;
     size_t          len;
     unsigned char  *der;
 
-    again = 0;
+    der = NULL;
+    reencoded = 0;
 
-    rc = scep_verify_attrs(ctx, md, key, &m->signature, m->signed_attrs.data,
-                           m->signed_attrs.len);
-
-    if (rc == 0) {
+    if (m->ber) {
         der = scep_attrs_der(&m->signed_attrs, &len);
 
-        if (der) {
-            if (len != m->signed_attrs.len
-                || memcmp(der, m->signed_attrs.data, len) != 0)
-            {
-                again = 1;
-                rc = scep_verify_attrs(ctx, md, key, &m->signature, der, len);
-            }
-
+        if (der && len == m->signed_attrs.len
+            && memcmp(der, m->signed_attrs.data, len) == 0)
+        {
             free(der);
+            der = NULL;
         }
+    }
+
+    if (der) {
+        reencoded = 1;
+        rc = scep_verify_attrs(ctx, md, key, &m->signature, der, len);
+        free(der);
+
+    } else {
+        rc = scep_verify_attrs(ctx, md, key, &m->signature,
+                               m->signed_attrs.data, m->signed_attrs.len);
     }
 
     switch (rc) {
@@ -633,8 +638,8 @@ scep_verify_signature(EVP_MD_CTX *ctx, const EVP_MD *md, EVP_PKEY *key,
         return scep_result(SCEP_SIG_INVALID, detail, size,
                            "the signature does not verify with the signer "
                            "certificate's key%s",
-                           again ? ", over the signed attributes as carried "
-                                   "nor re-encoded as DER" : "");
+                           reencoded ? ", over the signed attributes "
+                                       "re-encoded as DER" : "");
 
     default:
         return scep_result(SCEP_SIG_UNCHECKED, detail, size,
