@@ -127,9 +127,11 @@ typedef struct {
     void                      *node;
     uint64_t                   id;
     uint64_t                   replay_of;       /* the flow that sent it */
+    uint64_t                   started;         /* Unix time, ms */
     ngx_uint_t                 step;
     ngx_uint_t                 nseq;
     scep_outcome_e             outcome;
+    scep_join_e                joined_by;
     u_char                     seq[NGX_HTTP_SCEP_FLOW_SEQ];
 
     unsigned                   joined:1;
@@ -137,6 +139,8 @@ typedef struct {
     unsigned                   answered:1;
     unsigned                   nonce:1;         /* a senderNonce checked */
     unsigned                   replay:1;        /* ... and seen before */
+    /* from another address or User-Agent than the flow's first request */
+    unsigned                   moved:1;
 } ngx_http_scep_flow_state_t;
 
 
