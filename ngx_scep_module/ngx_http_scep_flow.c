@@ -80,6 +80,8 @@ typedef struct {
     ngx_http_scep_flow_node_t *node;
     uint64_t                   id;
     ngx_msec_t                 last;      /* the flow's, when it served it */
+    ngx_rbtree_key_t           device;    /* its request's device digest */
+    u_char                     rest[8];
 } ngx_http_scep_flow_conn_t;
 
 
@@ -145,6 +147,17 @@ static ngx_int_t ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone,
 #define ngx_http_scep_flow_node(kn)                                           \
     ((ngx_http_scep_flow_node_t *)                                            \
          ((u_char *) (kn) - (kn)->node.data * sizeof(ngx_http_scep_flow_key_t)))
+
+
+/*
+ * How long ago the flow's latest request came.  Each worker has its own
+ * cached ngx_current_msec: another worker's may be a little ahead, and an
+ * unsigned difference would make a flow just seen look expired.
+ */
+
+#define ngx_http_scep_flow_age(fn)                                            \
+    ((ngx_msec_int_t) (ngx_current_msec - (fn)->last) > 0                     \
+     ? (ngx_msec_t) (ngx_current_msec - (fn)->last) : 0)
 
 
 /* per worker: the digest's context */
@@ -248,13 +261,16 @@ ngx_http_scep_flow_txid(ngx_http_scep_ctx_t *ctx,
 }
 
 
-/* the CA identifier of a GetCACert, GetNextCACert or GetCACaps, or 0 */
+/*
+ * The CA identifier of a GetCACert, GetNextCACert or GetCACaps, or 0: a
+ * CRC, not a digest, for it only tells one CA name from another, and
+ * anyone can send any name.
+ */
 
 static uint32_t
 ngx_http_scep_flow_ca(ngx_http_scep_ctx_t *ctx)
 {
-    uint32_t                  ca;
-    ngx_http_scep_flow_key_t  key;
+    uint32_t  ca;
 
     switch (ctx->request.op) {
     case SCEP_OP_GETCACERT:
@@ -265,15 +281,11 @@ ngx_http_scep_flow_ca(ngx_http_scep_ctx_t *ctx)
         return 0;
     }
 
-    if (ctx->request.ca_ident.len == 0
-        || ngx_http_scep_flow_digest(&key, NULL, 0, ctx->request.ca_ident.data,
-                                     ctx->request.ca_ident.len)
-           != NGX_OK)
-    {
+    if (ctx->request.ca_ident.len == 0) {
         return 0;
     }
 
-    ngx_memcpy(&ca, key.rest, sizeof(uint32_t));
+    ca = ngx_crc32_long(ctx->request.ca_ident.data, ctx->request.ca_ident.len);
 
     return ca ? ca : 1;
 }
@@ -533,6 +545,8 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         conn->node = fn;
         conn->id = fn->id;
         conn->last = now;
+        conn->device = device.node.key;
+        ngx_memcpy(conn->rest, device.rest, sizeof(device.rest));
     }
 
     ctx->flow.joined = 1;
@@ -572,13 +586,20 @@ ngx_http_scep_flow_join(ngx_http_scep_flow_ctx_t *fctx,
                || ctx->request.op == SCEP_OP_GETNEXTCACERT
                || ctx->request.op == SCEP_OP_GETCACAPS);
 
-    /* the same client connection as the flow's latest request */
+    /*
+     * The same client connection as the flow's latest request, from the
+     * same address and User-Agent: a proxy in front (realip) may carry
+     * other clients' requests on it.
+     */
 
-    if (conn && conn->zone == ctx->flow.zone) {
+    if (conn && conn->zone == ctx->flow.zone
+        && conn->device == device->node.key
+        && ngx_memcmp(conn->rest, device->rest, sizeof(device->rest)) == 0)
+    {
         fn = conn->node;
 
         if (fn->id == conn->id && fn->step
-            && ngx_current_msec - fn->last <= fctx->timeout
+            && ngx_http_scep_flow_age(fn) <= fctx->timeout
             && (!(fn->flags & NGX_HTTP_SCEP_FLOW_TRANSACTION)
                 || !(txid || prelude)))
         {
@@ -602,7 +623,7 @@ ngx_http_scep_flow_join(ngx_http_scep_flow_ctx_t *fctx,
 
     window = ngx_min(fctx->prelude, fctx->timeout);
 
-    if (fn && ngx_current_msec - fn->last <= window
+    if (fn && ngx_http_scep_flow_age(fn) <= window
         && !(fn->flags & (NGX_HTTP_SCEP_FLOW_TRANSACTION
                           |NGX_HTTP_SCEP_FLOW_KEEPALIVE))
         && (ca == 0 || fn->ca == 0 || fn->ca == ca))
@@ -694,10 +715,7 @@ ngx_http_scep_flow_conn(ngx_http_request_t *r)
     }
 
     conn = cln->data;
-    conn->zone = NULL;
-    conn->node = NULL;
-    conn->id = 0;
-    conn->last = 0;
+    ngx_memzero(conn, sizeof(ngx_http_scep_flow_conn_t));
 
     cln->handler = ngx_http_scep_flow_conn_cleanup;
 
@@ -740,13 +758,34 @@ ngx_http_scep_flow_conn_cleanup(void *data)
 /*
  * The connection stays open for the client's next request: the client
  * asked for it and nginx keeps it.  Not r->keepalive, which nginx clears
- * before the log phase.
+ * before the log phase.  Not a proxy's connection.
  */
 
 static ngx_uint_t
 ngx_http_scep_flow_keepalive(ngx_http_request_t *r)
 {
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_loc_conf_t   *clcf;
+
+    ngx_http_variable_value_t  *vv;
+
+    static ngx_str_t  realip = ngx_string("realip_remote_addr");
+
+    /*
+     * A proxy's connection (the realip module took the address from a
+     * header) carries other clients' requests: it says nothing of this
+     * device's.
+     */
+
+    vv = ngx_http_get_variable(r, &realip,
+                               ngx_hash_key(realip.data, realip.len));
+
+    if (vv && !vv->not_found
+        && (vv->len != r->connection->addr_text.len
+            || ngx_strncmp(vv->data, r->connection->addr_text.data, vv->len)
+               != 0))
+    {
+        return 0;
+    }
 
 #if (NGX_HTTP_V2)
     if (r->stream) {
@@ -837,7 +876,7 @@ ngx_http_scep_flow_find(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t i,
         if (rc == 0) {
             fn = ngx_http_scep_flow_node(kn);
 
-            if (ngx_current_msec - fn->last > fctx->timeout) {
+            if (ngx_http_scep_flow_age(fn) > fctx->timeout) {
                 /* expired, and expire() did not reach it yet */
                 ngx_queue_remove(&fn->queue);
                 ngx_http_scep_flow_free(fctx, fn);
@@ -981,18 +1020,15 @@ static void
 ngx_http_scep_flow_expire(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t n,
     ngx_uint_t evict)
 {
-    ngx_msec_t                  now;
     ngx_queue_t                *q;
     ngx_http_scep_flow_node_t  *fn;
-
-    now = ngx_current_msec;
 
     while (n-- && !ngx_queue_empty(&fctx->sh->queue)) {
 
         q = ngx_queue_last(&fctx->sh->queue);
         fn = ngx_queue_data(q, ngx_http_scep_flow_node_t, queue);
 
-        if (!evict && now - fn->last <= fctx->timeout) {
+        if (!evict && ngx_http_scep_flow_age(fn) <= fctx->timeout) {
             return;
         }
 

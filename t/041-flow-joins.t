@@ -46,7 +46,7 @@ sub once {
     my ($req, $addr, $ua) = @_;
 
     my $r = ScepTest::fetch($req =~ /^GET / ? $req : "GET $req",
-                            "X-Forwarded-For: $addr",
+                            defined $addr ? "X-Forwarded-For: $addr" : (),
                             defined $ua ? "User-Agent: $ua" : ());
     my ($status) = $r =~ m{^HTTP/1\.\d (\d{3}) } or die "no answer: $r";
     return $status;
@@ -65,7 +65,8 @@ sub talk {
     my ($s, $req, $addr, $ua) = @_;
 
     $req = "GET $req" unless $req =~ /^GET /;
-    print $s "$req HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: $addr\r\n"
+    print $s "$req HTTP/1.1\r\nHost: localhost\r\n"
+             . (defined $addr ? "X-Forwarded-For: $addr\r\n" : '')
              . (defined $ua ? "User-Agent: $ua\r\n" : '') . "\r\n";
 
     my $head = '';
@@ -127,16 +128,18 @@ no_shuffle();
 run_tests();
 check_records();
 
-# the records of each block, by its client addresses (10.41.<block>.x)
+# the records of each block, by its client addresses (10.41.<block>.x),
+# or, for those that come straight from 127.0.0.1, by User-Agent (t<block>)
 my %by;
 open my $in, '<', $ScepTest::Records or die $!;
 while (<$in>) {
     my $rec = JSON::PP->new->decode($_);
     my $ip = $rec->{source}{ip} // '';
     my $flow = $rec->{scep}{flow} or next;
+    my $ua = $rec->{user_agent}{original} // '';
     my $block = $ip =~ /^10\.41\.(\d+)\./ ? $1
-              : ($rec->{user_agent}{original} // '') eq 'Go-http-client/1.1'
-              ? 1 : next;
+              : $ua =~ /^t(\d+) / ? $1
+              : $ua eq 'Go-http-client/1.1' ? 1 : next;
     push @{ $by{$block} }, {
         ip => $ip, ua => $rec->{user_agent}{original} // '-',
         op => $rec->{scep}{message}{type} // $rec->{scep}{operation},
@@ -280,6 +283,14 @@ is_deeply(story($by{11}, 'op'),
            'f1 3 address PKCSReq'],
           "$0 - its keepalive connection closed, the PKCSReq on a new one joins by address");
 
+# TEST 13: a proxy's connection carries two devices (the records of two
+# workers, in the order of the addresses and steps)
+is_deeply(story([sort { $a->{ip} cmp $b->{ip} || $a->{step} <=> $b->{step} }
+                      @{ $by{13} }], 'ip', 'op'),
+          ['f1 1 new 10.41.13.1 GetCACert', 'f1 2 address 10.41.13.1 GetCACaps',
+           'f2 1 new 10.41.13.2 GetCACert'],
+          "$0 - one connection of a proxy, two client addresses: two flows, not joined by connection");
+
 __DATA__
 
 === TEST 1: scepclient enrols: its GetCACert, GetCACaps and PKCSReq join by its keepalive connection
@@ -323,26 +334,27 @@ X-Forwarded-For: 10.41.2.3
 
 
 === TEST 3: twenty devices behind one address with one User-Agent, interleaved, each on its own connections
+(straight from 127.0.0.1: through a proxy's connection, realip, an open
+keepalive connection says nothing of a device)
 --- init
 my @dev = map { sprintf 'dev%02d', $_ } 20 .. 39;
-my $ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)';
+my $ua = 't3 Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)';
 my %c = map { $_ => main::connection() } @dev;
 for my $step ($main::CAPS, $main::CA, 'pkcsreq') {
     for my $d (@dev) {
         my $req = $step eq 'pkcsreq' ? main::op("$d-pkcsreq.der") : $step;
-        main::talk($c{$d}, $req, '10.41.3.1', $ua) == 200 or die "$d $step";
+        main::talk($c{$d}, $req, undef, $ua) == 200 or die "$d $step";
     }
 }
 close $_ for values %c;
 # the polls, each on a new connection, in another order
 for my $d (reverse @dev[1 .. $#dev]) {
-    main::once(main::op("$d-certpoll.der"), '10.41.3.1', $ua) == 200 or die;
+    main::once(main::op("$d-certpoll.der"), undef, $ua) == 200 or die;
 }
 --- request eval
 main::op('dev20-certpoll.der')
 --- more_headers
-X-Forwarded-For: 10.41.3.1
-User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)
+User-Agent: t3 Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)
 --- error_code: 200
 
 
@@ -461,16 +473,30 @@ User-Agent: shared
 another device's, as in TEST 3)
 --- init
 my $c = main::connection();
-main::talk($c, $main::CA, '10.41.11.1', 'reconnecting') == 200 or die;
-main::talk($c, $main::CAPS, '10.41.11.1', 'reconnecting') == 200 or die;
+main::talk($c, $main::CA, undef, 't11 reconnecting') == 200 or die;
+main::talk($c, $main::CAPS, undef, 't11 reconnecting') == 200 or die;
 close $c;
 # nginx sees the connection close
 select undef, undef, undef, 0.5;
 --- request eval
 main::op('dev12-pkcsreq.der')
 --- more_headers
-X-Forwarded-For: 10.41.11.1
-User-Agent: reconnecting
+User-Agent: t11 reconnecting
+--- error_code: 200
+
+
+
+=== TEST 13: a load balancer's keepalive connection carries two devices' requests (realip): they are not joined by connection
+--- init
+my $c = main::connection();
+main::talk($c, $main::CA, '10.41.13.1', 'behind-lb') == 200 or die;
+main::talk($c, $main::CA, '10.41.13.2', 'behind-lb') == 200 or die;
+close $c;
+--- request
+GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
+--- more_headers
+X-Forwarded-For: 10.41.13.1
+User-Agent: behind-lb
 --- error_code: 200
 
 
