@@ -82,6 +82,7 @@ typedef struct {
     ngx_msec_t                 last;      /* the flow's, when it served it */
     ngx_rbtree_key_t           device;    /* its request's device digest */
     u_char                     rest[8];
+    ngx_uint_t                 shared;    /* it carried two devices' */
 } ngx_http_scep_flow_conn_t;
 
 
@@ -118,7 +119,8 @@ static ngx_http_scep_flow_node_t *ngx_http_scep_flow_new(
 static ngx_http_scep_flow_conn_t *ngx_http_scep_flow_conn(
     ngx_http_request_t *r);
 static void ngx_http_scep_flow_conn_cleanup(void *data);
-static ngx_uint_t ngx_http_scep_flow_keepalive(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_scep_flow_keepalive(ngx_http_request_t *r,
+    ngx_http_scep_flow_conn_t *conn);
 static uint32_t ngx_http_scep_flow_start(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_flow_digest(ngx_http_scep_flow_key_t *key,
     u_char *a, size_t alen, u_char *b, size_t blen);
@@ -468,7 +470,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     if (!own && trusted) {
-        if (ngx_http_scep_flow_keepalive(r)) {
+        if (ngx_http_scep_flow_keepalive(r, conn)) {
             fn->flags |= NGX_HTTP_SCEP_FLOW_KEEPALIVE;
 
         } else {
@@ -592,10 +594,14 @@ ngx_http_scep_flow_join(ngx_http_scep_flow_ctx_t *fctx,
      * other clients' requests on it.
      */
 
-    if (conn && conn->zone == ctx->flow.zone
-        && conn->device == device->node.key
-        && ngx_memcmp(conn->rest, device->rest, sizeof(device->rest)) == 0)
+    if (conn && conn->zone
+        && (conn->device != device->node.key
+            || ngx_memcmp(conn->rest, device->rest, sizeof(device->rest))
+               != 0))
     {
+        conn->shared = 1;
+
+    } else if (conn && conn->zone == ctx->flow.zone) {
         fn = conn->node;
 
         if (fn->id == conn->id && fn->step
@@ -762,7 +768,8 @@ ngx_http_scep_flow_conn_cleanup(void *data)
  */
 
 static ngx_uint_t
-ngx_http_scep_flow_keepalive(ngx_http_request_t *r)
+ngx_http_scep_flow_keepalive(ngx_http_request_t *r,
+    ngx_http_scep_flow_conn_t *conn)
 {
     ngx_http_core_loc_conf_t   *clcf;
 
@@ -771,10 +778,14 @@ ngx_http_scep_flow_keepalive(ngx_http_request_t *r)
     static ngx_str_t  realip = ngx_string("realip_remote_addr");
 
     /*
-     * A proxy's connection (the realip module took the address from a
-     * header) carries other clients' requests: it says nothing of this
-     * device's.
+     * A connection that carried another device's requests, or a proxy's
+     * (the realip module took the address from a header), carries other
+     * clients' requests: it says nothing of this device's.
      */
+
+    if (conn == NULL || conn->shared) {
+        return 0;
+    }
 
     vv = ngx_http_get_variable(r, &realip,
                                ngx_hash_key(realip.data, realip.len));
