@@ -128,9 +128,11 @@ typedef struct {
     void                      *node;
     uint64_t                   id;
     uint64_t                   replay_of;       /* the flow that sent it */
+    uint64_t                   started;         /* Unix time, ms */
     ngx_uint_t                 step;
     ngx_uint_t                 nseq;
     scep_outcome_e             outcome;
+    scep_join_e                joined_by;
     u_char                     seq[NGX_HTTP_SCEP_FLOW_SEQ];
 
     unsigned                   joined:1;
@@ -140,6 +142,8 @@ typedef struct {
     unsigned                   replay:1;        /* ... and seen before */
     /* ... in the very message that first carried it: a client's retry */
     unsigned                   retransmission:1;
+    /* from another address or User-Agent than the flow's first request */
+    unsigned                   moved:1;
 } ngx_http_scep_flow_state_t;
 
 

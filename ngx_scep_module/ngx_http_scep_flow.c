@@ -1,13 +1,21 @@
 /* Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE. */
 
 /*
- * Device flows: each device's GetCACert -> GetCACaps -> PKIOperation
- * sequence, in a shared memory zone all workers see.  The zone is kept
- * the way limit_req keeps its own: an rbtree keyed by a hash of the
- * device, an LRU queue, expiry from the tail, eviction when full.  Both
- * rbtrees (devices, transactionIDs) are nginx's string rbtrees.  The
- * senderNonces are kept apart, in a table of their own in the same zone
- * (ngx_http_scep_nonce.c), which no eviction of flows touches.
+ * Device flows: one enrolment attempt each, its prelude (GetCACert,
+ * GetCACaps, GetNextCACert) and the PKIOperations of one transaction with
+ * their polls, in a shared memory zone all workers see.  The zone is kept
+ * the way limit_req keeps its own: rbtrees keyed by digests, an LRU queue,
+ * expiry from the tail, eviction when full.
+ *
+ * A request joins a flow on evidence, strongest first (the record's
+ * flow.joined_by): its transaction (the transactionID and the signer key
+ * of a PKCSReq, RenewalReq, UpdateReq or CertPoll), its connection (an
+ * earlier request of the flow came on it), its address (the client
+ * address, User-Agent and CA identifier of the flow's latest prelude,
+ * within the prelude window); or it starts a new flow.
+ *
+ * The senderNonces are kept apart, in a table of their own in the same
+ * zone (ngx_http_scep_nonce.c), which no eviction of flows touches.
  */
 
 
@@ -42,17 +50,44 @@ typedef struct {
 #define NGX_HTTP_SCEP_FLOW_KEYS    2
 
 
+/*
+ * keys[DEVICE] holds the digest of the flow's first address and
+ * User-Agent, in its rbtree only while the flow is its device's latest
+ * without a transaction: what a request joins by address.
+ */
+
 typedef struct {
     ngx_http_scep_flow_key_t   keys[NGX_HTTP_SCEP_FLOW_KEYS];
     ngx_queue_t                queue;
     ngx_msec_t                 last;
     uint64_t                   id;
     uint32_t                   step;
+    uint32_t                   started;   /* Unix time in ms, low 32 bits */
+    uint32_t                   ca;        /* CA identifier's digest, or 0 */
     u_char                     nseq;      /* operations kept */
     u_char                     outcome;   /* SCEP_OUTCOME_* */
     u_char                     inserted;  /* bit per keys[] in its rbtree */
+    u_char                     flags;
     u_char                     seq[NGX_HTTP_SCEP_FLOW_SEQ];
 } ngx_http_scep_flow_node_t;
+
+
+#define NGX_HTTP_SCEP_FLOW_TRANSACTION  0x01  /* it holds one */
+#define NGX_HTTP_SCEP_FLOW_KEEPALIVE    0x02  /* its latest request's client
+                                                 keeps its connection */
+
+
+/* what a client connection remembers of the flow it last served */
+
+typedef struct {
+    ngx_shm_zone_t            *zone;
+    ngx_http_scep_flow_node_t *node;
+    uint64_t                   id;
+    ngx_msec_t                 last;      /* the flow's, when it served it */
+    ngx_rbtree_key_t           device;    /* its request's device digest */
+    u_char                     rest[8];
+    ngx_uint_t                 shared;    /* it carried two devices' */
+} ngx_http_scep_flow_conn_t;
 
 
 typedef struct {
@@ -70,11 +105,28 @@ typedef struct {
     ngx_http_scep_flow_shctx_t  *sh;
     ngx_slab_pool_t             *shpool;
     ngx_msec_t                   timeout;
+    ngx_msec_t                   prelude;
 } ngx_http_scep_flow_ctx_t;
 
 
 static ngx_int_t ngx_http_scep_flow_key(ngx_http_request_t *r,
     ngx_http_scep_flow_key_t *key);
+static ngx_int_t ngx_http_scep_flow_txid(ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_flow_key_t *key);
+static uint32_t ngx_http_scep_flow_ca(ngx_http_scep_ctx_t *ctx);
+static ngx_http_scep_flow_node_t *ngx_http_scep_flow_join(
+    ngx_http_scep_flow_ctx_t *fctx, ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_flow_conn_t *conn, ngx_http_scep_flow_key_t *device,
+    ngx_http_scep_flow_key_t *txid, uint32_t ca, ngx_uint_t address);
+static ngx_http_scep_flow_node_t *ngx_http_scep_flow_new(
+    ngx_http_request_t *r, ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_key_t *device);
+static ngx_http_scep_flow_conn_t *ngx_http_scep_flow_conn(
+    ngx_http_request_t *r);
+static void ngx_http_scep_flow_conn_cleanup(void *data);
+static ngx_uint_t ngx_http_scep_flow_keepalive(ngx_http_request_t *r,
+    ngx_http_scep_flow_conn_t *conn);
+static uint32_t ngx_http_scep_flow_start(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_flow_digest(ngx_http_scep_flow_key_t *key,
     u_char *a, size_t alen, u_char *b, size_t blen);
 static ngx_http_scep_flow_node_t *ngx_http_scep_flow_find(
@@ -104,6 +156,17 @@ static ngx_int_t ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone,
          ((u_char *) (kn) - (kn)->node.data * sizeof(ngx_http_scep_flow_key_t)))
 
 
+/*
+ * How long ago the flow's latest request came.  Each worker has its own
+ * cached ngx_current_msec: another worker's may be a little ahead, and an
+ * unsigned difference would make a flow just seen look expired.
+ */
+
+#define ngx_http_scep_flow_age(fn)                                            \
+    ((ngx_msec_int_t) (ngx_current_msec - (fn)->last) > 0                     \
+     ? (ngx_msec_t) (ngx_current_msec - (fn)->last) : 0)
+
+
 /* per worker: the digest's context */
 
 static EVP_MD      *ngx_http_scep_flow_md;
@@ -112,8 +175,9 @@ static EVP_MD_CTX  *ngx_http_scep_flow_mdctx;
 
 /*
  * The device: the client address (after the realip module) and the
- * User-Agent.  The CA identifier is not part of it: PKIOperation requests
- * carry none, and a device's GetCACert and its PKCSReq would fall apart.
+ * User-Agent.  The CA identifier is kept apart (ngx_http_scep_flow_ca()):
+ * PKIOperation requests carry none, and a device's GetCACert and its
+ * PKCSReq would fall apart.
  */
 
 static ngx_int_t
@@ -162,23 +226,99 @@ ngx_http_scep_flow_digest(ngx_http_scep_flow_key_t *key, u_char *a,
 
 
 /*
- * The request joins its device's flow, or starts one: once, when the
- * record or a flow variable is first wanted, or in the log phase; a
- * PKIOperation joins in the handler, so that its senderNonce is checked
- * before the upstream sees it.  A request that joined before its answer
- * came is called again for the outcome the answer gives.
+ * The transaction: the transactionID and the signer key (the signer
+ * certificate's SubjectPublicKeyInfo), of a PKCSReq, RenewalReq, UpdateReq
+ * or CertPoll whose signature did not fail.  GetCert and GetCRL are not
+ * one: clients send them with constant or counted transactionIDs
+ * (sscep's "SSCEP transactionId", jscep's 0, 1, 2 ...).
+ */
+
+static ngx_int_t
+ngx_http_scep_flow_txid(ngx_http_scep_ctx_t *ctx,
+    ngx_http_scep_flow_key_t *key)
+{
+    scep_msg_t    *m;
+    scep_bytes_t   spki;
+
+    m = ctx->message.msg;
+
+    if (m == NULL || m->transaction_id.data == NULL
+        || ctx->message.signature == SCEP_SIG_INVALID)
+    {
+        return NGX_DECLINED;
+    }
+
+    switch (m->type) {
+    case SCEP_MSG_PKCSREQ:
+    case SCEP_MSG_RENEWALREQ:
+    case SCEP_MSG_UPDATEREQ:
+    case SCEP_MSG_CERTPOLL:
+        break;
+    default:
+        return NGX_DECLINED;
+    }
+
+    if (scep_msg_signer_spki(m, &spki) != 0) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_scep_flow_digest(key, (u_char *) m->transaction_id.data,
+                                     m->transaction_id.len,
+                                     (u_char *) spki.data, spki.len);
+}
+
+
+/*
+ * The CA identifier of a GetCACert, GetNextCACert or GetCACaps, or 0: a
+ * CRC, not a digest, for it only tells one CA name from another, and
+ * anyone can send any name.
+ */
+
+static uint32_t
+ngx_http_scep_flow_ca(ngx_http_scep_ctx_t *ctx)
+{
+    uint32_t  ca;
+
+    switch (ctx->request.op) {
+    case SCEP_OP_GETCACERT:
+    case SCEP_OP_GETNEXTCACERT:
+    case SCEP_OP_GETCACAPS:
+        break;
+    default:
+        return 0;
+    }
+
+    if (ctx->request.ca_ident.len == 0) {
+        return 0;
+    }
+
+    ca = ngx_crc32_long(ctx->request.ca_ident.data, ctx->request.ca_ident.len);
+
+    return ca ? ca : 1;
+}
+
+
+/*
+ * The request joins a flow, or starts one: once, when the record or a
+ * flow variable is first wanted, or in the log phase; a PKIOperation
+ * joins in the handler, so that its senderNonce is checked before the
+ * upstream sees it.  A request that joined before its answer came is
+ * called again for the outcome the answer gives.
  */
 
 void
 ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 {
-    ngx_uint_t                  i, nonce;
+    uint32_t                    ca;
+    uint64_t                    start;
+    ngx_uint_t                  i, nonce, trusted, own;
     ngx_msec_t                  now;
     scep_msg_t                 *m;
     ngx_http_scep_nonce_t       snonce;
     ngx_http_scep_flow_ctx_t   *fctx;
-    ngx_http_scep_flow_key_t    device, txid;
-    ngx_http_scep_flow_node_t  *fn;
+    ngx_http_scep_flow_key_t    device, txid, *tx;
+    ngx_http_scep_flow_node_t  *fn, one;
+    ngx_http_scep_flow_conn_t  *conn;
     ngx_http_scep_loc_conf_t   *slcf;
 
     if (ctx->end.done) {
@@ -202,6 +342,13 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
         if (ctx->flow.joined && ctx->answer.certrep && !ctx->flow.answered) {
             ctx->flow.answered = 1;
+
+            if (ctx->flow.node == NULL) {
+                /* a flow of its own, kept nowhere */
+                one.outcome = (u_char) ctx->flow.outcome;
+                ngx_http_scep_flow_outcome(ctx, &one);
+                return;
+            }
 
             /* the zone the flow was joined in */
 
@@ -237,15 +384,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     m = ctx->message.msg;
 
-    if (m && m->transaction_id.data) {
-        if (ngx_http_scep_flow_digest(&txid, NULL, 0,
-                                      (u_char *) m->transaction_id.data,
-                                      m->transaction_id.len)
-            != NGX_OK)
-        {
-            return;
-        }
-    }
+    tx = (ngx_http_scep_flow_txid(ctx, &txid) == NGX_OK) ? &txid : NULL;
 
     fctx = slcf->flow->data;
 
@@ -263,6 +402,19 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         }
     }
 
+    ca = ngx_http_scep_flow_ca(ctx);
+
+    /*
+     * A message refused, or whose signature failed, says nothing of any
+     * flow but the one its transaction and signer key name, or its
+     * connection's: it joins no flow by address.
+     */
+
+    trusted = !(ctx->verdict.reject && !ctx->verdict.forwarded)
+              && ctx->message.signature != SCEP_SIG_INVALID;
+
+    conn = ngx_http_scep_flow_conn(r);
+
     ctx->flow.zone = slcf->flow;
     now = ngx_current_msec;
 
@@ -270,23 +422,23 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     ngx_http_scep_flow_expire(fctx, 2, 0);
 
-    fn = NULL;
+    fn = ngx_http_scep_flow_join(fctx, ctx, conn, &device, tx, ca, trusted);
 
-    /*
-     * A transactionID seen before ties the request to that flow, from
-     * whatever address or User-Agent it comes (a CertPoll, a retry).
-     */
+    own = 0;
 
-    if (m && m->transaction_id.data) {
-        fn = ngx_http_scep_flow_find(fctx, NGX_HTTP_SCEP_FLOW_TXID, &txid);
-    }
+    if (fn == NULL && !trusted) {
+        /* a flow of its own, one step, kept nowhere */
+        fn = &one;
+        ngx_memzero(fn, sizeof(ngx_http_scep_flow_node_t));
+        fn->started = ngx_http_scep_flow_start(r);
+        own = 1;
 
-    if (fn == NULL) {
-        fn = ngx_http_scep_flow_find(fctx, NGX_HTTP_SCEP_FLOW_DEVICE, &device);
-    }
+        if (RAND_bytes((u_char *) &fn->id, sizeof(fn->id)) != 1) {
+            fn->id = ((uint64_t) ngx_random() << 32) ^ ngx_random();
+        }
 
-    if (fn == NULL) {
-        fn = ngx_http_scep_flow_alloc(fctx);
+    } else if (fn == NULL) {
+        fn = ngx_http_scep_flow_new(r, fctx, &device);
 
         if (fn == NULL) {
             ngx_shmtx_unlock(&fctx->shpool->mutex);
@@ -296,30 +448,54 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
             return;
         }
 
-        ngx_memzero(fn, sizeof(ngx_http_scep_flow_node_t));
-
-        for (i = 0; i < NGX_HTTP_SCEP_FLOW_KEYS; i++) {
-            fn->keys[i].node.data = (u_char) i;
-        }
-
-        if (RAND_bytes((u_char *) &fn->id, sizeof(fn->id)) != 1) {
-            fn->id = ((uint64_t) ngx_random() << 32) ^ ngx_random();
-        }
-
-        ngx_http_scep_flow_set(fctx, fn, NGX_HTTP_SCEP_FLOW_DEVICE, &device);
-        fctx->sh->active++;
-
     } else {
         ngx_queue_remove(&fn->queue);
     }
 
-    ngx_queue_insert_head(&fctx->sh->queue, &fn->queue);
+    if (!own) {
+        ngx_queue_insert_head(&fctx->sh->queue, &fn->queue);
+        fn->last = now;
+    }
 
-    fn->last = now;
     fn->step++;
 
-    if (m && m->transaction_id.data) {
-        ngx_http_scep_flow_set(fctx, fn, NGX_HTTP_SCEP_FLOW_TXID, &txid);
+    /* from another address or User-Agent than the flow's first */
+
+    ctx->flow.moved = (fn->step > 1
+                       && (fn->keys[NGX_HTTP_SCEP_FLOW_DEVICE].node.key
+                           != device.node.key
+                           || ngx_memcmp(fn->keys[NGX_HTTP_SCEP_FLOW_DEVICE]
+                                             .rest,
+                                         device.rest, sizeof(device.rest))
+                              != 0));
+
+    if (!own && tx && ctx->flow.joined_by != SCEP_JOIN_TRANSACTION) {
+        ngx_http_scep_flow_set(fctx, fn, NGX_HTTP_SCEP_FLOW_TXID, tx);
+        fn->flags |= NGX_HTTP_SCEP_FLOW_TRANSACTION;
+    }
+
+    if (!own && ca && fn->ca == 0) {
+        fn->ca = ca;
+    }
+
+    if (!own && trusted) {
+        if (ngx_http_scep_flow_keepalive(r, conn)) {
+            fn->flags |= NGX_HTTP_SCEP_FLOW_KEEPALIVE;
+
+        } else {
+            fn->flags &= ~NGX_HTTP_SCEP_FLOW_KEEPALIVE;
+        }
+    }
+
+    /*
+     * The device's latest flow without a transaction is what its next
+     * prelude request, or its PKCSReq, joins by address.
+     */
+
+    if (!own && !ctx->flow.moved && trusted
+        && !(fn->flags & NGX_HTTP_SCEP_FLOW_TRANSACTION))
+    {
+        ngx_http_scep_flow_set(fctx, fn, NGX_HTTP_SCEP_FLOW_DEVICE, &device);
     }
 
     /*
@@ -348,7 +524,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     ngx_http_scep_flow_outcome(ctx, fn);
 
-    ctx->flow.node = fn;
+    ctx->flow.node = own ? NULL : fn;
     ctx->flow.id = fn->id;
     ctx->flow.step = fn->step;
     ctx->flow.nseq = fn->nseq;
@@ -357,10 +533,294 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         ctx->flow.seq[i] = fn->seq[i];
     }
 
+    /*
+     * The flow's first request: the wall clock's milliseconds, of which
+     * the flow keeps the low 32 bits, within 24 days of this request's.
+     */
+
+    start = (uint64_t) r->start_sec * 1000 + r->start_msec;
+
+    ctx->flow.started = start + (int32_t) (fn->started - (uint32_t) start);
+
     ngx_shmtx_unlock(&fctx->shpool->mutex);
+
+    if (conn && !own) {
+        conn->zone = slcf->flow;
+        conn->node = fn;
+        conn->id = fn->id;
+        conn->last = now;
+        conn->device = device.node.key;
+        ngx_memcpy(conn->rest, device.rest, sizeof(device.rest));
+    }
 
     ctx->flow.joined = 1;
     ctx->flow.answered = (ctx->answer.certrep != NULL);
+}
+
+
+/* the flow the evidence names, or NULL for a new one */
+
+static ngx_http_scep_flow_node_t *
+ngx_http_scep_flow_join(ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_ctx_t *ctx, ngx_http_scep_flow_conn_t *conn,
+    ngx_http_scep_flow_key_t *device, ngx_http_scep_flow_key_t *txid,
+    uint32_t ca, ngx_uint_t address)
+{
+    ngx_uint_t                  prelude;
+    ngx_msec_t                  window;
+    ngx_http_scep_flow_node_t  *fn;
+
+    ctx->flow.joined_by = SCEP_JOIN_NEW;
+
+    if (txid) {
+        fn = ngx_http_scep_flow_find(fctx, NGX_HTTP_SCEP_FLOW_TXID, txid);
+
+        if (fn) {
+            ctx->flow.joined_by = SCEP_JOIN_TRANSACTION;
+            return fn;
+        }
+    }
+
+    /*
+     * Another transaction, or a new prelude after one, is another
+     * enrolment attempt: a flow that holds a transaction takes neither.
+     */
+
+    prelude = (ctx->request.op == SCEP_OP_GETCACERT
+               || ctx->request.op == SCEP_OP_GETNEXTCACERT
+               || ctx->request.op == SCEP_OP_GETCACAPS);
+
+    /*
+     * The same client connection as the flow's latest request, from the
+     * same address and User-Agent: a proxy in front (realip) may carry
+     * other clients' requests on it.
+     */
+
+    if (conn && conn->zone
+        && (conn->device != device->node.key
+            || ngx_memcmp(conn->rest, device->rest, sizeof(device->rest))
+               != 0))
+    {
+        conn->shared = 1;
+
+    } else if (conn && conn->zone == ctx->flow.zone) {
+        fn = conn->node;
+
+        if (fn->id == conn->id && fn->step
+            && ngx_http_scep_flow_age(fn) <= fctx->timeout
+            && (!(fn->flags & NGX_HTTP_SCEP_FLOW_TRANSACTION)
+                || !(txid || prelude)))
+        {
+            ctx->flow.joined_by = SCEP_JOIN_CONNECTION;
+            return fn;
+        }
+    }
+
+    if (!address) {
+        return NULL;
+    }
+
+    /*
+     * The device's latest flow without a transaction, still in its
+     * prelude, unless its latest request came on a connection that is
+     * still open: that client would have sent this one on it, so this is
+     * another device behind the same address.
+     */
+
+    fn = ngx_http_scep_flow_find(fctx, NGX_HTTP_SCEP_FLOW_DEVICE, device);
+
+    window = ngx_min(fctx->prelude, fctx->timeout);
+
+    if (fn && ngx_http_scep_flow_age(fn) <= window
+        && !(fn->flags & (NGX_HTTP_SCEP_FLOW_TRANSACTION
+                          |NGX_HTTP_SCEP_FLOW_KEEPALIVE))
+        && (ca == 0 || fn->ca == 0 || fn->ca == ca))
+    {
+        ctx->flow.joined_by = SCEP_JOIN_ADDRESS;
+        return fn;
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_scep_flow_node_t *
+ngx_http_scep_flow_new(ngx_http_request_t *r, ngx_http_scep_flow_ctx_t *fctx,
+    ngx_http_scep_flow_key_t *device)
+{
+    ngx_uint_t                  i;
+    ngx_http_scep_flow_node_t  *fn;
+
+    fn = ngx_http_scep_flow_alloc(fctx);
+    if (fn == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(fn, sizeof(ngx_http_scep_flow_node_t));
+
+    for (i = 0; i < NGX_HTTP_SCEP_FLOW_KEYS; i++) {
+        fn->keys[i].node.data = (u_char) i;
+    }
+
+    if (RAND_bytes((u_char *) &fn->id, sizeof(fn->id)) != 1) {
+        fn->id = ((uint64_t) ngx_random() << 32) ^ ngx_random();
+    }
+
+    /* the first address and User-Agent, in the rbtree or not */
+
+    fn->keys[NGX_HTTP_SCEP_FLOW_DEVICE].node.key = device->node.key;
+    ngx_memcpy(fn->keys[NGX_HTTP_SCEP_FLOW_DEVICE].rest, device->rest,
+               sizeof(device->rest));
+
+    fn->started = ngx_http_scep_flow_start(r);
+
+    fctx->sh->active++;
+
+    return fn;
+}
+
+
+/* when the request started, the low 32 bits of its Unix time in ms */
+
+static uint32_t
+ngx_http_scep_flow_start(ngx_http_request_t *r)
+{
+    return (uint32_t) ((uint64_t) r->start_sec * 1000 + r->start_msec);
+}
+
+
+/*
+ * What the client connection (an HTTP/2 stream's: its connection's)
+ * remembers of its last flow: kept with the connection's pool, found by
+ * its cleanup handler, in the worker that holds the connection, so unique
+ * across workers without a key in the zone.
+ */
+
+static ngx_http_scep_flow_conn_t *
+ngx_http_scep_flow_conn(ngx_http_request_t *r)
+{
+    ngx_connection_t           *c;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_scep_flow_conn_t  *conn;
+
+    c = r->connection;
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        c = r->stream->connection->connection;
+    }
+#endif
+
+    for (cln = c->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_scep_flow_conn_cleanup) {
+            return cln->data;
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(c->pool, sizeof(ngx_http_scep_flow_conn_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    conn = cln->data;
+    ngx_memzero(conn, sizeof(ngx_http_scep_flow_conn_t));
+
+    cln->handler = ngx_http_scep_flow_conn_cleanup;
+
+    return conn;
+}
+
+
+/*
+ * The connection closes: a flow whose latest request came on it no longer
+ * keeps a connection open, and its device's next request, on a new one,
+ * may join it by address again.
+ */
+
+static void
+ngx_http_scep_flow_conn_cleanup(void *data)
+{
+    ngx_http_scep_flow_conn_t *conn = data;
+
+    ngx_http_scep_flow_ctx_t   *fctx;
+    ngx_http_scep_flow_node_t  *fn;
+
+    if (conn->zone == NULL) {
+        return;
+    }
+
+    fctx = conn->zone->data;
+
+    ngx_shmtx_lock(&fctx->shpool->mutex);
+
+    fn = conn->node;
+
+    if (fn->id == conn->id && fn->step && fn->last == conn->last) {
+        fn->flags &= ~NGX_HTTP_SCEP_FLOW_KEEPALIVE;
+    }
+
+    ngx_shmtx_unlock(&fctx->shpool->mutex);
+}
+
+
+/*
+ * The connection stays open for the client's next request: the client
+ * asked for it and nginx keeps it.  Not r->keepalive, which nginx clears
+ * before the log phase.  Not a proxy's connection.
+ */
+
+static ngx_uint_t
+ngx_http_scep_flow_keepalive(ngx_http_request_t *r,
+    ngx_http_scep_flow_conn_t *conn)
+{
+    ngx_http_core_loc_conf_t   *clcf;
+
+    ngx_http_variable_value_t  *vv;
+
+    static ngx_str_t  realip = ngx_string("realip_remote_addr");
+
+    /*
+     * A connection that carried another device's requests, or a proxy's
+     * (the realip module took the address from a header), carries other
+     * clients' requests: it says nothing of this device's.
+     */
+
+    if (conn == NULL || conn->shared) {
+        return 0;
+    }
+
+    vv = ngx_http_get_variable(r, &realip,
+                               ngx_hash_key(realip.data, realip.len));
+
+    if (vv && !vv->not_found
+        && (vv->len != r->connection->addr_text.len
+            || ngx_strncmp(vv->data, r->connection->addr_text.data, vv->len)
+               != 0))
+    {
+        return 0;
+    }
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        return 1;
+    }
+#endif
+
+    switch (r->headers_in.connection_type) {
+    case NGX_HTTP_CONNECTION_KEEP_ALIVE:
+        break;
+    case NGX_HTTP_CONNECTION_CLOSE:
+        return 0;
+    default:
+        if (r->http_version <= NGX_HTTP_VERSION_10) {
+            return 0;
+        }
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    return clcf->keepalive_timeout > 0
+           && r->connection->requests < clcf->keepalive_requests;
 }
 
 
@@ -426,7 +886,7 @@ ngx_http_scep_flow_find(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t i,
         if (rc == 0) {
             fn = ngx_http_scep_flow_node(kn);
 
-            if (ngx_current_msec - fn->last > fctx->timeout) {
+            if (ngx_http_scep_flow_age(fn) > fctx->timeout) {
                 /* expired, and expire() did not reach it yet */
                 ngx_queue_remove(&fn->queue);
                 ngx_http_scep_flow_free(fctx, fn);
@@ -565,18 +1025,15 @@ static void
 ngx_http_scep_flow_expire(ngx_http_scep_flow_ctx_t *fctx, ngx_uint_t n,
     ngx_uint_t evict)
 {
-    ngx_msec_t                  now;
     ngx_queue_t                *q;
     ngx_http_scep_flow_node_t  *fn;
-
-    now = ngx_current_msec;
 
     while (n-- && !ngx_queue_empty(&fctx->sh->queue)) {
 
         q = ngx_queue_last(&fctx->sh->queue);
         fn = ngx_queue_data(q, ngx_http_scep_flow_node_t, queue);
 
-        if (!evict && now - fn->last <= fctx->timeout) {
+        if (!evict && ngx_http_scep_flow_age(fn) <= fctx->timeout) {
             return;
         }
 
@@ -827,7 +1284,7 @@ ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-/* scep_flow_zone name:size [timeout=time]; */
+/* scep_flow_zone name:size [timeout=time] [prelude=time]; */
 
 char *
 ngx_http_scep_flow_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -836,7 +1293,7 @@ ngx_http_scep_flow_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ssize_t                    size;
     ngx_str_t                 *value, name, s;
     ngx_uint_t                 i;
-    ngx_msec_t                 timeout;
+    ngx_msec_t                 timeout, prelude;
     ngx_shm_zone_t            *shm_zone;
     ngx_http_scep_flow_ctx_t  *fctx;
 
@@ -872,6 +1329,7 @@ ngx_http_scep_flow_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     timeout = 600000;
+    prelude = 60000;
 
     for (i = 2; i < cf->args->nelts; i++) {
 
@@ -884,6 +1342,21 @@ ngx_http_scep_flow_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             if (timeout == (ngx_msec_t) NGX_ERROR) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "invalid timeout \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "prelude=", 8) == 0) {
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+            prelude = ngx_parse_time(&s, 0);
+
+            if (prelude == (ngx_msec_t) NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid prelude \"%V\"", &value[i]);
                 return NGX_CONF_ERROR;
             }
 
@@ -912,6 +1385,7 @@ ngx_http_scep_flow_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     fctx->timeout = timeout;
+    fctx->prelude = prelude;
 
     shm_zone->init = ngx_http_scep_flow_init_zone;
     shm_zone->data = fctx;

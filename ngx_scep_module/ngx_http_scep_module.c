@@ -98,7 +98,7 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       NULL },
 
     { ngx_string("scep_flow_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
       ngx_http_scep_flow_zone,
       0,
       0,

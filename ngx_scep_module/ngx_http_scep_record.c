@@ -49,6 +49,7 @@ static void ngx_http_scep_record_diagnosis(ngx_http_request_t *r,
     json_t *scep, ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_response(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
+static u_char *ngx_http_scep_iso8601_ms(u_char *buf, uint64_t ms);
 static void *ngx_http_scep_json_alloc(size_t size);
 static void ngx_http_scep_json_free(void *p);
 
@@ -472,7 +473,6 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     json_t *root)
 {
     u_char      *p, *last;
-    ngx_tm_t     tm;
     ngx_str_t    method;
     ngx_int_t    ms;
     ngx_uint_t   status, failure;
@@ -480,11 +480,8 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     json_t      *obj, *sub;
     u_char       ts[sizeof("1970-01-01T00:00:00.000Z")];
 
-    ngx_gmtime(r->start_sec, &tm);
-    ngx_sprintf(ts, "%4d-%02d-%02dT%02d:%02d:%02d.%03MZ%Z",
-                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
-                r->start_msec);
+    ngx_http_scep_iso8601_ms(ts, (uint64_t) r->start_sec * 1000
+                                 + r->start_msec);
     ngx_http_scep_json_const(root, "@timestamp", (char *) ts);
 
     tp = ngx_timeofday();
@@ -655,12 +652,22 @@ ngx_http_scep_record_flow(json_t *scep, ngx_http_scep_ctx_t *ctx)
     json_t      *obj, *seq;
     ngx_uint_t   i;
     u_char       id[NGX_INT64_LEN];
+    u_char       ts[sizeof("1970-01-01T00:00:00.000Z")];
 
     obj = ngx_http_scep_json_object(scep, "flow");
 
     p = ngx_sprintf(id, "%016uxL", ctx->flow.id);
     json_object_set_new_nocheck(obj, "id", json_stringn((char *) id, p - id));
     ngx_http_scep_json_int(obj, "step", ctx->flow.step);
+
+    ngx_http_scep_iso8601_ms(ts, ctx->flow.started);
+    ngx_http_scep_json_const(obj, "started", (char *) ts);
+    ngx_http_scep_json_const(obj, "joined_by",
+                             scep_joins[ctx->flow.joined_by]);
+
+    if (ctx->flow.moved) {
+        json_object_set_new_nocheck(obj, "moved", json_true());
+    }
 
     seq = json_array();
 
@@ -1158,6 +1165,22 @@ ngx_http_scep_bytes_eq(const u_char *a, size_t alen, const u_char *b,
     size_t blen)
 {
     return alen == blen && (alen == 0 || ngx_memcmp(a, b, alen) == 0);
+}
+
+
+/* a time in milliseconds, as @timestamp and flow.started write it */
+
+static u_char *
+ngx_http_scep_iso8601_ms(u_char *buf, uint64_t ms)
+{
+    ngx_tm_t  tm;
+
+    ngx_gmtime((time_t) (ms / 1000), &tm);
+
+    return ngx_sprintf(buf, "%4d-%02d-%02dT%02d:%02d:%02d.%03uiZ%Z",
+                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
+                       (ngx_uint_t) (ms % 1000));
 }
 
 

@@ -46,6 +46,9 @@ is_deeply($scep->{response}{properties}{undecoded}{enum}, $facts->{undecoded},
 is_deeply($scep->{flow}{properties}{outcome}{enum}, $facts->{outcomes},
           'schema: scep.flow.outcome names the outcomes of the table');
 
+is_deeply($scep->{flow}{properties}{joined_by}{enum}, $facts->{flow_joins},
+          'schema: scep.flow.joined_by names the joins of the table');
+
 my $docs = do {
     local $/;
     open my $in, '<', 'docs/directives.md' or die $!;

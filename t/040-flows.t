@@ -1,7 +1,10 @@
 # Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
 # Device flows: the requests of one device's enrolment share a flow id,
 # with steps 1, 2, 3 and the sequence so far, whichever of two workers
-# takes each request; another device gets another flow.
+# takes each request; another device gets another flow.  The records now
+# say when the flow started and on what it was joined (scep.flow.started,
+# joined_by, issue 16): TESTs 1, 9 and 10 match them.  How requests join
+# is t/041-flow-joins.t's.
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
@@ -131,7 +134,7 @@ ScepTest::enrol(server => $main::Server, challenge => 'flow-challenge',
 --- response_body_like eval
 [qr/^issued$/, (qr/./) x 4]
 --- access_log eval
-qr{"flow":\{"id":"[0-9a-f]{16}","step":3,"sequence":\["GetCACert","GetCACaps","PKIOperation"\],"outcome":"issued","replay":false\}}
+qr{"flow":\{"id":"[0-9a-f]{16}","step":3,"started":"[^"]+","joined_by":"connection","sequence":\["GetCACert","GetCACaps","PKIOperation"\],"outcome":"issued","replay":false\}}
 --- no_error_log
 [error]
 [alert]
@@ -382,7 +385,7 @@ GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 User-Agent: flow-first
 --- response_body_like: POSTPKIOperation
 --- access_log eval
-qr{^([0-9a-f]{16}) (\d+) \{.*"scep":\{"operation":"GetCACaps",.*"flow":\{"id":"\1","step":\2,"sequence":\["GetCACaps"\]}
+qr{^([0-9a-f]{16}) (\d+) \{.*"scep":\{"operation":"GetCACaps",.*"flow":\{"id":"\1","step":\2,"started":"[^"]+","joined_by":"new","sequence":\["GetCACaps"\]}
 --- no_error_log
 [error]
 
@@ -405,6 +408,6 @@ qr{^([0-9a-f]{16}) (\d+) \{.*"scep":\{"operation":"GetCACaps",.*"flow":\{"id":"\
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- more_headers
 User-Agent: record-first
---- response_body_like: "scep":\{"operation":"GetCACaps","ca_ident":"ca","flow":\{"id":"[0-9a-f]{16}","step":1,"sequence":\["GetCACaps"\]\}\}\}$
+--- response_body_like: "scep":\{"operation":"GetCACaps","ca_ident":"ca","flow":\{"id":"[0-9a-f]{16}","step":1,"started":"[^"]+","joined_by":"new","sequence":\["GetCACaps"\]\}\}\}$
 --- no_error_log
 [error]

@@ -113,10 +113,11 @@ my %expect = (
     },
     'timeline' => sub {
         my @rows = map { [split /\t/] } split /\n/, $_[0];
-        is_deeply([map { "$_->[1] $_->[2] $_->[3] $_->[4] $_->[5]" } @rows],
-                  ['1 GetCACert - 200 -', '2 GetCACaps - 200 -',
-                   '3 PKIOperation PKCSReq 200 SUCCESS'],
-                  "$0 - timeline: the enrolment's three steps, issued");
+        is_deeply([map { join ' ', @$_[1 .. 7] } @rows],
+                  ['1 127.0.0.1 new GetCACert - 200 -',
+                   '2 127.0.0.1 connection GetCACaps - 200 -',
+                   '3 127.0.0.1 connection PKIOperation PKCSReq 200 SUCCESS'],
+                  "$0 - timeline: the enrolment's three steps from its address, joined by its connection, issued");
     },
     'failures-by-cause' => sub {
         # the 500 came from the upstream whose GetCACert showed an expired RA

@@ -488,9 +488,11 @@ ScepTest::pkiop_post(main::bounds('hostile.der'), path => $main::Path) =~ s/\r\n
 { file => 'getcacert-hostile.der', root => '$TEST_NGINX_BOUNDS',
   type => 'application/x-x509-ca-ra-cert' }
 --- init
-# the 16 steps before, their records in the log before the block's own
+# the 16 steps before, their records in the log before the block's own;
+# the same CA name and each on a connection of its own, so that they and
+# the block's request join one flow by address (t/041)
 my $before = @{ ScepTest::record_lines() };
-ScepTest::keepalive(map { "GET $main::Path?operation=GetCACert&message=ca HTTP/1.1\r\nHost: localhost\r\nUser-Agent: $main::UA\r\n\r\n" } 1 .. 16);
+ScepTest::keepalive(map { "GET $main::Path?operation=GetCACert&message=$main::Ident HTTP/1.1\r\nHost: localhost\r\nUser-Agent: $main::UA\r\nConnection: close\r\n\r\n" } 1 .. 16);
 for (1 .. 100) {
     last if @{ ScepTest::record_lines() } >= $before + 16;
     select undef, undef, undef, 0.05;

@@ -384,4 +384,17 @@ typedef enum {
 extern const char  *scep_outcomes[SCEP_OUTCOME_COUNT];
 
 
+/* the evidence a request joined its flow on (the record's flow.joined_by) */
+
+typedef enum {
+    SCEP_JOIN_NEW = 0,
+    SCEP_JOIN_TRANSACTION,
+    SCEP_JOIN_CONNECTION,
+    SCEP_JOIN_ADDRESS,
+    SCEP_JOIN_COUNT
+} scep_join_e;
+
+extern const char  *scep_joins[SCEP_JOIN_COUNT];
+
+
 #endif /* _SCEP_H_INCLUDED_ */

@@ -270,3 +270,8 @@ const char  *scep_undecoded_names[SCEP_UNDECODED_COUNT] = {
 const char  *scep_outcomes[SCEP_OUTCOME_COUNT] = {
     "", "issued", "pending", "failed", "rejected"
 };
+
+
+const char  *scep_joins[SCEP_JOIN_COUNT] = {
+    "new", "transaction", "connection", "address"
+};

@@ -1341,6 +1341,26 @@ scep_key_subject(scep_key_t *k)
 }
 
 
+int
+scep_msg_signer_spki(const scep_msg_t *m, scep_bytes_t *spki)
+{
+    scep_tlv_t  subject, t;
+
+    if (m->signer_cert.data == NULL
+        || scep_cert_fields(m->signer_cert.data, m->signer_cert.len, &subject,
+                            &t)
+           != 0)
+    {
+        return -1;
+    }
+
+    spki->data = t.start;
+    spki->len = t.end - t.start;
+
+    return 0;
+}
+
+
 /*
  * Certificate ::= SEQUENCE { TBSCertificate SEQUENCE { [0] version,
  *     serialNumber, signature, issuer, validity, subject,

@@ -77,4 +77,12 @@ size_t scep_msg_signer_subject(scep_key_cache_t *cache, const scep_msg_t *m,
     char *buf, size_t size);
 
 
+/*
+ * The SubjectPublicKeyInfo TLV of the signer certificate the message
+ * carries, as its bytes: what tells one signer key from another.  Returns
+ * 0, or -1 when no signer certificate is carried or it is unreadable.
+ */
+int scep_msg_signer_spki(const scep_msg_t *m, scep_bytes_t *spki);
+
+
 #endif /* _SCEP_VERIFY_H_INCLUDED_ */

@@ -71,6 +71,12 @@ main(int argc, char **argv)
         printf("%s\"%s\"", i > 1 ? "," : "", scep_outcomes[i]);
     }
 
+    printf("],\"flow_joins\":[");
+
+    for (i = 0; i < SCEP_JOIN_COUNT; i++) {
+        printf("%s\"%s\"", i ? "," : "", scep_joins[i]);
+    }
+
     printf("],\"reject_reasons\":[");
 
     for (i = SCEP_REJECT_NONE + 1; i < SCEP_REJECT_COUNT; i++) {

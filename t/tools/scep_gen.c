@@ -3776,6 +3776,138 @@ gen_nonces(const char *count, const char *dir)
 }
 
 
+/*
+ * scep-gen --flows OUTDIR: the messages of t/041-flow-joins.t, made when
+ * the test runs.  FLOW_DEVICES devices, each with a P-256 key and a
+ * self-signed certificate of its own, send what real clients send:
+ *
+ *   devNN-pkcsreq.der, devNN-certpoll.der: a PKCSReq and its CertPoll,
+ *     the transactionID the SHA-1 of the key (as sscep and scepclient);
+ *   devNN-jscep-0.der, devNN-jscep-1.der, devNN-jscep-poll-0.der: jscep's
+ *     transactionIDs, counted per process from 0;
+ *   devNN-getcrl.der, devNN-getcert.der: sscep's GetCRL and GetCert, with
+ *     its constant transactionID "SSCEP transactionId";
+ *   forged-dev00.der: dev00's transactionID, signed by another key
+ *     ("attacker") and its signature spoilt;
+ *   forged-cert-dev00.der: the same with dev00's own certificate.
+ *
+ * Each message has a senderNonce of its own.
+ */
+
+#define FLOW_DEVICES  40
+
+static void
+flows_request(gen_t *g, const char *name, X509 *cert, EVP_PKEY *key,
+    const char *type, const char *tid, int spoil)
+{
+    buf_t          msg;
+    sign_t         s;
+    unsigned char  nonce[NONCE_LEN];
+
+    memset(&s, 0, sizeof(sign_t));
+    s.name = name;
+    s.cert = cert;
+    s.key = key;
+    s.md = EVP_sha256();
+    s.content = &g->env_pkcsreq;
+
+    gen_nonce(nonce, name);
+
+    attr_str(&s, OID_MESSAGE_TYPE, type);
+    attr_str(&s, OID_TRANSACTION_ID, tid);
+    attr_add(&s, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, nonce, NONCE_LEN);
+
+    pki_sign(&msg, &s);
+
+    if (spoil) {
+        /* the signature is the last thing of a SignerInfo without
+           unsigned attributes, and of the message */
+        msg.data[msg.len - 1] ^= 0x01;
+    }
+
+    file_write(name, &msg);
+    buf_free(&msg);
+}
+
+
+static int
+gen_flows(const char *dir)
+{
+    int          i;
+    char         label[64], name[64], tid[41], tid0[41];
+    X509        *cert[FLOW_DEVICES], *attacker;
+    buf_t        in;
+    gen_t        g;
+    EVP_PKEY    *key[FLOW_DEVICES], *attacker_key;
+    const char  *rdn[3];
+
+    outdir = dir;
+
+    memset(&g, 0, sizeof(gen_t));
+    gen_pki(&g);
+
+    csr_make(&in, g.signer_key, device_name, CHALLENGE, csr_ext);
+    envelope(&g.env_pkcsreq, "envelope pkcsreq", g.ra, &in);
+    buf_free(&in);
+
+    rdn[0] = "CN";
+    rdn[2] = NULL;
+
+    for (i = 0; i < FLOW_DEVICES; i++) {
+        snprintf(label, sizeof(label), "dev%02d", i);
+        rdn[1] = label;
+
+        key[i] = key_generate(label, "EC", "P-256", 0);
+        cert[i] = cert_make(label, rdn, key[i], NULL, NULL, 0, signer_ext);
+
+        gen_transaction_id(tid, key[i], NULL);
+
+        if (i == 0) {
+            strcpy(tid0, tid);
+        }
+
+        snprintf(name, sizeof(name), "dev%02d-pkcsreq.der", i);
+        flows_request(&g, name, cert[i], key[i], "19", tid, 0);
+        snprintf(name, sizeof(name), "dev%02d-certpoll.der", i);
+        flows_request(&g, name, cert[i], key[i], "20", tid, 0);
+
+        snprintf(name, sizeof(name), "dev%02d-jscep-0.der", i);
+        flows_request(&g, name, cert[i], key[i], "19", "0", 0);
+        snprintf(name, sizeof(name), "dev%02d-jscep-1.der", i);
+        flows_request(&g, name, cert[i], key[i], "19", "1", 0);
+        snprintf(name, sizeof(name), "dev%02d-jscep-poll-0.der", i);
+        flows_request(&g, name, cert[i], key[i], "20", "0", 0);
+
+        snprintf(name, sizeof(name), "dev%02d-getcrl.der", i);
+        flows_request(&g, name, cert[i], key[i], "22",
+                      "SSCEP transactionId", 0);
+        snprintf(name, sizeof(name), "dev%02d-getcert.der", i);
+        flows_request(&g, name, cert[i], key[i], "21",
+                      "SSCEP transactionId", 0);
+    }
+
+    rdn[1] = "attacker";
+    attacker_key = key_generate("attacker", "EC", "P-256", 0);
+    attacker = cert_make("attacker", rdn, attacker_key, NULL, NULL, 0,
+                         signer_ext);
+
+    flows_request(&g, "forged-dev00.der", attacker, attacker_key, "19", tid0,
+                  1);
+    flows_request(&g, "forged-cert-dev00.der", cert[0], key[0], "19", tid0,
+                  1);
+
+    for (i = 0; i < FLOW_DEVICES; i++) {
+        X509_free(cert[i]);
+        EVP_PKEY_free(key[i]);
+    }
+
+    X509_free(attacker);
+    EVP_PKEY_free(attacker_key);
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -3812,11 +3944,22 @@ main(int argc, char **argv)
         return gen_nonces(argv[2], argv[3]);
     }
 
+    if (argc == 3 && strcmp(argv[1], "--flows") == 0) {
+        if (!RAND_set_rand_method(&gen_rand_method)) {
+            fail("RAND_set_rand_method");
+        }
+
+        gen_reseed("start");
+
+        return gen_flows(argv[2]);
+    }
+
     if (argc != 2) {
         fprintf(stderr, "usage: scep-gen OUTDIR\n"
                         "       scep-gen --expiring-in DAYS OUT.der\n"
                         "       scep-gen --bounds OUTDIR\n"
-                        "       scep-gen --nonces N OUTDIR\n");
+                        "       scep-gen --nonces N OUTDIR\n"
+                        "       scep-gen --flows OUTDIR\n");
         return 2;
     }
 
