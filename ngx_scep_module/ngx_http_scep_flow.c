@@ -277,6 +277,7 @@ ngx_http_scep_flow_txid(ngx_http_scep_ctx_t *ctx,
 static uint32_t
 ngx_http_scep_flow_ca(ngx_http_scep_ctx_t *ctx)
 {
+    size_t    i;
     uint32_t  ca;
 
     switch (ctx->request.op) {
@@ -289,6 +290,23 @@ ngx_http_scep_flow_ca(ngx_http_scep_ctx_t *ctx)
     }
 
     if (ctx->request.ca_ident.len == 0) {
+        return 0;
+    }
+
+    /*
+     * A number is an index a client walks, as certmonger walks
+     * message=0, message=1 in one prelude: it names no device's CA.
+     */
+
+    for (i = 0; i < ctx->request.ca_ident.len; i++) {
+        if (ctx->request.ca_ident.data[i] < '0'
+            || ctx->request.ca_ident.data[i] > '9')
+        {
+            break;
+        }
+    }
+
+    if (i == ctx->request.ca_ident.len && i <= 3) {
         return 0;
     }
 
