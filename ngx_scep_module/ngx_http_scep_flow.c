@@ -807,6 +807,17 @@ ngx_http_scep_flow_keepalive(ngx_http_request_t *r,
         return 0;
     }
 
+    /*
+     * A client that sends no User-Agent may open a connection for each
+     * request while an earlier one stays open (certmonger's scep-submit
+     * does, for GetCACert message=0 and message=1): its open connection
+     * says nothing of another device.
+     */
+
+    if (r->headers_in.user_agent == NULL) {
+        return 0;
+    }
+
     vv = ngx_http_get_variable(r, &realip,
                                ngx_hash_key(realip.data, realip.len));
 

@@ -51,3 +51,26 @@ ScepTest::fetch('GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca-dev
 GET /certsrv/mscep/mscep.dll?operation=GetCACert&message=ca-users
 --- record eval
 { scep => { ca_ident => 'ca-users', flow => { step => 1, joined_by => 'new' } } }
+
+
+
+=== TEST 3: certmonger as it is: scep-submit -c, then -C, through nginx to the real scepserver: GetCACaps, GetCACert message=0 and message=1, one flow
+--- http_config
+    scep_flow_zone devices:1m;
+--- init
+my $url = "http://127.0.0.1:" . server_port() . "/certsrv/mscep/mscep.dll";
+my $caps = `/usr/lib/certmonger/scep-submit -u $url -c 2>&1`;
+my $certs = `/usr/lib/certmonger/scep-submit -u $url -C 2>&1`;
+my $log = Test::Nginx::Util::server_root() . '/logs/access.log';
+open my $in, '<', $log or die "$log: $!";
+my @flows = map { /"operation":"(\w+)","ca_ident":"(\d)".*"flow":\{"id":"(\w+)","step":(\d+),.*"joined_by":"(\w+)"/
+                  ? "$1 $2 $4 $5 " . ($3 eq ($main::First //= $3) ? 'same' : 'other') : () } <$in>;
+close $in;
+ScepTest::report($caps =~ /^POSTPKIOperation$/m ? () : "GetCACaps: $caps",
+                 $certs =~ /-----BEGIN CERTIFICATE-----/ ? () : "GetCACert: $certs",
+                 join(', ', @flows) eq 'GetCACaps 0 1 new same, GetCACert 0 2 address same, GetCACert 1 3 address same'
+                 ? () : "flows: " . join(', ', @flows));
+--- request
+GET /check
+--- response_body
+ok
