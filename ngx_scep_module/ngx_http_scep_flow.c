@@ -149,6 +149,8 @@ static void ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
     ngx_http_scep_flow_node_t *fn);
 static ngx_int_t ngx_http_scep_flow_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_shm_zone_t *ngx_http_scep_flow_next_zone(ngx_list_part_t **part,
+    ngx_uint_t *i);
 
 
 #define ngx_http_scep_flow_node(kn)                                           \
@@ -1104,6 +1106,36 @@ ngx_http_scep_flow_free(ngx_http_scep_flow_ctx_t *fctx,
 }
 
 
+/* the cycle's next flow zone, from part and i on; NULL after the last */
+
+static ngx_shm_zone_t *
+ngx_http_scep_flow_next_zone(ngx_list_part_t **part, ngx_uint_t *i)
+{
+    ngx_shm_zone_t  *zone;
+
+    for ( ;; ) {
+
+        if (*i >= (*part)->nelts) {
+            if ((*part)->next == NULL) {
+                return NULL;
+            }
+
+            *part = (*part)->next;
+            *i = 0;
+            continue;
+        }
+
+        zone = (ngx_shm_zone_t *) (*part)->elts + (*i)++;
+
+        if (zone->tag == &ngx_http_scep_module
+            && zone->init == ngx_http_scep_flow_init_zone)
+        {
+            return zone;
+        }
+    }
+}
+
+
 /*
  * The metrics of every flow zone, "scep_flows_active",
  * "scep_flows_evicted_total" or "scep_nonces_evicted_total": a line of
@@ -1125,27 +1157,11 @@ ngx_http_scep_flow_metrics(u_char *p, ngx_uint_t what)
     };
 
     part = (ngx_list_part_t *) &ngx_cycle->shared_memory.part;
-    zone = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */ ; i++) {
+    while ((zone = ngx_http_scep_flow_next_zone(&part, &i)) != NULL) {
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            zone = part->elts;
-            i = 0;
-        }
-
-        if (zone[i].tag != &ngx_http_scep_module
-            || zone[i].init != ngx_http_scep_flow_init_zone)
-        {
-            continue;
-        }
-
-        fctx = zone[i].data;
+        fctx = zone->data;
 
         switch (what) {
         case NGX_HTTP_SCEP_FLOW_ACTIVE:
@@ -1160,8 +1176,8 @@ ngx_http_scep_flow_metrics(u_char *p, ngx_uint_t what)
         }
 
         p = ngx_sprintf(p, "%s{zone=\"%*s\"} %ui\n", names[what],
-                        ngx_min(zone[i].shm.name.len, 128),
-                        zone[i].shm.name.data, n);
+                        ngx_min(zone->shm.name.len, 128),
+                        zone->shm.name.data, n);
     }
 
     return p;
@@ -1182,27 +1198,11 @@ ngx_http_scep_flow_expire_all(void)
     ngx_http_scep_flow_ctx_t  *fctx;
 
     part = (ngx_list_part_t *) &ngx_cycle->shared_memory.part;
-    zone = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */ ; i++) {
+    while ((zone = ngx_http_scep_flow_next_zone(&part, &i)) != NULL) {
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            zone = part->elts;
-            i = 0;
-        }
-
-        if (zone[i].tag != &ngx_http_scep_module
-            || zone[i].init != ngx_http_scep_flow_init_zone)
-        {
-            continue;
-        }
-
-        fctx = zone[i].data;
+        fctx = zone->data;
 
         ngx_shmtx_lock(&fctx->shpool->mutex);
         ngx_http_scep_flow_expire(fctx, NGX_MAX_UINT32_VALUE, 0);
