@@ -3914,43 +3914,27 @@ main(int argc, char **argv)
     gen_t  g;
     char   path[4096];
 
+    /* every mode: before anything in libcrypto draws a random byte */
+
+    if (!RAND_set_rand_method(&gen_rand_method)) {
+        fail("RAND_set_rand_method");
+    }
+
+    gen_reseed("start");
+
     if (argc == 4 && strcmp(argv[1], "--expiring-in") == 0) {
-        if (!RAND_set_rand_method(&gen_rand_method)) {
-            fail("RAND_set_rand_method");
-        }
-
-        gen_reseed("start");
-
         return gen_expiring(argv[2], argv[3]);
     }
 
     if (argc == 3 && strcmp(argv[1], "--bounds") == 0) {
-        if (!RAND_set_rand_method(&gen_rand_method)) {
-            fail("RAND_set_rand_method");
-        }
-
-        gen_reseed("start");
-
         return gen_bounds(argv[2]);
     }
 
     if (argc == 4 && strcmp(argv[1], "--nonces") == 0) {
-        if (!RAND_set_rand_method(&gen_rand_method)) {
-            fail("RAND_set_rand_method");
-        }
-
-        gen_reseed("start");
-
         return gen_nonces(argv[2], argv[3]);
     }
 
     if (argc == 3 && strcmp(argv[1], "--flows") == 0) {
-        if (!RAND_set_rand_method(&gen_rand_method)) {
-            fail("RAND_set_rand_method");
-        }
-
-        gen_reseed("start");
-
         return gen_flows(argv[2]);
     }
 
@@ -3964,13 +3948,6 @@ main(int argc, char **argv)
     }
 
     outdir = argv[1];
-
-    /* before anything in libcrypto draws a random byte */
-    if (!RAND_set_rand_method(&gen_rand_method)) {
-        fail("RAND_set_rand_method");
-    }
-
-    gen_reseed("start");
 
     memset(&g, 0, sizeof(gen_t));
 
