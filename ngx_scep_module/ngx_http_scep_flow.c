@@ -169,7 +169,7 @@ static ngx_shm_zone_t *ngx_http_scep_flow_next_zone(ngx_list_part_t **part,
      ? (ngx_msec_t) (ngx_current_msec - (fn)->last) : 0)
 
 
-/* per worker: the digest's context */
+/* per worker: the digest's context, for the flows and the nonce table */
 
 static EVP_MD      *ngx_http_scep_flow_md;
 static EVP_MD_CTX  *ngx_http_scep_flow_mdctx;
@@ -411,7 +411,9 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     nonce = (m && m->sender_nonce.data && m->sender_nonce.len);
 
     if (nonce) {
-        if (ngx_http_scep_nonce_digest(fctx->sh->nonces, &snonce,
+        if (ngx_http_scep_nonce_digest(ngx_http_scep_flow_mdctx,
+                                       ngx_http_scep_flow_md,
+                                       fctx->sh->nonces, &snonce,
                                        (u_char *) m->sender_nonce.data,
                                        m->sender_nonce.len,
                                        ctx->message.der.data,
@@ -1214,16 +1216,13 @@ ngx_http_scep_flow_expire_all(void)
 ngx_int_t
 ngx_http_scep_flow_init_process(ngx_cycle_t *cycle)
 {
-    if (ngx_http_scep_nonce_init_process(cycle) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
     ngx_http_scep_flow_md = EVP_MD_fetch(NULL, "SHA256", NULL);
     ngx_http_scep_flow_mdctx = EVP_MD_CTX_new();
 
     if (ngx_http_scep_flow_md == NULL || ngx_http_scep_flow_mdctx == NULL) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "scep: could not set up SHA-256 for the flows");
+                      "scep: could not set up SHA-256 for the flows "
+                      "and their senderNonces");
         return NGX_ERROR;
     }
 
@@ -1239,8 +1238,6 @@ ngx_http_scep_flow_exit_process(ngx_cycle_t *cycle)
 
     ngx_http_scep_flow_mdctx = NULL;
     ngx_http_scep_flow_md = NULL;
-
-    ngx_http_scep_nonce_exit_process(cycle);
 }
 
 

@@ -57,12 +57,6 @@ static ngx_uint_t ngx_http_scep_nonce_hash(ngx_http_scep_nonces_t *nt,
     u_char *digest);
 
 
-/* per worker: the digest's context */
-
-static EVP_MD      *ngx_http_scep_nonce_md;
-static EVP_MD_CTX  *ngx_http_scep_nonce_mdctx;
-
-
 /*
  * Outside the zone's lock: the digests of the nonce, salted with the
  * zone's secret (senderNonces are the sender's choice, their place in the
@@ -70,17 +64,14 @@ static EVP_MD_CTX  *ngx_http_scep_nonce_mdctx;
  */
 
 ngx_int_t
-ngx_http_scep_nonce_digest(ngx_http_scep_nonces_t *nt,
-    ngx_http_scep_nonce_t *n, u_char *nonce, size_t nonce_len, u_char *msg,
-    size_t msg_len)
+ngx_http_scep_nonce_digest(EVP_MD_CTX *c, const EVP_MD *sha256,
+    ngx_http_scep_nonces_t *nt, ngx_http_scep_nonce_t *n, u_char *nonce,
+    size_t nonce_len, u_char *msg, size_t msg_len)
 {
-    u_char       md[EVP_MAX_MD_SIZE];
-    EVP_MD_CTX  *c;
-
-    c = ngx_http_scep_nonce_mdctx;
+    u_char  md[EVP_MAX_MD_SIZE];
 
     if (c == NULL
-        || EVP_DigestInit_ex2(c, ngx_http_scep_nonce_md, NULL) != 1
+        || EVP_DigestInit_ex2(c, sha256, NULL) != 1
         || EVP_DigestUpdate(c, nt->salt, sizeof(nt->salt)) != 1
         || EVP_DigestUpdate(c, nonce, nonce_len) != 1
         || EVP_DigestFinal_ex(c, md, NULL) != 1)
@@ -90,7 +81,7 @@ ngx_http_scep_nonce_digest(ngx_http_scep_nonces_t *nt,
 
     ngx_memcpy(n->nonce, md, NGX_HTTP_SCEP_NONCE_DIGEST);
 
-    if (EVP_DigestInit_ex2(c, ngx_http_scep_nonce_md, NULL) != 1
+    if (EVP_DigestInit_ex2(c, sha256, NULL) != 1
         || EVP_DigestUpdate(c, msg, msg_len) != 1
         || EVP_DigestFinal_ex(c, md, NULL) != 1)
     {
@@ -275,31 +266,4 @@ ngx_uint_t
 ngx_http_scep_nonce_evicted(ngx_http_scep_nonces_t *nt)
 {
     return nt->evicted;
-}
-
-
-ngx_int_t
-ngx_http_scep_nonce_init_process(ngx_cycle_t *cycle)
-{
-    ngx_http_scep_nonce_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    ngx_http_scep_nonce_mdctx = EVP_MD_CTX_new();
-
-    if (ngx_http_scep_nonce_md == NULL || ngx_http_scep_nonce_mdctx == NULL) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "scep: could not set up SHA-256 for the senderNonces");
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_scep_nonce_exit_process(ngx_cycle_t *cycle)
-{
-    EVP_MD_CTX_free(ngx_http_scep_nonce_mdctx);
-    EVP_MD_free(ngx_http_scep_nonce_md);
-
-    ngx_http_scep_nonce_mdctx = NULL;
-    ngx_http_scep_nonce_md = NULL;
 }

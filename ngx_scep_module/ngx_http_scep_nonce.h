@@ -25,17 +25,15 @@ typedef struct {
 } ngx_http_scep_nonce_t;
 
 
-ngx_int_t ngx_http_scep_nonce_digest(ngx_http_scep_nonces_t *nt,
-    ngx_http_scep_nonce_t *n, u_char *nonce, size_t nonce_len, u_char *msg,
-    size_t msg_len);
+ngx_int_t ngx_http_scep_nonce_digest(EVP_MD_CTX *c, const EVP_MD *sha256,
+    ngx_http_scep_nonces_t *nt, ngx_http_scep_nonce_t *n, u_char *nonce,
+    size_t nonce_len, u_char *msg, size_t msg_len);
 void ngx_http_scep_nonce_check(ngx_http_scep_nonces_t *nt,
     ngx_msec_t timeout, ngx_http_scep_nonce_t *n, uint64_t flow,
     ngx_uint_t keep, ngx_http_scep_flow_state_t *fs);
 ngx_http_scep_nonces_t *ngx_http_scep_nonce_table(ngx_slab_pool_t *shpool,
     size_t size);
 ngx_uint_t ngx_http_scep_nonce_evicted(ngx_http_scep_nonces_t *nt);
-ngx_int_t ngx_http_scep_nonce_init_process(ngx_cycle_t *cycle);
-void ngx_http_scep_nonce_exit_process(ngx_cycle_t *cycle);
 
 
 #endif /* _NGX_HTTP_SCEP_NONCE_H_INCLUDED_ */
