@@ -114,8 +114,14 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     ngx_memzero(&s, sizeof(scep_situation_t));
 
+    s.op = ctx->request.op;
+    s.reject = ctx->verdict.reject;
     s.bare_url = (ctx->request.op == SCEP_OP_NONE);
     s.proxy_uri_too_long = (ctx->verdict.reject == SCEP_REJECT_URI_TOO_LONG);
+
+    if (ctx->message.msg && ctx->message.decoded) {
+        s.msg_type = ctx->message.msg->type;
+    }
 
     if (r->upstream_states && r->upstream_states->nelts) {
         state = r->upstream_states->elts;

@@ -11,6 +11,7 @@
 
 
 #include <stddef.h>
+#include <stdint.h>
 
 
 /* SCEP operations (RFC 8894, section 4) as named by the query string */
@@ -308,7 +309,9 @@ int scep_base64_decode(unsigned char *dst, size_t *dst_len,
 /*
  * What went wrong at NDES, from Microsoft's troubleshooting guidance for
  * the device-to-NDES step (shared/NDES-NOTES.md): the table in
- * scep_tables.c holds each code and its hint, scep_diagnose() the rules.
+ * scep_tables.c holds each code and its hint, and for the codes NDES
+ * itself reports (its error attribute, an HRESULT) the value and the
+ * winerror.h symbol; scep_diagnose() holds the rules.
  */
 
 typedef enum {
@@ -328,6 +331,57 @@ typedef enum {
     SCEP_DIAG_SCEP_FAILURE_BAD_TIME,
     SCEP_DIAG_SCEP_FAILURE_BAD_CERT_ID,
     SCEP_DIAG_SCEP_PENDING,
+
+    /* the upstream failure's class (scep.upstream.error) */
+    SCEP_DIAG_NDES_BAD_GATEWAY,
+    SCEP_DIAG_NDES_TLS_FAILED,
+    SCEP_DIAG_NDES_CONNECT_TIMEOUT,
+    SCEP_DIAG_NDES_READ_TIMEOUT,
+
+    /* the operation's, not the server's */
+    SCEP_DIAG_OPERATION_NOT_SUPPORTED,
+
+    /* the client's */
+    SCEP_DIAG_CLIENT_RAW_PLUS,
+    SCEP_DIAG_MESSAGE_TRUNCATED,
+    SCEP_DIAG_DEVICE_CLOCK_BEHIND,
+    SCEP_DIAG_DEVICE_CLOCK_AHEAD,
+
+    /* a sequence's */
+    SCEP_DIAG_RETRY_AFTER_TIMEOUT,
+
+    /* RA certificates that cannot work (scep_warnings[]) */
+    SCEP_DIAG_RA_CERT_EXPIRING,
+    SCEP_DIAG_RA_CERT_NO_KEY_ENCIPHERMENT,
+    SCEP_DIAG_RA_CERT_NO_DIGITAL_SIGNATURE,
+    SCEP_DIAG_RA_CERT_NOT_ISSUED_BY_CA,
+    SCEP_DIAG_NO_CA_CERT,
+
+    /* NDES's own error code, an HRESULT: the entries with hresult set */
+    SCEP_DIAG_NDES_ERROR_UNKNOWN,
+    SCEP_DIAG_NDES_ERROR_UNSUPPORTED_CERT_TYPE,
+    SCEP_DIAG_NDES_ERROR_NO_CERT_TYPE,
+    SCEP_DIAG_NDES_ERROR_TEMPLATE_DENIED,
+    SCEP_DIAG_NDES_ERROR_ENROLL_DENIED,
+    SCEP_DIAG_NDES_ERROR_BAD_REQUESTSUBJECT,
+    SCEP_DIAG_NDES_ERROR_KEY_LENGTH,
+    SCEP_DIAG_NDES_ERROR_NO_REQUEST,
+    SCEP_DIAG_NDES_ERROR_ADMIN_DENIED_REQUEST,
+    SCEP_DIAG_NDES_ERROR_UNTRUSTEDROOT,
+    SCEP_DIAG_NDES_ERROR_CHAINING,
+    SCEP_DIAG_NDES_ERROR_EXPIRED,
+    SCEP_DIAG_NDES_ERROR_REVOKED,
+    SCEP_DIAG_NDES_ERROR_REVOCATION_OFFLINE,
+    SCEP_DIAG_NDES_ERROR_NO_REVOCATION_CHECK,
+    SCEP_DIAG_NDES_ERROR_BAD_DATA,
+    SCEP_DIAG_NDES_ERROR_BAD_SIGNATURE,
+    SCEP_DIAG_NDES_ERROR_BAD_KEYSET,
+    SCEP_DIAG_NDES_ERROR_NOT_FOUND,
+    SCEP_DIAG_NDES_ERROR_INVALIDARG,
+    SCEP_DIAG_NDES_ERROR_ACCESSDENIED,
+    SCEP_DIAG_NDES_ERROR_RPC_SERVER_UNAVAILABLE,
+    SCEP_DIAG_NDES_ERROR_FAIL,
+
     SCEP_DIAG_COUNT
 } scep_diag_e;
 
@@ -335,15 +389,86 @@ typedef enum {
 typedef struct {
     const char                *code;
     const char                *hint;
+    uint32_t                   hresult;          /* NDES's error code */
+    const char                *symbol;          /* as winerror.h names it */
 } scep_diag_def_t;
+
+
+/* the class of an upstream failure (scep.upstream.error) */
+
+typedef enum {
+    SCEP_UPSTREAM_OK = 0,
+    SCEP_UPSTREAM_REFUSED,
+    SCEP_UPSTREAM_RESET,
+    SCEP_UPSTREAM_TLS,
+    SCEP_UPSTREAM_CONNECT_TIMEOUT,
+    SCEP_UPSTREAM_READ_TIMEOUT,
+    SCEP_UPSTREAM_HTTP,               /* it answered, with a 4xx or 5xx */
+    SCEP_UPSTREAM_ERROR_COUNT
+} scep_upstream_error_e;
+
+extern const char  *scep_upstream_errors[SCEP_UPSTREAM_ERROR_COUNT];
+
+
+/*
+ * What a GetCACert answer says of RA certificates that cannot work
+ * (scep.response.warnings): each with its diagnosis, and whether it
+ * explains a later failure of a PKIOperation at that upstream (a 500 or a
+ * FAILURE badMessageCheck).  scep_warnings[] in scep_tables.c.
+ */
+
+typedef enum {
+    SCEP_WARN_RA_CERT_EXPIRED = 0,
+    SCEP_WARN_RA_CERT_EXPIRING,
+    SCEP_WARN_RA_CERT_NO_KEY_ENCIPHERMENT,
+    SCEP_WARN_RA_CERT_NO_DIGITAL_SIGNATURE,
+    SCEP_WARN_RA_CERT_NOT_ISSUED_BY_CA,
+    SCEP_WARN_NO_CA_CERT,
+    SCEP_WARN_COUNT
+} scep_warning_e;
+
+
+typedef struct {
+    const char                *code;
+    scep_diag_e                diagnosis;
+    unsigned                   explains_failure:1;
+} scep_warning_def_t;
+
+extern const scep_warning_def_t  scep_warnings[SCEP_WARN_COUNT];
+
+
+#define SCEP_CLOCK_SKEW_MAX    300          /* seconds, either way */
 
 
 typedef struct {
     int                        upstream_status;  /* 0: no upstream answer */
+    scep_upstream_error_e      upstream_error;
+    scep_op_e                  op;
+    scep_msg_type_e            msg_type;         /* the request's message */
+    scep_reject_e              reject;
+
     unsigned                   bare_url:1;       /* operation none */
     unsigned                   proxy_uri_too_long:1;
     unsigned                   ra_expired:1;     /* last GetCACert of that
                                                     upstream */
+    /* the GET message carried a raw '+', and went as it came */
+    unsigned                   raw_plus:1;
+    /*
+     * an earlier attempt of this transaction timed out or failed
+     * upstream, or this message was sent before: the first may have
+     * been issued
+     */
+    unsigned                   retry:1;
+    unsigned                   has_ndes_error:1;
+    unsigned                   has_clock_skew:1;
+
+    unsigned                   answer_warnings;  /* bit per scep_warning_e,
+                                                    of this GetCACert */
+    unsigned                   ra_warnings;      /* ... of the upstream's
+                                                    last GetCACert */
+    uint32_t                   ndes_error;       /* the CertRep's HRESULT */
+    long long                  clock_skew;       /* device minus edge, s */
+
     scep_pki_status_e          pki_status;
     scep_fail_info_e           fail_info;
 } scep_situation_t;
@@ -352,6 +477,9 @@ typedef struct {
 extern const scep_diag_def_t  scep_diagnoses[SCEP_DIAG_COUNT];
 
 scep_diag_e scep_diagnose(const scep_situation_t *s);
+
+/* the entry of an HRESULT, SCEP_DIAG_NDES_ERROR_UNKNOWN when not known */
+scep_diag_e scep_ndes_error_lookup(uint32_t hresult);
 
 
 /* why an upstream answer was not decoded (the record's response.undecoded) */
