@@ -33,6 +33,7 @@ my @groups = (
     [ 'content bytes' => qw(content) ],
     [ 'signed attributes as signed' => qw(signed_attrs) ],
     [ 'signature bytes' => qw(signature) ],
+    [ 'NDES error code' => qw(ndes_error) ],
 );
 
 # reasons given after decoding, by the signature check or the configuration:

@@ -234,6 +234,13 @@ typedef struct {
     scep_pki_status_e          pki_status;
     scep_fail_info_e           fail_info;
 
+    /*
+     * NDES's error code, an HRESULT (1.3.6.1.4.1.311.21.33): set only for
+     * one attribute of one INTEGER value from -2^31 to 2^32 - 1
+     */
+    unsigned                   has_ndes_error:1;
+    uint32_t                   ndes_error;
+
     int                        digest_alg;   /* index in scep_digest_algs,
                                                 -1 if not known */
     scep_bytes_t               digest_oid;   /* OID content bytes */

@@ -48,6 +48,9 @@
 /* Microsoft certificateTemplateName (v1 templates), 1.3.6.1.4.1.311.20.2 */
 #define SCEP_OID_MS_TEMPLATE_NAME  "\x2b\x06\x01\x04\x01\x82\x37\x14\x02"
 
+/* NDES's error code, szOID_ENROLL_SCEP_ERROR, 1.3.6.1.4.1.311.21.33 */
+#define SCEP_OID_MS_SCEP_ERROR     "\x2b\x06\x01\x04\x01\x82\x37\x15\x21"
+
 /* certificate request agent, 1.3.6.1.4.1.311.20.2.1 */
 #define SCEP_OID_MS_REQUEST_AGENT  \
     "\x2b\x06\x01\x04\x01\x82\x37\x14\x02\x01"

@@ -62,6 +62,7 @@ static scep_reject_e scep_msg_signer_info(scep_msg_dec_t *d, scep_tlv_t *si,
 static scep_reject_e scep_msg_attributes(scep_msg_dec_t *d, scep_tlv_t *attrs);
 static scep_reject_e scep_msg_attribute(scep_msg_dec_t *d, unsigned n,
     scep_tlv_t *value, unsigned *seen);
+static void scep_msg_ndes_error(scep_msg_t *m, scep_tlv_t *value);
 static int scep_msg_string(scep_tlv_t *t);
 static void scep_msg_signer_cert(scep_msg_dec_t *d, scep_tlv_t *certs,
     scep_tlv_t *sid);
@@ -470,12 +471,13 @@ scep_msg_signer_info(scep_msg_dec_t *d, scep_tlv_t *si, scep_tlv_t *sid)
 static scep_reject_e
 scep_msg_attributes(scep_msg_dec_t *d, scep_tlv_t *attrs)
 {
-    unsigned              seen;
+    unsigned              seen, ndes;
     scep_tlv_t            attr, oid, values, value;
     scep_reject_e         rc;
     const unsigned char  *p, *q;
 
     seen = 0;
+    ndes = 0;
 
     for (p = attrs->content; p < attrs->content_end; p = attr.end) {
 
@@ -528,9 +530,76 @@ scep_msg_attributes(scep_msg_dec_t *d, scep_tlv_t *attrs)
             d->msg->message_digest.data = value.content;
             d->msg->message_digest.len = value.content_end - value.content;
         }
+
+        /*
+         * NDES's error code twice, or two values of it: which one NDES
+         * meant cannot be told, so neither is reported
+         */
+
+        if (scep_msg_bytes_eq(q, oid.content_end - q,
+                              scep_oid(SCEP_OID_MS_SCEP_ERROR)))
+        {
+            if (++ndes == 1 && value.end == values.content_end) {
+                scep_msg_ndes_error(d->msg, &value);
+
+            } else {
+                d->msg->has_ndes_error = 0;
+            }
+        }
     }
 
     return SCEP_REJECT_NONE;
+}
+
+
+/*
+ * NDES writes its HRESULT as a signed 32-bit INTEGER (0x80070057 as
+ * -2147024809); the same 32 bits as a positive INTEGER are taken too.  A
+ * value that is not a valid INTEGER (another tag, no content bytes, not
+ * the shortest form X.690 8.3.2 asks for) or does not fit 32 bits is not
+ * an HRESULT: it is left out, and the message decoded as if it were not
+ * there.
+ */
+
+static void
+scep_msg_ndes_error(scep_msg_t *m, scep_tlv_t *value)
+{
+    size_t                len, i;
+    uint32_t              h;
+    const unsigned char  *p;
+
+    p = value->content;
+    len = value->content_end - value->content;
+
+    if (value->tag != SCEP_TAG_INTEGER || len == 0 || len > 5) {
+        return;
+    }
+
+    if (len > 1 && ((p[0] == 0x00 && !(p[1] & 0x80))
+                    || (p[0] == 0xff && (p[1] & 0x80))))
+    {
+        return;
+    }
+
+    if (len == 5) {
+        if (p[0] != 0x00) {
+            return;                       /* more than 32 bits */
+        }
+
+        p++;
+        len--;
+    }
+
+    /* sign-extended: -1 as 0x02 0x01 0xff is 0xffffffff */
+
+    h = (p[0] & 0x80) ? 0xffffffff : 0;
+
+    for (i = 0; i < len; i++) {
+        h = (h << 8) | p[i];
+    }
+
+    m->has_ndes_error = 1;
+    m->ndes_error = h;
 }
 
 

@@ -66,6 +66,7 @@ typedef enum {
     DIFF_CONTENT,
     DIFF_SIGNED_ATTRS,
     DIFF_SIGNATURE,
+    DIFF_NDES_ERROR,
     DIFF_COUNT
 } diff_field_e;
 
@@ -91,6 +92,7 @@ static const char  *diff_names[DIFF_COUNT] = {
     "content",
     "signed_attrs",
     "signature",
+    "ndes_error",
 };
 
 
@@ -102,6 +104,7 @@ static void diff_openssl_error(char *buf, size_t size);
 static ASN1_STRING *diff_attr(CMS_SignerInfo *si, const char *oid, int type);
 static char *diff_code(ASN1_STRING *v, const scep_code_def_t *codes,
     int n);
+static char *diff_ndes_error(CMS_SignerInfo *si);
 static char *diff_bytes(const unsigned char *p, size_t len);
 static char *diff_text(const unsigned char *p, size_t len);
 static char *diff_name(const unsigned char *p, size_t len);
@@ -321,6 +324,7 @@ static void
 diff_scep(diff_side_t *s, const scep_msg_t *m)
 {
     int                        rc, len;
+    char                       code[16];
     size_t                     n, total, hdr;
     scep_bytes_t               seg;
     unsigned char             *buf, *der;
@@ -436,6 +440,14 @@ diff_scep(diff_side_t *s, const scep_msg_t *m)
     free(buf);
 
     s->v[DIFF_SIGNATURE] = diff_bytes(m->signature.data, m->signature.len);
+
+    if (m->has_ndes_error) {
+        snprintf(code, sizeof(code), "\"0x%08x\"", (unsigned) m->ndes_error);
+        s->v[DIFF_NDES_ERROR] = diff_strdup(code);
+
+    } else {
+        s->v[DIFF_NDES_ERROR] = diff_strdup("null");
+    }
 }
 
 
@@ -560,6 +572,53 @@ diff_openssl(diff_side_t *s, CMS_ContentInfo *cms)
     sig = CMS_SignerInfo_get0_signature(si);
     s->v[DIFF_SIGNATURE] = sig ? diff_bytes(sig->data, sig->length)
                                : diff_strdup("null");
+
+    s->v[DIFF_NDES_ERROR] = diff_ndes_error(si);
+}
+
+
+/*
+ * NDES's error code as OpenSSL reads it: one attribute of one INTEGER
+ * value from -2^31 to 2^32 - 1, its low 32 bits; null otherwise.
+ */
+
+static char *
+diff_ndes_error(CMS_SignerInfo *si)
+{
+    int              i, n;
+    char             code[16];
+    int64_t          v;
+    ASN1_TYPE       *t;
+    ASN1_OBJECT     *obj;
+    X509_ATTRIBUTE  *attr;
+
+    obj = OBJ_txt2obj("1.3.6.1.4.1.311.21.33", 1);
+    attr = NULL;
+    n = 0;
+
+    for (i = -1; (i = CMS_signed_get_attr_by_OBJ(si, obj, i)) >= 0; n++) {
+        attr = CMS_signed_get_attr(si, i);
+    }
+
+    ASN1_OBJECT_free(obj);
+
+    if (n != 1 || X509_ATTRIBUTE_count(attr) != 1) {
+        return diff_strdup("null");
+    }
+
+    t = X509_ATTRIBUTE_get0_type(attr, 0);
+
+    if (t->type != V_ASN1_INTEGER
+        || !ASN1_INTEGER_get_int64(&v, t->value.integer)
+        || v < -2147483648LL || v > 4294967295LL)
+    {
+        ERR_clear_error();
+        return diff_strdup("null");
+    }
+
+    snprintf(code, sizeof(code), "\"0x%08x\"", (unsigned) (uint32_t) v);
+
+    return diff_strdup(code);
 }
 
 
