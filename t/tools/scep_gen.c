@@ -79,7 +79,7 @@
 #define IOS_CHALLENGE_LEN    1200
 
 #define DEEP_LEVELS          10000
-#define MAX_ENTRIES          64
+#define MAX_ENTRIES          96
 
 
 /*
@@ -3908,6 +3908,152 @@ gen_flows(const char *dir)
 }
 
 
+/*
+ * FAILURE CertReps carrying NDES's error code, 1.3.6.1.4.1.311.21.33
+ * (szOID_ENROLL_SCEP_ERROR), answering pkcsreq-sha256.der and signed by
+ * the RA like the others: the HRESULT as NDES writes it, a signed 32-bit
+ * INTEGER; the same bits as a positive INTEGER; and what no decoder may
+ * take for an HRESULT.
+ */
+
+#define OID_SCEP_ERROR  "1.3.6.1.4.1.311.21.33"
+
+typedef struct {
+    const char                *name;
+    unsigned                   form;
+    uint64_t                   value;      /* its 64 bits, for the form */
+    const char                *note;
+} ndes_error_t;
+
+#define NDES_SIGNED    0    /* (int32_t) value, as NDES writes it */
+#define NDES_UNSIGNED  1    /* value, positive */
+#define NDES_NEGATIVE  2    /* -value */
+#define NDES_WIDE      3    /* 2^64 + value: nine content bytes */
+#define NDES_OCTETS    4    /* the 4 bytes of NDES's form, OCTET STRING */
+#define NDES_TWICE     5    /* two attributes, value and 0x80094800 */
+
+static const ndes_error_t  ndes_errors[] = {
+    { "certrep-ndes-invalidarg.der", NDES_SIGNED, 0x80070057,
+      "CertRep FAILURE badRequest with NDES's error code E_INVALIDARG"
+      " (-2147024809), what NDES answers to GetCRL" },
+    { "certrep-ndes-unsupported-cert-type.der", NDES_SIGNED, 0x80094800,
+      "CertRep FAILURE badRequest, CERTSRV_E_UNSUPPORTED_CERT_TYPE: the CA"
+      " does not issue the template" },
+    { "certrep-ndes-revocation-offline.der", NDES_SIGNED, 0x80092013,
+      "CertRep FAILURE badRequest, CRYPT_E_REVOCATION_OFFLINE: a CRL of"
+      " the chain could not be fetched" },
+    { "certrep-ndes-untrustedroot.der", NDES_SIGNED, 0x800b0109,
+      "CertRep FAILURE badRequest, CERT_E_UNTRUSTEDROOT" },
+    { "certrep-ndes-unknown.der", NDES_SIGNED, 0x8badf00d,
+      "CertRep FAILURE badRequest with an HRESULT winerror.h does not"
+      " define, 0x8badf00d" },
+    { "certrep-ndes-positive.der", NDES_UNSIGNED, 0x80094800,
+      "CertRep FAILURE, CERTSRV_E_UNSUPPORTED_CERT_TYPE as a positive"
+      " INTEGER (5 content bytes): the same 32 bits" },
+    { "certrep-ndes-33-bits.der", NDES_UNSIGNED, 0x180070057ULL,
+      "hostile: NDES's error code 0x180070057, more than 32 bits: no"
+      " HRESULT" },
+    { "certrep-ndes-below.der", NDES_NEGATIVE, 0x80000001,
+      "hostile: NDES's error code -2^31 - 1, below a signed 32-bit value:"
+      " no HRESULT" },
+    { "certrep-ndes-9-bytes.der", NDES_WIDE, 0x80070057,
+      "hostile: NDES's error code a 9-byte INTEGER ending in the bytes of"
+      " E_INVALIDARG: no HRESULT" },
+    { "certrep-ndes-octets.der", NDES_OCTETS, 0x80070057,
+      "hostile: NDES's error code in an OCTET STRING, not an INTEGER: no"
+      " HRESULT" },
+    { "certrep-ndes-twice.der", NDES_TWICE, 0x80070057,
+      "hostile: NDES's error code twice, E_INVALIDARG and"
+      " CERTSRV_E_UNSUPPORTED_CERT_TYPE: neither is believed" },
+};
+
+
+static void
+gen_ndes_errors(gen_t *g)
+{
+    int             i, n;
+    buf_t           msg;
+    BIGNUM         *bn;
+    desc_t         *d;
+    sign_t          s;
+    ASN1_INTEGER   *v[2];
+    unsigned char   nonce[NONCE_LEN], octets[4];
+
+    n = sizeof(ndes_errors) / sizeof(ndes_errors[0]);
+
+    for (i = 0; i < n; i++) {
+        memset(&s, 0, sizeof(sign_t));
+        s.name = ndes_errors[i].name;
+        s.cert = g->ra;
+        s.key = g->ra_key;
+        s.extra[0] = g->ca;
+        s.md = EVP_sha256();
+        gen_nonce(nonce, s.name);
+        certrep_attrs(&s, g->tid, nonce, g->nonce, "2", "2");
+
+        v[0] = ASN1_INTEGER_new();
+        v[1] = NULL;
+
+        switch (ndes_errors[i].form) {
+
+        case NDES_UNSIGNED:
+            ASN1_INTEGER_set_uint64(v[0], ndes_errors[i].value);
+            break;
+
+        case NDES_NEGATIVE:
+            ASN1_INTEGER_set_int64(v[0], -(int64_t) ndes_errors[i].value);
+            break;
+
+        case NDES_WIDE:
+            bn = BN_new();
+            BN_set_bit(bn, 64);
+            BN_add_word(bn, (BN_ULONG) ndes_errors[i].value);
+            BN_to_ASN1_INTEGER(bn, v[0]);
+            BN_free(bn);
+            break;
+
+        default:
+            ASN1_INTEGER_set_int64(v[0], (int32_t) ndes_errors[i].value);
+            break;
+        }
+
+        /* a value of len -1 is an ASN1_INTEGER, encoded by OpenSSL */
+
+        if (ndes_errors[i].form == NDES_OCTETS) {
+            octets[0] = (unsigned char) (ndes_errors[i].value >> 24);
+            octets[1] = (unsigned char) (ndes_errors[i].value >> 16);
+            octets[2] = (unsigned char) (ndes_errors[i].value >> 8);
+            octets[3] = (unsigned char) ndes_errors[i].value;
+            attr_add(&s, OID_SCEP_ERROR, V_ASN1_OCTET_STRING, octets, 4);
+
+        } else {
+            attr_add(&s, OID_SCEP_ERROR, V_ASN1_INTEGER, v[0], (size_t) -1);
+        }
+
+        if (ndes_errors[i].form == NDES_TWICE) {
+            v[1] = ASN1_INTEGER_new();
+            ASN1_INTEGER_set_int64(v[1], (int32_t) 0x80094800);
+            attr_add(&s, OID_SCEP_ERROR, V_ASN1_INTEGER, v[1], (size_t) -1);
+        }
+
+        pki_sign(&msg, &s);
+        d = fixture(s.name, &msg, "3", "valid", NULL, ndes_errors[i].note);
+
+        if (ndes_errors[i].form == NDES_SIGNED
+            || (ndes_errors[i].form == NDES_UNSIGNED
+                && ndes_errors[i].value <= 0xffffffff))
+        {
+            buf_printf(&d->extra, ",\n    \"ndes_error\": \"0x%08x\"",
+                       (unsigned) ndes_errors[i].value);
+        }
+
+        buf_free(&msg);
+        ASN1_INTEGER_free(v[0]);
+        ASN1_INTEGER_free(v[1]);
+    }
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -3959,6 +4105,7 @@ main(int argc, char **argv)
     gen_signer_keys(&g);
     gen_many_attrs(&g);
     gen_ca_answers(&g);
+    gen_ndes_errors(&g);
 
     describe_captures();
     link_replies();
