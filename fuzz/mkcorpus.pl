@@ -9,7 +9,8 @@
 # OCTET STRING, as iOS sends it) and with long-form lengths, the signed
 # attributes and the certificates left in DER as RFC 5652 wants them, plus small
 # hand-made messages that reach each branch of the decoder without a
-# fixture: CertRep attributes, a subjectKeyIdentifier signer, detached
+# fixture: CertRep attributes (NDES's error code in one byte, or two
+# values of it), a subjectKeyIdentifier signer, detached
 # content, duplicated or missing attributes, broken headers.
 #
 # CORPUS_DIR/response: upstream answers as they are (GetCACert, GetCACaps,
@@ -67,6 +68,7 @@ my %OID = (
     msg_digest    => '2a864886f70d010904',
     cn            => '550403',
     ski           => '551d0e',
+    ndes_error    => '2b0601040182371521',
     map { ("scep$_" => "6086480186f8450109$_") } qw(02 03 04 05 06 07),
 );
 
@@ -251,6 +253,12 @@ my $cert = seq($cert_tbs, seq(oid($OID{rsa})), tlv(0x03, "\0" . "\x11" x 16));
         attr('scep06', octets($RNONCE)) ]),
     'hand-certrep-pending'    => pkimessage(type => '3', more => [
         attr('scep03', pstr('3')), attr('scep06', octets($RNONCE)) ]),
+    'hand-ndes-error-short'   => pkimessage(type => '3', more => [
+        attr('scep03', pstr('2')), attr('ndes_error', tlv(0x02, "\xff")) ]),
+    'hand-ndes-error-values'  => pkimessage(type => '3', more => [
+        attr('scep03', pstr('2')),
+        attr('ndes_error', tlv(0x02, "\x80\x07\x00\x57"),
+                           tlv(0x02, "\x80\x09\x48\x00")) ]),
     'hand-tid-utf8'           => pkimessage(tid => tlv(0x0c, 'dGlkIGluIGJhc2U2NA==')),
     'hand-unknown-digest'     => pkimessage(digest => 'unknown_alg'),
     'hand-detached'           => pkimessage(content => undef),
