@@ -234,6 +234,7 @@ package-test: package
 docs: $(BUILD)/scep-facts
 	$(BUILD)/scep-facts markdown > $(BUILD)/rejects.md
 	$(BUILD)/scep-facts diagnoses > $(BUILD)/diagnoses.md
+	$(BUILD)/scep-facts ndes-errors > $(BUILD)/ndes-errors.md
 	sed -i -e '/<!-- reject-reasons:begin -->/,/<!-- reject-reasons:end -->/{//!d}' \
 	    -e '/<!-- reject-reasons:begin -->/r $(BUILD)/rejects.md' \
 	    -e '/<!-- diagnoses:begin -->/,/<!-- diagnoses:end -->/{//!d}' \
@@ -242,7 +243,9 @@ docs: $(BUILD)/scep-facts
 	sed -i -e '/<!-- fields:begin -->/,/<!-- fields:end -->/{//!d}' \
 	    -e '/<!-- fields:begin -->/r $(BUILD)/fields.md' \
 	    -e '/<!-- diagnoses:begin -->/,/<!-- diagnoses:end -->/{//!d}' \
-	    -e '/<!-- diagnoses:begin -->/r $(BUILD)/diagnoses.md' docs/soc-guide.md
+	    -e '/<!-- diagnoses:begin -->/r $(BUILD)/diagnoses.md' \
+	    -e '/<!-- ndes-errors:begin -->/,/<!-- ndes-errors:end -->/{//!d}' \
+	    -e '/<!-- ndes-errors:begin -->/r $(BUILD)/ndes-errors.md' docs/soc-guide.md
 
 demo: deps $(MODULE)
 	t/lib/demo.sh $(CURDIR)/$(MODULE)

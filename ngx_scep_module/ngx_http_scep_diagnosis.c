@@ -136,6 +136,8 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     if (ctx->answer.certrep) {
         s.pki_status = ctx->answer.certrep->pki_status;
         s.fail_info = ctx->answer.certrep->fail_info;
+        s.has_ndes_error = ctx->answer.certrep->has_ndes_error;
+        s.ndes_error = ctx->answer.certrep->ndes_error;
     }
 
     return scep_diagnose(&s);

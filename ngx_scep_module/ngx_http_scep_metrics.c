@@ -26,6 +26,7 @@ typedef struct {
     ngx_atomic_t               rejects[SCEP_REJECT_COUNT];
     ngx_atomic_t               monitor_rejects[SCEP_REJECT_COUNT];
     ngx_atomic_t               pki_status[SCEP_STATUS_COUNT][SCEP_FAIL_COUNT];
+    ngx_atomic_t               ndes_errors[SCEP_DIAG_COUNT];   /* by entry */
     ngx_atomic_t               upstream_status[NGX_HTTP_SCEP_HTTP_STATUSES];
     ngx_atomic_t               decode[NGX_HTTP_SCEP_BUCKETS + 1];
     ngx_atomic_t               decode_ns;
@@ -142,6 +143,11 @@ ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     {
         ngx_atomic_fetch_add(&m->pki_status[ctx->answer.certrep->pki_status]
                                            [ctx->answer.certrep->fail_info], 1);
+    }
+
+    if (ctx->answer.certrep && ctx->answer.certrep->has_ndes_error) {
+        ngx_atomic_fetch_add(&m->ndes_errors[scep_ndes_error_lookup(
+                                 ctx->answer.certrep->ndes_error)], 1);
     }
 
     if (r->upstream_states && r->upstream_states->nelts) {
@@ -314,6 +320,23 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
                                 scep_pki_statuses[i].name,
                                 scep_fail_infos[j].name, m->pki_status[i][j]);
             }
+        }
+    }
+
+    /* labelled by the table's symbols: as many series as it has entries */
+
+    p = ngx_http_scep_metrics_family(p, "scep_ndes_errors_total", "counter",
+                                     "CertRep answers carrying NDES's error "
+                                     "code, by its winerror.h name "
+                                     "(unknown: not in the module's "
+                                     "table).");
+
+    for (i = SCEP_DIAG_NDES_ERROR_UNKNOWN; i < SCEP_DIAG_COUNT; i++) {
+        if (m->ndes_errors[i]) {
+            p = ngx_sprintf(p, "scep_ndes_errors_total{code=\"%s\"} %uA\n",
+                            scep_diagnoses[i].symbol
+                            ? scep_diagnoses[i].symbol : "unknown",
+                            m->ndes_errors[i]);
         }
     }
 

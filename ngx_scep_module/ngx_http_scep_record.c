@@ -49,6 +49,8 @@ static void ngx_http_scep_record_diagnosis(ngx_http_request_t *r,
     json_t *scep, ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_response(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
+static void ngx_http_scep_record_ndes_error(json_t *response,
+    uint32_t hresult);
 static u_char *ngx_http_scep_iso8601_ms(u_char *buf, uint64_t ms);
 static void *ngx_http_scep_json_alloc(size_t size);
 static void ngx_http_scep_json_free(void *p);
@@ -849,6 +851,10 @@ ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
                                      scep_fail_infos[m->fail_info].name);
         }
 
+        if (m->has_ndes_error) {
+            ngx_http_scep_record_ndes_error(obj, m->ndes_error);
+        }
+
         ngx_http_scep_json_text(obj, "transaction_id",
                                 (u_char *) m->transaction_id.data,
                                 m->transaction_id.len,
@@ -946,6 +952,35 @@ ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
             ngx_http_scep_json_cut |=
                               (ngx_uint_t) 1 << NGX_HTTP_SCEP_CUT_CERTIFICATES;
         }
+    }
+}
+
+
+/*
+ * NDES's error code as certutil -error shows it, and its winerror.h name
+ * when the diagnosis table knows it: the code is the analyst's key into
+ * Microsoft's documentation either way.
+ */
+
+static void
+ngx_http_scep_record_ndes_error(json_t *response, uint32_t hresult)
+{
+    u_char       *p;
+    json_t       *obj;
+    scep_diag_e   d;
+    u_char        code[sizeof("0x12345678")];
+
+    obj = ngx_http_scep_json_object(response, "ndes_error");
+
+    p = ngx_sprintf(code, "0x%08xD", hresult);
+    *p = '\0';
+
+    ngx_http_scep_json_const(obj, "code", (char *) code);
+
+    d = scep_ndes_error_lookup(hresult);
+
+    if (scep_diagnoses[d].symbol) {
+        ngx_http_scep_json_const(obj, "name", scep_diagnoses[d].symbol);
     }
 }
 

@@ -40,6 +40,11 @@ is_deeply([sort @{ $scep->{diagnosis}{properties}{code}{enum} }],
           [sort @{ $facts->{diagnoses} }],
           'schema: scep.diagnosis.code names the diagnoses of the table');
 
+is_deeply($scep->{response}{properties}{ndes_error}{properties}{name}{enum},
+          $facts->{ndes_errors},
+          'schema: scep.response.ndes_error.name names the HRESULTs of the'
+          . ' diagnosis table');
+
 is_deeply($scep->{response}{properties}{undecoded}{enum}, $facts->{undecoded},
           'schema: scep.response.undecoded names the reasons of the table');
 
@@ -76,6 +81,12 @@ my ($fields) = $soc =~ m{<!-- fields:begin -->\n(.*?)<!-- fields:end -->}s;
 
 is($fields, scalar `t/lib/schema-fields docs/scep-log.schema.json`,
    'docs/soc-guide.md: the field table is the schema\'s (make docs)');
+
+my ($ndes) = $soc =~ m{<!-- ndes-errors:begin -->\n(.*?)<!-- ndes-errors:end -->}s;
+
+is($ndes, scalar `$facts_bin ndes-errors`,
+   'docs/soc-guide.md: the table of NDES\'s error codes is the one the'
+   . ' module defines (make docs)');
 
 ($diag) = $soc =~ m{<!-- diagnoses:begin -->\n(.*?)<!-- diagnoses:end -->}s;
 

@@ -2,7 +2,8 @@
 # The jq queries of docs/soc-guide.md, run as written against the records
 # this file produces: a real enrolment (scepclient, scepserver), a device
 # left PENDING that sends its PKCSReq twice, NDES answering 500 and 503, a
-# GetCACert with an expired RA certificate, a rejected request.
+# GetCACert with an expired RA certificate, a rejected request, CertReps
+# carrying NDES's error code.
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
@@ -33,6 +34,18 @@ default_config(<<'_EOC_');
         scep on;
         scep_flow devices;
         rewrite ^ /data/getcacert-ra-expired.der break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+    }
+
+    location /ndes-error/ {
+        scep on;
+        rewrite ^ /data/certrep-ndes-revocation-offline.der break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+    }
+
+    location /ndes-unknown/ {
+        scep on;
+        rewrite ^ /data/certrep-ndes-unknown.der break;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
     }
 
@@ -126,6 +139,11 @@ my %expect = (
         like($_[0], qr/^\s*1 unknown_operation$/m, "$0 - failures: the rejected request");
         unlike($_[0], qr/scep_pending/, "$0 - failures: PENDING is not one");
     },
+    'ndes-errors' => sub {
+        is($_[0], "      2 0x80092013\tCRYPT_E_REVOCATION_OFFLINE\tndes_error_revocation_offline\n"
+                  . "      1 0x8badf00d\t-\tndes_error_unknown\n",
+           "$0 - ndes-errors: NDES's error codes by count, named when known");
+    },
     'stuck-pending' => sub {
         like($_[0], qr/\A\Q$pending_flow\E\t127\.0\.0\.1\tpending-device\t\d{4}-\d\d-\d\dT[\d:.]+Z\n\z/,
              "$0 - stuck-pending: the one device NDES left PENDING");
@@ -180,7 +198,14 @@ ScepTest::enrol(server => $main::Server, challenge => 'soc-challenge',
 
 my $pkcsreq = ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha256.der'),
                                   'percent', '/pending/mscep.dll');
+my $refused = ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha1.der'),
+                                  'percent', '/ndes-error/mscep.dll');
+my $unknown = ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha1.der'),
+                                  'percent', '/ndes-unknown/mscep.dll');
 my @sent = (
+    [$refused, 'refused-device', 200],
+    [$refused, 'refused-device', 200],
+    [$unknown, 'refused-device', 200],
     [$pkcsreq, 'pending-device', 200],
     [$pkcsreq, 'pending-device', 200],
     ['GET /expired/mscep.dll?operation=GetCACert&message=ca', 'monitor', 200],

@@ -16,7 +16,7 @@
 int
 main(int argc, char **argv)
 {
-    int  i;
+    int  i, n;
 
     if (argc == 2 && strcmp(argv[1], "diagnoses") == 0) {
         printf("| code | hint |\n|---|---|\n");
@@ -24,6 +24,22 @@ main(int argc, char **argv)
         for (i = SCEP_DIAG_NONE + 1; i < SCEP_DIAG_COUNT; i++) {
             printf("| `%s` | %s |\n", scep_diagnoses[i].code,
                    scep_diagnoses[i].hint);
+        }
+
+        return 0;
+    }
+
+    /* NDES's error codes, each with the entry it is diagnosed as */
+
+    if (argc == 2 && strcmp(argv[1], "ndes-errors") == 0) {
+        printf("| code | name | diagnosis |\n|---|---|---|\n");
+
+        for (i = SCEP_DIAG_NONE + 1; i < SCEP_DIAG_COUNT; i++) {
+            if (scep_diagnoses[i].symbol) {
+                printf("| `0x%08x` | `%s` | `%s` |\n",
+                       (unsigned) scep_diagnoses[i].hresult,
+                       scep_diagnoses[i].symbol, scep_diagnoses[i].code);
+            }
         }
 
         return 0;
@@ -57,6 +73,14 @@ main(int argc, char **argv)
 
     for (i = SCEP_DIAG_NONE + 1; i < SCEP_DIAG_COUNT; i++) {
         printf("%s\"%s\"", i > 1 ? "," : "", scep_diagnoses[i].code);
+    }
+
+    printf("],\"ndes_errors\":[");
+
+    for (i = SCEP_DIAG_NONE + 1, n = 0; i < SCEP_DIAG_COUNT; i++) {
+        if (scep_diagnoses[i].symbol) {
+            printf("%s\"%s\"", n++ ? "," : "", scep_diagnoses[i].symbol);
+        }
     }
 
     printf("],\"undecoded\":[");
