@@ -28,6 +28,7 @@ typedef struct {
     ngx_atomic_t               pki_status[SCEP_STATUS_COUNT][SCEP_FAIL_COUNT];
     ngx_atomic_t               ndes_errors[SCEP_DIAG_COUNT];   /* by entry */
     ngx_atomic_t               upstream_status[NGX_HTTP_SCEP_HTTP_STATUSES];
+    ngx_atomic_t               diagnoses[SCEP_DIAG_COUNT];
     ngx_atomic_t               decode[NGX_HTTP_SCEP_BUCKETS + 1];
     ngx_atomic_t               decode_ns;
     ngx_atomic_t               flows_ended[SCEP_OP_COUNT][SCEP_OUTCOME_COUNT];
@@ -159,6 +160,10 @@ ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         }
 
         ngx_atomic_fetch_add(&m->upstream_status[status], 1);
+    }
+
+    if (ctx->end.diagnosis != SCEP_DIAG_NONE) {
+        ngx_atomic_fetch_add(&m->diagnoses[ctx->end.diagnosis], 1);
     }
 
     if (ctx->message.decoded) {
@@ -349,6 +354,17 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
         if (m->upstream_status[j]) {
             p = ngx_sprintf(p, "scep_upstream_status_total{status=\"%ui\"} "
                             "%uA\n", j, m->upstream_status[j]);
+        }
+    }
+
+    p = ngx_http_scep_metrics_family(p, "scep_diagnoses_total", "counter",
+                                     "Requests by the diagnosis of their "
+                                     "record (scep.diagnosis.code).");
+
+    for (i = 1; i < SCEP_DIAG_COUNT; i++) {
+        if (m->diagnoses[i]) {
+            p = ngx_sprintf(p, "scep_diagnoses_total{code=\"%s\"} %uA\n",
+                            scep_diagnoses[i].code, m->diagnoses[i]);
         }
     }
 

@@ -86,6 +86,8 @@ our %Expected = (
     'scep_pki_status_total{status="PENDING",fail_info=""}' => 2,
     'scep_upstream_status_total{status="200"}' => 8,
     'scep_upstream_status_total{status="503"}' => 1,
+    'scep_diagnoses_total{code="scep_pending"}' => 2,
+    'scep_diagnoses_total{code="ndes_app_pool_stopped"}' => 1,
     'scep_flows_active{zone="devices"}' => 1,
     'scep_flows_evicted_total{zone="devices"}' => 0,
     'scep_nonces_evicted_total{zone="devices"}' => 0,

@@ -59,6 +59,21 @@ default_config(<<'_EOC_');
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/status503/;
     }
 
+    location /failure/ {
+        scep on;
+        rewrite ^ /data/certrep-failure-badrequest.der break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+    }
+
+    location /bare/ {
+        scep on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/status403/;
+    }
+
+    location /status403/ {
+        return 403;
+    }
+
     location /status500/ {
         return 500;
     }
@@ -131,10 +146,18 @@ my %expect = (
                    '2 127.0.0.1 connection GetCACaps - 200 -',
                    '3 127.0.0.1 connection PKIOperation PKCSReq 200 SUCCESS'],
                   "$0 - timeline: the enrolment's three steps from its address, joined by its connection, issued");
+        like(join(' ', @{$rows[2] // []}[9, 10]), qr/^\S+ [0-9a-f]{32}$/,
+             "$0 - timeline: the PKCSReq's transactionID and senderNonce");
+        is(join(' ', @{$rows[0] // []}[9, 10]), '- -',
+           "$0 - timeline: none for GetCACert");
     },
     'failures-by-cause' => sub {
         # the 500 came from the upstream whose GetCACert showed an expired RA
-        like($_[0], qr/^\s*1 ndes_ra_cert_expired$/m, "$0 - failures: the 500, told apart");
+        like($_[0], qr/^\s*2 ndes_ra_cert_expired$/m, "$0 - failures: the two 500s, told apart");
+        like($_[0], qr/^\s*1 scep_failure_bad_request$/m,
+             "$0 - failures: the CertRep FAILURE, an HTTP 200");
+        unlike($_[0], qr/ndes_reachable|http_403/,
+               "$0 - failures: the healthy 403 of the bare URL is not one");
         like($_[0], qr/^\s*1 ndes_app_pool_stopped$/m, "$0 - failures: the 503");
         like($_[0], qr/^\s*1 unknown_operation$/m, "$0 - failures: the rejected request");
         unlike($_[0], qr/scep_pending/, "$0 - failures: PENDING is not one");
@@ -143,6 +166,32 @@ my %expect = (
         is($_[0], "      2 0x80092013\tCRYPT_E_REVOCATION_OFFLINE\tndes_error_revocation_offline\n"
                   . "      1 0x8badf00d\t-\tndes_error_unknown\n",
            "$0 - ndes-errors: NDES's error codes by count, named when known");
+    },
+    'issued' => sub {
+        my @rows = map { [split /\t/] } split /\n/, $_[0];
+        is(scalar @rows, 1, "$0 - issued: the one enrolment issued");
+        is(join(' ', @{$rows[0] // []}[0, 1, 2]), "$flow 127.0.0.1 Go-http-client/1.1",
+           "$0 - issued: scepclient's flow");
+        my ($started) = map { $_->{scep}{flow}{started} }
+                        grep { ($_->{scep}{flow}{id} // '') eq $flow } @recs;
+        my ($done) = map { $_->{'@timestamp'} }
+                     grep { ($_->{scep}{response}{pki_status} // '') eq 'SUCCESS' } @recs;
+        my $want = (ms($done) - ms($started)) / 1000;
+        ok(defined $rows[0] && $rows[0][5] =~ /^[\d.]+$/ && abs($rows[0][5] - $want) < 0.0005,
+           "$0 - issued: its duration, $want s from $started to $done");
+    },
+    'outages' => sub {
+        my @rows = map { [split /\t/] } split /\n/, $_[0];
+        my @data = grep { $_->[0] eq "127.0.0.1:" . server_port() } @rows;
+        is_deeply([map { $_->[3] } @data], [2, 1],
+                  "$0 - outages: the 500 and 503 in a row, then the 500 after the 403");
+        is(scalar @rows, scalar @data, "$0 - outages: none of scepserver");
+        ok(@data == 2 && $data[0][1] le $data[0][2] && $data[0][2] le $data[1][1],
+           "$0 - outages: the windows' first and last records, in order");
+    },
+    'attack-sources' => sub {
+        like($_[0], qr/\A\s*1 127\.0\.0\.1\tunknown_operation\n\z/,
+             "$0 - attack-sources: the one rejected request, by address");
     },
     'stuck-pending' => sub {
         like($_[0], qr/\A\Q$pending_flow\E\t127\.0\.0\.1\tpending-device\t\d{4}-\d\d-\d\dT[\d:.]+Z\n\z/,
@@ -180,6 +229,14 @@ my %expect = (
 is_deeply([sort keys %query], [sort keys %expect],
           "$0 - every query of the guide is checked here");
 
+# the guide's jq definition, in Perl: milliseconds since the epoch
+sub ms {
+    my ($y, $mo, $d, $h, $mi, $s, $ms) =
+        $_[0] =~ /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d{3})Z$/ or return 0;
+    require Time::Local;
+    return Time::Local::timegm($s, $mi, $h, $d, $mo - 1, $y) * 1000 + $ms;
+}
+
 for my $name (sort keys %query) {
     next unless $expect{$name};
     $expect{$name}->(run_query($name));
@@ -209,8 +266,12 @@ my @sent = (
     [$pkcsreq, 'pending-device', 200],
     [$pkcsreq, 'pending-device', 200],
     ['GET /expired/mscep.dll?operation=GetCACert&message=ca', 'monitor', 200],
+    [ScepTest::pkiop_get(ScepTest::message('pkcsreq-sha512.der'), 'percent',
+                         '/failure/mscep.dll'), 'refused-device', 200],
     ['GET /ndes500/mscep.dll?operation=GetCACaps&message=ca', 'device-500', 500],
     ['GET /ndes503/mscep.dll?operation=GetCACaps&message=ca', 'device-503', 503],
+    ['GET /bare/mscep.dll', 'probe', 403],
+    ['GET /ndes500/mscep.dll?operation=GetCACaps&message=ca', 'device-500', 500],
     ['GET /certsrv/mscep/mscep.dll?operation=Fetch', 'scanner', 400],
     ['GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca',
      'long-agent/' . ('x' x 300), 200],
