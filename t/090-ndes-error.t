@@ -13,6 +13,19 @@ use ScepTest;
 $ENV{TEST_NGINX_DATA} = "$ScepTest::Top/t/data";
 
 our $Req = message('pkcsreq-sha256.der');
+
+# every HRESULT of the module's table (scep-facts), a CertRep of each made
+# now by scep-gen, served from a directory of their own
+$ENV{SCEP_GEN} //= 'build/scep-gen';
+our @Table = map { [/^\| `(0x[0-9a-f]{8})` \| `(\w+)` \| `(\w+)` \|$/] }
+             grep { /^\| `0x/ } split /\n/, `build/scep-facts ndes-errors`;
+die "no table from build/scep-facts ndes-errors" unless @Table > 10;
+our $Gen = File::Temp::tempdir(CLEANUP => 1);
+for my $e (@Table) {
+    system($ENV{SCEP_GEN}, '--ndes-error', substr($e->[0], 2), "$Gen/$e->[0].der") == 0
+        or die "scep-gen --ndes-error $e->[0] failed (SCEP_GEN=$ENV{SCEP_GEN})";
+}
+$ENV{TEST_NGINX_GEN} = $Gen;
 our $GetCRL = message('getcrl.der');
 
 # $scep_diagnosis as the log phase has it: the header is sent before the
@@ -36,6 +49,11 @@ default_config(<<'_EOC_');
     location /data/ {
         default_type application/x-pki-message;
         alias $TEST_NGINX_DATA/;
+    }
+
+    location /data/gen/ {
+        default_type application/x-pki-message;
+        alias $TEST_NGINX_GEN/;
     }
 
     location = /metrics {
@@ -202,3 +220,14 @@ ScepTest::report(@problems);
 GET /check
 --- response_body
 ok
+
+
+
+=== TEST 8: every HRESULT of the module's table, by code and name, gives its own diagnosis
+--- request eval
+[map { ScepTest::answered($main::Req, "gen/$_->[0].der") } @main::Table]
+--- error_code eval
+[map { 200 } @main::Table]
+--- record eval
+[map { { scep => { response => { ndes_error => ScepTest::exact({ code => $_->[0], name => $_->[1] }) },
+                   diagnosis => { code => $_->[2] } } } } @main::Table]

@@ -4054,6 +4054,61 @@ gen_ndes_errors(gen_t *g)
 }
 
 
+/*
+ * --ndes-error HRESULT OUT.der: one FAILURE badRequest CertRep carrying
+ * that error code, for the tests that go through the module's whole table
+ */
+
+static int
+gen_ndes_error(const char *code_arg, const char *path)
+{
+    char            *end;
+    buf_t            msg;
+    FILE            *f;
+    gen_t            g;
+    sign_t           s;
+    ASN1_INTEGER    *v;
+    unsigned long    code;
+    unsigned char    nonce[NONCE_LEN];
+
+    code = strtoul(code_arg, &end, 16);
+    if (*code_arg == '\0' || *end != '\0' || code > 0xffffffffUL) {
+        fprintf(stderr, "scep-gen: --ndes-error: an HRESULT in hex\n");
+        return 2;
+    }
+
+    memset(&g, 0, sizeof(gen_t));
+    gen_pki(&g);
+
+    memset(&s, 0, sizeof(sign_t));
+    s.name = "certrep-ndes-error";
+    s.cert = g.ra;
+    s.key = g.ra_key;
+    s.extra[0] = g.ca;
+    s.md = EVP_sha256();
+    gen_nonce(nonce, code_arg);
+    certrep_attrs(&s, g.tid, nonce, g.nonce, "2", "2");
+
+    v = ASN1_INTEGER_new();
+    ASN1_INTEGER_set_int64(v, (int32_t) code);
+    attr_add(&s, OID_SCEP_ERROR, V_ASN1_INTEGER, v, (size_t) -1);
+
+    pki_sign(&msg, &s);
+
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(msg.data, 1, msg.len, f) != msg.len
+        || fclose(f) != 0)
+    {
+        fail("cannot write %s", path);
+    }
+
+    buf_free(&msg);
+    ASN1_INTEGER_free(v);
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -4084,12 +4139,17 @@ main(int argc, char **argv)
         return gen_flows(argv[2]);
     }
 
+    if (argc == 4 && strcmp(argv[1], "--ndes-error") == 0) {
+        return gen_ndes_error(argv[2], argv[3]);
+    }
+
     if (argc != 2) {
         fprintf(stderr, "usage: scep-gen OUTDIR\n"
                         "       scep-gen --expiring-in DAYS OUT.der\n"
                         "       scep-gen --bounds OUTDIR\n"
                         "       scep-gen --nonces N OUTDIR\n"
-                        "       scep-gen --flows OUTDIR\n");
+                        "       scep-gen --flows OUTDIR\n"
+                        "       scep-gen --ndes-error HRESULT OUT.der\n");
         return 2;
     }
 
