@@ -121,6 +121,26 @@ typedef struct {
 } ngx_http_scep_answer_t;
 
 
+/*
+ * The upstream's failure as nginx logged it (_module.c): the action of the
+ * last error line logged for the request's own upstream, and which try it
+ * was (the number of upstream states then), from a wrapper of
+ * r->log_handler.  No line reaches it when the error_log level is above
+ * "error", nor from a subrequest's upstream.
+ */
+
+#define NGX_HTTP_SCEP_ACTION_NONE     0
+#define NGX_HTTP_SCEP_ACTION_CONNECT  1
+#define NGX_HTTP_SCEP_ACTION_TLS      2
+#define NGX_HTTP_SCEP_ACTION_SEND     3
+#define NGX_HTTP_SCEP_ACTION_HEADER   4
+
+typedef struct {
+    ngx_uint_t                 try;
+    ngx_uint_t                 action;
+} ngx_http_scep_upstream_t;
+
+
 /* the device's flow, as this request left it (_flow.c) */
 
 typedef struct {
@@ -144,6 +164,10 @@ typedef struct {
     unsigned                   retransmission:1;
     /* from another address or User-Agent than the flow's first request */
     unsigned                   moved:1;
+    /* an earlier attempt of its transaction failed upstream */
+    unsigned                   failed_before:1;
+    /* this one failed upstream, and the flow knows it */
+    unsigned                   failed:1;
 } ngx_http_scep_flow_state_t;
 
 
@@ -157,6 +181,7 @@ typedef struct {
 typedef struct {
     ngx_uint_t                 status;          /* ngx_http_scep_status() */
     scep_diag_e                diagnosis;
+    scep_upstream_error_e      upstream_error;
     ngx_str_t                  record;          /* $scep_log_json */
 
     unsigned                   done:1;
@@ -178,6 +203,7 @@ typedef struct {
     ngx_http_scep_verdict_t    verdict;
     ngx_http_scep_message_t    message;
     ngx_http_scep_answer_t     answer;
+    ngx_http_scep_upstream_t   upstream;
     ngx_http_scep_flow_state_t flow;
     ngx_http_scep_end_t        end;
 } ngx_http_scep_ctx_t;

@@ -96,6 +96,126 @@ ngx_http_scep_upstream_addr(ngx_http_request_t *r)
 
 
 /*
+ * The class of the last upstream try's failure (scep.upstream.error).
+ * nginx keeps no error kind in its upstream state, only the status it
+ * made of it (502 for an error, 504 for a timeout), whether the upstream
+ * was connected (connect_time, set once the request is about to be sent,
+ * after any TLS handshake) and whether a header came (header_time).  The
+ * action of the error line nginx logged for that try tells the rest:
+ * refused from TLS, a TLS handshake's timeout from a connect timeout.
+ * Without that line (error_log above "error") a TLS upstream that failed
+ * before it was connected is not told: SCEP_UPSTREAM_OK, no class.
+ */
+
+scep_upstream_error_e
+ngx_http_scep_upstream_error(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    ngx_uint_t                  n, timeout, action;
+    ngx_http_upstream_state_t  *state;
+
+    if (ctx->end.done) {
+        return ctx->end.upstream_error;
+    }
+
+    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+        return SCEP_UPSTREAM_OK;
+    }
+
+    n = r->upstream_states->nelts;
+    state = r->upstream_states->elts;
+    state = &state[n - 1];
+
+    if (state->header_time != (ngx_msec_t) -1) {
+
+        /* it answered: NDES's 403 to the bare URL is its healthy answer */
+
+        if (state->status < NGX_HTTP_BAD_REQUEST
+            || (state->status == NGX_HTTP_FORBIDDEN
+                && ctx->request.op == SCEP_OP_NONE))
+        {
+            return SCEP_UPSTREAM_OK;
+        }
+
+        return SCEP_UPSTREAM_HTTP;
+    }
+
+    if (state->status != NGX_HTTP_BAD_GATEWAY
+        && state->status != NGX_HTTP_GATEWAY_TIME_OUT)
+    {
+        return SCEP_UPSTREAM_OK;
+    }
+
+    timeout = (state->status == NGX_HTTP_GATEWAY_TIME_OUT);
+    action = (ctx->upstream.try == n) ? ctx->upstream.action
+                                      : NGX_HTTP_SCEP_ACTION_NONE;
+
+    switch (action) {
+
+    case NGX_HTTP_SCEP_ACTION_CONNECT:
+        return timeout ? SCEP_UPSTREAM_CONNECT_TIMEOUT : SCEP_UPSTREAM_REFUSED;
+
+    case NGX_HTTP_SCEP_ACTION_TLS:
+        return SCEP_UPSTREAM_TLS;
+
+    case NGX_HTTP_SCEP_ACTION_SEND:
+        /* proxy_send_timeout is no read timeout */
+        return timeout ? SCEP_UPSTREAM_OK : SCEP_UPSTREAM_RESET;
+
+    case NGX_HTTP_SCEP_ACTION_HEADER:
+        break;
+
+    default:
+
+        if (state->connect_time != (ngx_msec_t) -1) {
+            break;
+        }
+
+#if (NGX_HTTP_SSL)
+        if (r->upstream == NULL || r->upstream->ssl) {
+            return SCEP_UPSTREAM_OK;
+        }
+#endif
+
+        return timeout ? SCEP_UPSTREAM_CONNECT_TIMEOUT : SCEP_UPSTREAM_REFUSED;
+    }
+
+    if (timeout) {
+        return SCEP_UPSTREAM_READ_TIMEOUT;
+    }
+
+    /* closed or reset before a byte came; else a header nginx refused */
+
+    return (state->bytes_received == 0) ? SCEP_UPSTREAM_RESET
+                                        : SCEP_UPSTREAM_OK;
+}
+
+
+/* the request failed upstream: a 5xx, or no answer at all */
+
+ngx_uint_t
+ngx_http_scep_upstream_failed(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    scep_upstream_error_e       err;
+    ngx_http_upstream_state_t  *state;
+
+    err = ngx_http_scep_upstream_error(r, ctx);
+
+    if (err != SCEP_UPSTREAM_OK && err != SCEP_UPSTREAM_HTTP) {
+        return 1;
+    }
+
+    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+        return 0;
+    }
+
+    state = r->upstream_states->elts;
+
+    return (state[r->upstream_states->nelts - 1].status
+            >= NGX_HTTP_INTERNAL_SERVER_ERROR);
+}
+
+
+/*
  * The diagnosis of the request as it stands: before the log phase (for
  * $scep_diagnosis in add_header, say) worked out anew; once the log phase
  * handler settled it, ctx->end.diagnosis.
@@ -114,6 +234,7 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     ngx_memzero(&s, sizeof(scep_situation_t));
 
+    s.upstream_error = ngx_http_scep_upstream_error(r, ctx);
     s.op = ctx->request.op;
     s.reject = ctx->verdict.reject;
     s.bare_url = (ctx->request.op == SCEP_OP_NONE);
@@ -132,6 +253,11 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         addr = ngx_http_scep_upstream_addr(r);
         s.ra_expired = (addr && ngx_http_scep_ra_expired(r, addr));
     }
+
+    /* the first attempt may have been issued: the flow remembers it */
+
+    s.retry = (ctx->flow.failed_before || ctx->flow.retransmission
+               || ctx->flow.replay);
 
     if (ctx->answer.certrep) {
         s.pki_status = ctx->answer.certrep->pki_status;

@@ -27,6 +27,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_scep_ctx.h"
+#include "ngx_http_scep_diagnosis.h"
 #include "ngx_http_scep_flow.h"
 #include "ngx_http_scep_metrics.h"
 #include "ngx_http_scep_nonce.h"
@@ -75,6 +76,8 @@ typedef struct {
 #define NGX_HTTP_SCEP_FLOW_TRANSACTION  0x01  /* it holds one */
 #define NGX_HTTP_SCEP_FLOW_KEEPALIVE    0x02  /* its latest request's client
                                                  keeps its connection */
+#define NGX_HTTP_SCEP_FLOW_FAILED       0x04  /* an attempt failed upstream:
+                                                 timed out, a 5xx */
 
 
 /* what a client connection remembers of the flow it last served */
@@ -331,7 +334,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 {
     uint32_t                    ca;
     uint64_t                    start;
-    ngx_uint_t                  i, nonce, trusted, own;
+    ngx_uint_t                  i, nonce, trusted, own, answer, failed;
     ngx_msec_t                  now;
     scep_msg_t                 *m;
     ngx_http_scep_nonce_t       snonce;
@@ -360,32 +363,49 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     if (ctx->flow.done) {
 
-        if (ctx->flow.joined && ctx->answer.certrep && !ctx->flow.answered) {
-            ctx->flow.answered = 1;
+        /* the answer, or the upstream's failure, of a flow joined before */
 
-            if (ctx->flow.node == NULL) {
-                /* a flow of its own, kept nowhere */
-                one.outcome = (u_char) ctx->flow.outcome;
-                ngx_http_scep_flow_outcome(ctx, &one);
-                return;
-            }
+        answer = (ctx->flow.joined && ctx->answer.certrep
+                  && !ctx->flow.answered);
+        failed = (ctx->flow.joined && ctx->flow.node && !ctx->flow.failed
+                  && ngx_http_scep_upstream_failed(r, ctx));
 
-            /* the zone the flow was joined in */
+        if (!answer && !failed) {
+            return;
+        }
 
-            fctx = ctx->flow.zone->data;
+        ctx->flow.answered |= answer;
+        ctx->flow.failed |= failed;
 
-            ngx_shmtx_lock(&fctx->shpool->mutex);
+        if (ctx->flow.node == NULL) {
+            /* a flow of its own, kept nowhere */
+            one.outcome = (u_char) ctx->flow.outcome;
+            ngx_http_scep_flow_outcome(ctx, &one);
+            return;
+        }
 
-            /* the node is still this flow's unless the id says otherwise */
+        /* the zone the flow was joined in */
 
-            fn = ctx->flow.node;
+        fctx = ctx->flow.zone->data;
 
-            if (fn->id == ctx->flow.id && fn->step) {
+        ngx_shmtx_lock(&fctx->shpool->mutex);
+
+        /* the node is still this flow's unless the id says otherwise */
+
+        fn = ctx->flow.node;
+
+        if (fn->id == ctx->flow.id && fn->step) {
+
+            if (answer) {
                 ngx_http_scep_flow_outcome(ctx, fn);
             }
 
-            ngx_shmtx_unlock(&fctx->shpool->mutex);
+            if (failed) {
+                fn->flags |= NGX_HTTP_SCEP_FLOW_FAILED;
+            }
         }
+
+        ngx_shmtx_unlock(&fctx->shpool->mutex);
 
         return;
     }
@@ -480,6 +500,19 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     fn->step++;
+
+    /*
+     * An earlier attempt of this transaction failed upstream, before this
+     * request's own failure is added: NDES may have issued the first.
+     */
+
+    ctx->flow.failed_before = (ctx->flow.joined_by == SCEP_JOIN_TRANSACTION
+                               && (fn->flags & NGX_HTTP_SCEP_FLOW_FAILED));
+
+    if (!own && ngx_http_scep_upstream_failed(r, ctx)) {
+        fn->flags |= NGX_HTTP_SCEP_FLOW_FAILED;
+        ctx->flow.failed = 1;
+    }
 
     /* from another address or User-Agent than the flow's first */
 

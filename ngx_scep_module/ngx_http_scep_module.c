@@ -24,6 +24,8 @@
 
 
 static ngx_int_t ngx_http_scep_request_handler(ngx_http_request_t *r);
+static u_char *ngx_http_scep_log_error(ngx_http_request_t *r,
+    ngx_http_request_t *sr, u_char *buf, size_t len);
 static ngx_int_t ngx_http_scep_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_check(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
@@ -44,6 +46,10 @@ static void ngx_http_scep_exit_process(ngx_cycle_t *cycle);
 #define NGX_HTTP_SCEP_MAX_URI_LENGTH    65534
 #define NGX_HTTP_SCEP_MAX_MESSAGE_SIZE  65536
 #define NGX_HTTP_SCEP_RESPONSE_BUFFER_SIZE  65536
+
+
+/* nginx's own r->log_handler, which the module's wraps */
+static ngx_http_log_handler_pt  ngx_http_scep_log_error_next;
 
 
 static ngx_command_t  ngx_http_scep_commands[] = {
@@ -194,9 +200,72 @@ ngx_http_scep_request_handler(ngx_http_request_t *r)
     if (!ctx->request.taken) {
         ctx->conf = slcf;
         ctx->request.taken = 1;
+
+        /*
+         * What nginx logs of the request's upstream failures says what
+         * they were: a handler that another module put in place is left
+         * alone.
+         */
+
+        if (ngx_http_scep_log_error_next == NULL) {
+            ngx_http_scep_log_error_next = r->log_handler;
+        }
+
+        if (r->log_handler == ngx_http_scep_log_error_next) {
+            r->log_handler = ngx_http_scep_log_error;
+        }
     }
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * nginx calls it for each error line of the request it writes (of level
+ * "error" or more severe, those the error_log keeps): the action of a line
+ * of the request's own upstream, and its try, are kept; the line itself
+ * is nginx's.
+ */
+
+static u_char *
+ngx_http_scep_log_error(ngx_http_request_t *r, ngx_http_request_t *sr,
+    u_char *buf, size_t len)
+{
+    ngx_uint_t            action;
+    const char           *text;
+    ngx_http_scep_ctx_t  *ctx;
+
+    text = r->connection->log->action;
+
+    if (sr == r && r->upstream && r->upstream_states && text) {
+
+        if (ngx_strcmp(text, "connecting to upstream") == 0) {
+            action = NGX_HTTP_SCEP_ACTION_CONNECT;
+
+        } else if (ngx_strcmp(text, "SSL handshaking to upstream") == 0) {
+            action = NGX_HTTP_SCEP_ACTION_TLS;
+
+        } else if (ngx_strcmp(text, "sending request to upstream") == 0) {
+            action = NGX_HTTP_SCEP_ACTION_SEND;
+
+        } else if (ngx_strcmp(text, "reading response header from upstream")
+                   == 0)
+        {
+            action = NGX_HTTP_SCEP_ACTION_HEADER;
+
+        } else {
+            action = NGX_HTTP_SCEP_ACTION_NONE;
+        }
+
+        ctx = action ? ngx_http_scep_get_ctx(r) : NULL;
+
+        if (ctx) {
+            ctx->upstream.action = action;
+            ctx->upstream.try = r->upstream_states->nelts;
+        }
+    }
+
+    return ngx_http_scep_log_error_next(r, sr, buf, len);
 }
 
 
@@ -717,6 +786,7 @@ ngx_http_scep_log_handler(ngx_http_request_t *r)
     ngx_http_scep_response_incomplete(r, ctx);
 
     ctx->end.status = ngx_http_scep_status(r);
+    ctx->end.upstream_error = ngx_http_scep_upstream_error(r, ctx);
 
     /* nothing is decided after this: the flow may be joined now */
 

@@ -41,8 +41,10 @@ static void ngx_http_scep_record_message(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_reject(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
+static const char *ngx_http_scep_record_outcome(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, ngx_uint_t status);
 static void ngx_http_scep_record_upstream(ngx_http_request_t *r,
-    json_t *scep);
+    json_t *scep, ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_flow(json_t *scep,
     ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_diagnosis(ngx_http_request_t *r,
@@ -416,7 +418,7 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         ngx_http_scep_record_reject(scep, ctx);
     }
 
-    ngx_http_scep_record_upstream(r, scep);
+    ngx_http_scep_record_upstream(r, scep, ctx);
 
     if (ctx->answer.certrep || ctx->answer.certs || ctx->answer.caps
         || ctx->answer.undecoded)
@@ -468,6 +470,53 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 }
 
 
+/*
+ * event.outcome, the SCEP outcome: what NDES's CertRep said when there is
+ * one; else a failure when the module refused the request, when the
+ * upstream failed (no answer, a 5xx) or when the status is 400 or more,
+ * but for NDES's healthy 403 to the bare URL.  A monitor-mode reject
+ * that went to NDES has the outcome NDES gave it: scep.reject tells it.
+ */
+
+static const char *
+ngx_http_scep_record_outcome(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    ngx_uint_t status)
+{
+    scep_upstream_error_e  err;
+
+    if (ctx->verdict.reject && !ctx->verdict.forwarded) {
+        return "failure";
+    }
+
+    if (ctx->answer.certrep) {
+
+        switch (ctx->answer.certrep->pki_status) {
+        case SCEP_STATUS_SUCCESS:
+            return "success";
+        case SCEP_STATUS_PENDING:
+            return "unknown";
+        case SCEP_STATUS_FAILURE:
+            return "failure";
+        default:
+            break;
+        }
+    }
+
+    err = ngx_http_scep_upstream_error(r, ctx);
+
+    if (err != SCEP_UPSTREAM_OK && err != SCEP_UPSTREAM_HTTP) {
+        return "failure";
+    }
+
+    if (status >= NGX_HTTP_BAD_REQUEST || status == 0) {
+        return (ngx_http_scep_diagnose(r, ctx) == SCEP_DIAG_NDES_REACHABLE)
+               ? "success" : "failure";
+    }
+
+    return "success";
+}
+
+
 /* the ECS fields of any HTTP request: time, source, user agent, http, url */
 
 static void
@@ -477,7 +526,7 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     u_char      *p, *last;
     ngx_str_t    method;
     ngx_int_t    ms;
-    ngx_uint_t   status, failure;
+    ngx_uint_t   status;
     ngx_time_t  *tp;
     json_t      *obj, *sub;
     u_char       ts[sizeof("1970-01-01T00:00:00.000Z")];
@@ -497,9 +546,8 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     obj = ngx_http_scep_json_object(root, "event");
     ngx_http_scep_json_int(obj, "duration", (json_int_t) ms * 1000000);
-    failure = (status >= 400 || status == 0
-               || (ctx->verdict.reject && !ctx->verdict.forwarded));
-    ngx_http_scep_json_const(obj, "outcome", failure ? "failure" : "success");
+    ngx_http_scep_json_const(obj, "outcome",
+                             ngx_http_scep_record_outcome(r, ctx, status));
 
     obj = ngx_http_scep_json_object(root, "source");
     ngx_http_scep_json_string_repair(obj, "ip", r->connection->addr_text.data,
@@ -591,10 +639,12 @@ ngx_http_scep_record_reject(json_t *scep, ngx_http_scep_ctx_t *ctx)
  */
 
 static void
-ngx_http_scep_record_upstream(ngx_http_request_t *r, json_t *scep)
+ngx_http_scep_record_upstream(ngx_http_request_t *r, json_t *scep,
+    ngx_http_scep_ctx_t *ctx)
 {
     json_t                     *obj;
     ngx_str_t                  *cache;
+    scep_upstream_error_e       err;
     ngx_http_upstream_state_t  *state;
 
     cache = NULL;
@@ -643,6 +693,12 @@ ngx_http_scep_record_upstream(ngx_http_request_t *r, json_t *scep)
     if (state->response_time != (ngx_msec_t) -1) {
         json_object_set_new_nocheck(obj, "response_time",
                                 json_real(state->response_time / 1000.0));
+    }
+
+    err = ngx_http_scep_upstream_error(r, ctx);
+
+    if (err != SCEP_UPSTREAM_OK) {
+        ngx_http_scep_json_const(obj, "error", scep_upstream_errors[err]);
     }
 }
 
@@ -696,7 +752,10 @@ static void
 ngx_http_scep_record_diagnosis(ngx_http_request_t *r, json_t *scep,
     ngx_http_scep_ctx_t *ctx)
 {
+    u_char       *p, *hint;
+    size_t        len;
     json_t       *obj;
+    ngx_msec_t    ms;
     scep_diag_e   diag;
 
     diag = ngx_http_scep_diagnose(r, ctx);
@@ -707,7 +766,33 @@ ngx_http_scep_record_diagnosis(ngx_http_request_t *r, json_t *scep,
 
     obj = ngx_http_scep_json_object(scep, "diagnosis");
     ngx_http_scep_json_const(obj, "code", scep_diagnoses[diag].code);
-    ngx_http_scep_json_const(obj, "hint", scep_diagnoses[diag].hint);
+
+    if (diag != SCEP_DIAG_NDES_READ_TIMEOUT || r->upstream == NULL) {
+        ngx_http_scep_json_const(obj, "hint", scep_diagnoses[diag].hint);
+        return;
+    }
+
+    /* which timeout fired: the location's, as the request had it */
+
+    ms = r->upstream->conf->read_timeout;
+    len = ngx_strlen(scep_diagnoses[diag].hint);
+
+    hint = ngx_pnalloc(r->pool, len + sizeof("; proxy_read_timeout is  ms")
+                                + NGX_INT_T_LEN);
+    if (hint == NULL) {
+        ngx_http_scep_json_const(obj, "hint", scep_diagnoses[diag].hint);
+        return;
+    }
+
+    p = ngx_cpymem(hint, scep_diagnoses[diag].hint, len);
+
+    p = (ms % 1000) ? ngx_sprintf(p, "; proxy_read_timeout is %M ms", ms)
+                    : ngx_sprintf(p, "; proxy_read_timeout is %M s",
+                                  ms / 1000);
+
+    json_object_set_new_nocheck(obj, "hint",
+                                json_stringn_nocheck((char *) hint,
+                                                     p - hint));
 }
 
 

@@ -48,6 +48,10 @@ is_deeply($scep->{response}{properties}{ndes_error}{properties}{name}{enum},
 is_deeply($scep->{response}{properties}{undecoded}{enum}, $facts->{undecoded},
           'schema: scep.response.undecoded names the reasons of the table');
 
+is_deeply($scep->{upstream}{properties}{error}{enum},
+          $facts->{upstream_errors},
+          'schema: scep.upstream.error names the classes of the table');
+
 is_deeply($scep->{flow}{properties}{outcome}{enum}, $facts->{outcomes},
           'schema: scep.flow.outcome names the outcomes of the table');
 

@@ -96,7 +96,7 @@ X-Scep-Diagnosis: ndes_reachable
  "X-Scep-Diagnosis: ndes_app_pool_stopped",
  "X-Scep-Diagnosis: ndes_uri_too_long",
  "X-Scep-Diagnosis: ndes_gateway_timeout",
- "X-Scep-Diagnosis: ndes_unreachable",
+ "X-Scep-Diagnosis: ndes_bad_gateway",
  "X-Scep-Diagnosis: "]
 --- record eval
 [
@@ -113,14 +113,14 @@ X-Scep-Diagnosis: ndes_reachable
 },
 { scep => { upstream => { status => 503 }, diagnosis => { code => 'ndes_app_pool_stopped' } } },
 { scep => { upstream => { status => 414 }, diagnosis => { code => 'ndes_uri_too_long' } } },
-{ scep => { upstream => { status => 504 }, diagnosis => { code => 'ndes_gateway_timeout' } } },
-{ scep => { upstream => { status => 502 }, diagnosis => { code => 'ndes_unreachable' } } },
+{ scep => { upstream => { status => 504, error => 'http' }, diagnosis => { code => 'ndes_gateway_timeout' } } },
+{ scep => { upstream => { status => 502, error => 'http' }, diagnosis => { code => 'ndes_bad_gateway' } } },
 { scep => { upstream => { status => 403 }, diagnosis => ScepTest::absent } },
 ]
 
 
 
-=== TEST 3: an upstream that does not answer in time: 504, gateway timeout
+=== TEST 3: an upstream that does not answer in time: 504, this edge's read timeout
 --- config
     location /certsrv/mscep/ {
         scep on;
@@ -132,15 +132,17 @@ X-Scep-Diagnosis: ndes_reachable
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- error_code: 504
 --- response_headers
-X-Scep-Diagnosis: ndes_gateway_timeout
+X-Scep-Diagnosis: ndes_read_timeout
 --- record eval
 {
     scep => {
         upstream  => ScepTest::exact({ addr => qr/^127\.0\.0\.1:\d+$/, status => 504,
-                                       response_time => ScepTest::number }),
+                                       response_time => ScepTest::number,
+                                       error => 'read_timeout' }),
         response  => ScepTest::absent,
         flow      => ScepTest::absent,
-        diagnosis => { code => 'ndes_gateway_timeout' },
+        diagnosis => { code => 'ndes_read_timeout',
+                       hint => qr/; proxy_read_timeout is 1 s$/ },
     },
 }
 --- error_log
@@ -164,7 +166,8 @@ X-Scep-Diagnosis: ndes_unreachable
 --- record eval
 {
     scep => {
-        upstream  => { status => 502, response_time => ScepTest::number },
+        upstream  => { status => 502, response_time => ScepTest::number,
+                       error => 'refused' },
         response  => ScepTest::absent,
         flow      => ScepTest::absent,
         diagnosis => { code => 'ndes_unreachable' },

@@ -95,6 +95,12 @@ main(int argc, char **argv)
         printf("%s\"%s\"", i > 1 ? "," : "", scep_outcomes[i]);
     }
 
+    printf("],\"upstream_errors\":[");
+
+    for (i = SCEP_UPSTREAM_OK + 1; i < SCEP_UPSTREAM_ERROR_COUNT; i++) {
+        printf("%s\"%s\"", i > 1 ? "," : "", scep_upstream_errors[i]);
+    }
+
     printf("],\"flow_joins\":[");
 
     for (i = 0; i < SCEP_JOIN_COUNT; i++) {

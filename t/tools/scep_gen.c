@@ -4109,6 +4109,60 @@ gen_ndes_error(const char *code_arg, const char *path)
 }
 
 
+/*
+ * scep-gen --retries OUTDIR: the messages of t/095-sequences.t, made when
+ * the test runs: retry-a-0.der and retry-a-1.der, two PKCSReqs of the
+ * same transactionID and signer, each with a senderNonce of its own (a
+ * client that makes its message anew for its retry), retry-b-0.der and
+ * retry-b-1.der the same for another transactionID, and fresh-0.der ...
+ * fresh-3.der, each of a transaction of its own.
+ */
+
+static int
+gen_retries(const char *dir)
+{
+    int            i;
+    char           name[32], tid[41];
+    buf_t          msg;
+    gen_t          g;
+    sign_t         s;
+    unsigned char  nonce[NONCE_LEN];
+
+    outdir = dir;
+
+    memset(&g, 0, sizeof(gen_t));
+    gen_pki(&g);
+    gen_envelopes(&g);
+
+    for (i = 0; i < 8; i++) {
+        if (i < 4) {
+            snprintf(name, sizeof(name), "retry-%c-%d.der", "ab"[i / 2],
+                     i % 2);
+            gen_transaction_id(tid, NULL, i < 2 ? "retry-a" : "retry-b");
+
+        } else {
+            snprintf(name, sizeof(name), "fresh-%d.der", i - 4);
+            gen_transaction_id(tid, NULL, name);
+        }
+
+        memset(&s, 0, sizeof(sign_t));
+        s.name = name;
+        s.cert = g.signer;
+        s.key = g.signer_key;
+        s.md = EVP_sha256();
+        s.content = &g.env_pkcsreq;
+
+        gen_nonce(nonce, name);
+        request_attrs(&s, "19", tid, nonce);
+        pki_sign(&msg, &s);
+        file_write(name, &msg);
+        buf_free(&msg);
+    }
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -4143,13 +4197,19 @@ main(int argc, char **argv)
         return gen_ndes_error(argv[2], argv[3]);
     }
 
+    if (argc == 3 && strcmp(argv[1], "--retries") == 0) {
+        return gen_retries(argv[2]);
+    }
+
     if (argc != 2) {
         fprintf(stderr, "usage: scep-gen OUTDIR\n"
                         "       scep-gen --expiring-in DAYS OUT.der\n"
                         "       scep-gen --bounds OUTDIR\n"
                         "       scep-gen --nonces N OUTDIR\n"
                         "       scep-gen --flows OUTDIR\n"
-                        "       scep-gen --ndes-error HRESULT OUT.der\n");
+                        "       scep-gen --ndes-error HRESULT OUT.der\n"
+
+                        "       scep-gen --retries OUTDIR\n");
         return 2;
     }
 
