@@ -4055,12 +4055,15 @@ gen_ndes_errors(gen_t *g)
 
 
 /*
- * --ndes-error HRESULT OUT.der: one FAILURE badRequest CertRep carrying
- * that error code, for the tests that go through the module's whole table
+ * --ndes-error HRESULT OUT.der: a FAILURE badRequest CertRep carrying that
+ * error code; --fail-info N OUT.der: a FAILURE with failInfo N (0 to 4,
+ * or "none": no failInfo); for the tests that go through the module's
+ * whole tables
  */
 
 static int
-gen_ndes_error(const char *code_arg, const char *path)
+gen_certrep_failure(const char *fail_info, const char *code_arg,
+    const char *path)
 {
     char            *end;
     buf_t            msg;
@@ -4071,9 +4074,20 @@ gen_ndes_error(const char *code_arg, const char *path)
     unsigned long    code;
     unsigned char    nonce[NONCE_LEN];
 
-    code = strtoul(code_arg, &end, 16);
-    if (*code_arg == '\0' || *end != '\0' || code > 0xffffffffUL) {
-        fprintf(stderr, "scep-gen: --ndes-error: an HRESULT in hex\n");
+    code = 0;
+
+    if (code_arg) {
+        code = strtoul(code_arg, &end, 16);
+        if (*code_arg == '\0' || *end != '\0' || code > 0xffffffffUL) {
+            fprintf(stderr, "scep-gen: --ndes-error: an HRESULT in hex\n");
+            return 2;
+        }
+    }
+
+    if (fail_info && (strlen(fail_info) != 1 || *fail_info < '0'
+                      || *fail_info > '4'))
+    {
+        fprintf(stderr, "scep-gen: --fail-info: 0 to 4, or none\n");
         return 2;
     }
 
@@ -4081,17 +4095,21 @@ gen_ndes_error(const char *code_arg, const char *path)
     gen_pki(&g);
 
     memset(&s, 0, sizeof(sign_t));
-    s.name = "certrep-ndes-error";
+    s.name = "certrep-failure";
     s.cert = g.ra;
     s.key = g.ra_key;
     s.extra[0] = g.ca;
     s.md = EVP_sha256();
-    gen_nonce(nonce, code_arg);
-    certrep_attrs(&s, g.tid, nonce, g.nonce, "2", "2");
+    gen_nonce(nonce, path);
+    certrep_attrs(&s, g.tid, nonce, g.nonce, "2", fail_info);
 
-    v = ASN1_INTEGER_new();
-    ASN1_INTEGER_set_int64(v, (int32_t) code);
-    attr_add(&s, OID_SCEP_ERROR, V_ASN1_INTEGER, v, (size_t) -1);
+    v = NULL;
+
+    if (code_arg) {
+        v = ASN1_INTEGER_new();
+        ASN1_INTEGER_set_int64(v, (int32_t) code);
+        attr_add(&s, OID_SCEP_ERROR, V_ASN1_INTEGER, v, (size_t) -1);
+    }
 
     pki_sign(&msg, &s);
 
@@ -4194,7 +4212,12 @@ main(int argc, char **argv)
     }
 
     if (argc == 4 && strcmp(argv[1], "--ndes-error") == 0) {
-        return gen_ndes_error(argv[2], argv[3]);
+        return gen_certrep_failure("2", argv[2], argv[3]);
+    }
+
+    if (argc == 4 && strcmp(argv[1], "--fail-info") == 0) {
+        return gen_certrep_failure(strcmp(argv[2], "none") ? argv[2] : NULL,
+                                   NULL, argv[3]);
     }
 
     if (argc == 3 && strcmp(argv[1], "--retries") == 0) {
@@ -4208,6 +4231,7 @@ main(int argc, char **argv)
                         "       scep-gen --nonces N OUTDIR\n"
                         "       scep-gen --flows OUTDIR\n"
                         "       scep-gen --ndes-error HRESULT OUT.der\n"
+                        "       scep-gen --fail-info N|none OUT.der\n"
 
                         "       scep-gen --retries OUTDIR\n");
         return 2;
