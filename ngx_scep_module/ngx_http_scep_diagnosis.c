@@ -123,6 +123,11 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         s.msg_type = ctx->message.msg->type;
     }
 
+    /* an upstream that form-decodes the query read it as a space */
+
+    s.raw_plus = (ctx->message.encoding & (1 << SCEP_QENC_RAW_PLUS))
+                 && !ctx->message.normalized;
+
     if (r->upstream_states && r->upstream_states->nelts) {
         state = r->upstream_states->elts;
         s.upstream_status = (int) state[r->upstream_states->nelts - 1].status;

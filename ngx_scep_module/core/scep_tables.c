@@ -680,6 +680,11 @@ const char  *scep_undecoded_names[SCEP_UNDECODED_COUNT] = {
 };
 
 
+const char  *scep_query_encodings[SCEP_QENC_COUNT] = {
+    "percent", "raw", "raw_plus", "base64url", "line_breaks"
+};
+
+
 const char  *scep_outcomes[SCEP_OUTCOME_COUNT] = {
     "", "issued", "pending", "failed", "rejected"
 };
