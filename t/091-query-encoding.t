@@ -95,6 +95,50 @@ no_shuffle();
 run_tests();
 check_records();
 
+
+# the guide's queries of the client's encoding faults, run as written
+# against this file's records, as t/060-soc-guide.t runs the others
+my $guide = do {
+    local $/;
+    open my $g, '<', "$ScepTest::Top/docs/soc-guide.md" or die $!;
+    <$g>;
+};
+
+my %query;
+while ($guide =~ m{<!-- query: ([\w-]+) in t/091-query-encoding\.t -->\n```sh\n(.*?)```}sg) {
+    $query{$1} = $2;
+}
+
+is_deeply([sort keys %query], ['client-encoding', 'cut-messages'],
+          "$0 - the guide's queries of this file");
+
+sub run_query {
+    my ($name) = @_;
+    local $ENV{LOG} = $ScepTest::Records;
+    open my $sh, '-|', 'bash', '-e', '-o', 'pipefail', '-c',
+                       "exec 2>&1\n$query{$name}" or die "bash: $!";
+    my $out = do { local $/; <$sh> } // '';
+    close $sh;
+    is($? >> 8, 0, "$0 - $name runs") or Test::More::diag($out);
+    return $out;
+}
+
+my $out = run_query('client-encoding');
+like($out, qr{^\s*1 Go-http-client/1\.1\tbase64url\tas-sent\t500\tndes_internal_error$}m,
+     "$0 - client-encoding: scepclient's base64url the scepserver failed");
+like($out, qr{^\s*1 Go-http-client/1\.1\tbase64url\tnormalized\t200\t-$}m,
+     "$0 - client-encoding: and issued once normalised");
+like($out, qr{^\s*2 -\traw_plus\tas-sent\t500\tclient_raw_plus$}m,
+     "$0 - client-encoding: the raw '+' the stand-in and the scepserver failed");
+like($out, qr{^\s*1 profiled/1\.0 CFNetwork/811\.5\.4 Darwin/16\.6\.0\ttruncated\tas-sent\t400\tmessage_truncated$}m,
+     "$0 - client-encoding: the iOS message cut on its way");
+
+$out = run_query('cut-messages');
+like($out, qr{^[\d-]+T[\d:.]+Z\t127\.0\.0\.1\tprofiled/1\.0 CFNetwork/811\.5\.4 Darwin/16\.6\.0\t621\t-\t\d+$}m,
+     "$0 - cut-messages: the 829 characters of the article, 621 bytes, no declared size");
+like($out, qr{^[\d-]+T[\d:.]+Z\t127\.0\.0\.1\t-\t1500\t2588\t\d+$}m,
+     "$0 - cut-messages: a DER message, 1500 of its 2588 bytes");
+
 __DATA__
 
 === TEST 1: what each client's GET showed, in the table's order
@@ -196,6 +240,8 @@ main::get(substr(main::b64($main::Req), 0, 1724) . substr(main::base64url($main:
 === TEST 6: the iOS message as Microsoft's article prints it: 829 characters, mid-group ('j' is base64)
 --- request eval
 main::cut($main::Ios, 829)
+--- more_headers
+User-Agent: profiled/1.0 CFNetwork/811.5.4 Darwin/16.6.0
 --- error_code: 400
 --- response_body
 truncated: the base64 ends one character into a group: cut after 621 bytes of a message of indefinite length (BER)
