@@ -494,6 +494,11 @@ typedef struct {
     /* the GET message carried a raw '+', and went as it came */
     unsigned                   raw_plus:1;
     /*
+     * a truncated message holds all the bytes its ContentInfo declares:
+     * an inner length overruns it, a malformed message, not a cut one
+     */
+    unsigned                   message_whole:1;
+    /*
      * an earlier attempt of this transaction timed out or failed
      * upstream, or this message was sent before: the first may have
      * been issued

@@ -486,7 +486,7 @@ scep_diagnose(const scep_situation_t *s)
         return SCEP_DIAG_PROXY_URI_TOO_LONG;
     }
 
-    if (s->reject == SCEP_REJECT_TRUNCATED) {
+    if (s->reject == SCEP_REJECT_TRUNCATED && !s->message_whole) {
         return SCEP_DIAG_MESSAGE_TRUNCATED;
     }
 
