@@ -45,6 +45,7 @@ typedef struct {
     size_t                     response_buffer_size;
     ngx_shm_zone_t            *flow;            /* scep_flow */
     ngx_flag_t                 reject_replay;
+    ngx_flag_t                 normalize_message;
 
     /* server level only: some location of this server has "scep on" */
     unsigned                   server_scep:1;
@@ -96,11 +97,16 @@ typedef struct {
     ngx_str_t                  signer_subject;
     scep_sig_e                 signature;
     ngx_uint_t                 decode_ns;       /* decode and verify */
+    unsigned                   encoding;        /* GET: bit per
+                                                   scep_query_encoding_e */
 
     unsigned                   parsed:1;        /* read, decoded or refused */
     unsigned                   decoded:1;       /* scep_msg_decode() ran */
     unsigned                   post:1;
     unsigned                   body_read:1;
+    unsigned                   cut:1;           /* its base64 ended one
+                                                   character into a group */
+    unsigned                   normalized:1;    /* forwarded re-encoded */
 } ngx_http_scep_message_t;
 
 

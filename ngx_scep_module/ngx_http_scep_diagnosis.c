@@ -39,6 +39,7 @@ typedef struct {
 } ngx_http_scep_ra_ctx_t;
 
 
+static ngx_uint_t ngx_http_scep_message_whole(ngx_http_scep_ctx_t *ctx);
 static ngx_int_t ngx_http_scep_ra_expired(ngx_http_request_t *r,
     ngx_str_t *addr);
 static ngx_int_t ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone,
@@ -242,7 +243,13 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
     if (ctx->message.msg && ctx->message.decoded) {
         s.msg_type = ctx->message.msg->type;
+        s.message_whole = ngx_http_scep_message_whole(ctx);
     }
+
+    /* an upstream that form-decodes the query read it as a space */
+
+    s.raw_plus = (ctx->message.encoding & (1 << SCEP_QENC_RAW_PLUS))
+                 && !ctx->message.normalized;
 
     if (r->upstream_states && r->upstream_states->nelts) {
         state = r->upstream_states->elts;
@@ -267,6 +274,34 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     }
 
     return scep_diagnose(&s);
+}
+
+
+/*
+ * Whether a truncated message was cut on its way or is malformed: all
+ * the bytes its ContentInfo declares are there (an inner length overruns
+ * them), or its own length is one no message has (more than 4 bytes of
+ * length).  An indefinite length tells nothing: it may have been cut.
+ */
+
+static ngx_uint_t
+ngx_http_scep_message_whole(ngx_http_scep_ctx_t *ctx)
+{
+    scep_msg_t  *m;
+    ngx_str_t   *der;
+
+    m = ctx->message.msg;
+    der = &ctx->message.der;
+
+    if (ctx->message.cut || der->len < 2) {
+        return 0;
+    }
+
+    if (m->declared) {
+        return m->size >= m->declared;
+    }
+
+    return der->data[1] != 0x80;
 }
 
 

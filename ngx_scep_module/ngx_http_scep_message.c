@@ -25,6 +25,8 @@ static ngx_int_t ngx_http_scep_message_from_body(ngx_http_request_t *r,
 static void ngx_http_scep_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_decode(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_str_t *msg);
+static ngx_int_t ngx_http_scep_message_cut(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx, scep_msg_t *m, scep_reject_e reason);
 static ngx_int_t ngx_http_scep_policy(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
 static ngx_uint_t ngx_http_scep_elapsed(struct timespec *start);
@@ -167,7 +169,8 @@ ngx_http_scep_elapsed(struct timespec *start)
 
 /*
  * message= is percent-decoded ('+' stays '+': it is base64) and then
- * base64-decoded, both in place.
+ * base64-decoded, both in place.  A text cut one character into a group
+ * gives the bytes before it: the decoding says how far they go.
  */
 
 static ngx_int_t
@@ -189,12 +192,18 @@ ngx_http_scep_message_from_query(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    ctx->message.encoding = scep_query_encoding(ctx->request.message_arg.data,
+                                                ctx->request.message_arg.len);
+
     n = scep_unescape(buf, ctx->request.message_arg.data,
                       ctx->request.message_arg.len, 0);
 
     bad = scep_base64_decode(buf, &len, buf, n);
 
-    if (bad) {
+    if (bad == SCEP_BASE64_CUT) {
+        ctx->message.cut = 1;
+
+    } else if (bad) {
         return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_BAD_ENCODING,
                                         "message is not base64: byte 0x%02xd "
                                         "at offset %d of its decoded text",
@@ -354,6 +363,10 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     reason = scep_msg_decode(m, msg->data, msg->len);
 
+    if (ctx->message.cut) {
+        return ngx_http_scep_message_cut(r, ctx, m, reason);
+    }
+
     if (reason) {
         return ngx_http_scep_set_reject(r, ctx, reason, "%s", m->detail);
     }
@@ -379,6 +392,53 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A base64 text that ends one character into a group was cut on its way
+ * (a URL limit, a proxy): what its bytes decoded to, against what the
+ * message declares, says how much is missing.  All of it there, the
+ * character is a stray one.
+ */
+
+static ngx_int_t
+ngx_http_scep_message_cut(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
+    scep_msg_t *m, scep_reject_e reason)
+{
+    ngx_str_t  *der;
+
+    if (reason == SCEP_REJECT_NONE
+        || (m->declared && m->size >= m->declared))
+    {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_BAD_ENCODING,
+                                        "the base64 ends with a single "
+                                        "character after the whole "
+                                        "message (%uz bytes decoded)",
+                                        m->size);
+    }
+
+    if (m->declared) {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_TRUNCATED,
+                                        "the base64 ends one character "
+                                        "into a group: cut after %uz bytes "
+                                        "of the %uz the message declares",
+                                        m->size, m->declared);
+    }
+
+    der = &ctx->message.der;
+
+    if (der->len >= 2 && der->data[1] == 0x80) {
+        return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_TRUNCATED,
+                                        "the base64 ends one character "
+                                        "into a group: cut after %uz bytes "
+                                        "of a message of indefinite length "
+                                        "(BER)", m->size);
+    }
+
+    return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_TRUNCATED,
+                                    "the base64 ends one character into a "
+                                    "group: cut after %uz bytes", m->size);
 }
 
 
@@ -436,6 +496,110 @@ ngx_http_scep_policy(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_SIGNATURE_INVALID,
                                         "%s", detail);
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * scep_normalize_message: the GET message goes on re-encoded as
+ * percent-encoded standard base64, the other parameters byte for byte,
+ * so that an upstream that form-decodes the query (a raw '+' read as a
+ * space) or knows one alphabet only reads what the module read.
+ *
+ * The query is read again as it stands (a rewrite may have changed it):
+ * only when it still names the operation and the message once each, and
+ * carries the very message decoded, is its value replaced.  The new one
+ * holds letters, digits and escapes, no '&' and no '=', so no parameter
+ * can be added or renamed.  proxy_pass without a URI part sends
+ * r->unparsed_uri while it is valid, with one the path and r->args: both
+ * get the new query ($request_uri, $args and $arg_message show it; the
+ * record and $request keep what the client sent).
+ */
+
+ngx_int_t
+ngx_http_scep_message_normalize(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx)
+{
+    u_char        *p, *q, *args, *value, *end;
+    size_t         path, len;
+    ngx_str_t     *der;
+    scep_query_t   query;
+
+    if (!ctx->conf->normalize_message
+        || ctx->request.op != SCEP_OP_PKIOPERATION
+        || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+        || !ctx->message.decoded || ctx->message.cut
+        || ctx->message.normalized)
+    {
+        return NGX_OK;
+    }
+
+    scep_query_parse(&query, r->args.data, r->args.len, 0);
+
+    if (query.ambiguous_operation || query.ambiguous_message
+        || query.op != SCEP_OP_PKIOPERATION
+        || query.message_len != ctx->request.message_arg.len
+        || ngx_memcmp(query.message, ctx->request.message_arg.data,
+                      query.message_len) != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "scep: message not normalised: the query was "
+                      "changed after the module read it");
+        return NGX_OK;
+    }
+
+    path = 0;
+
+    if (r->valid_unparsed_uri) {
+        p = ngx_strlchr(r->unparsed_uri.data,
+                        r->unparsed_uri.data + r->unparsed_uri.len, '?');
+
+        end = r->unparsed_uri.data + r->unparsed_uri.len;
+
+        if (p == NULL || (size_t) (end - p - 1) != r->args.len
+            || ngx_memcmp(p + 1, r->args.data, r->args.len) != 0)
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "scep: message not normalised: the request URI "
+                          "and its arguments differ");
+            return NGX_OK;
+        }
+
+        path = p - r->unparsed_uri.data + 1;
+    }
+
+    der = &ctx->message.der;
+    value = (u_char *) query.message;
+
+    len = path + (value - r->args.data)
+          + scep_message_encoded_len(der->len)
+          + (r->args.data + r->args.len - (value + query.message_len));
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    q = ngx_cpymem(p, r->unparsed_uri.data, path);
+    args = q;
+    q = ngx_cpymem(q, r->args.data, value - r->args.data);
+    q += scep_message_encode(q, der->data, der->len);
+    q = ngx_cpymem(q, value + query.message_len,
+                   r->args.data + r->args.len - (value + query.message_len));
+
+    if (path) {
+        r->unparsed_uri.data = p;
+        r->unparsed_uri.len = q - p;
+    }
+
+    r->args.data = args;
+    r->args.len = q - args;
+
+    ctx->message.normalized = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "scep: message normalised, args \"%V\"", &r->args);
 
     return NGX_OK;
 }

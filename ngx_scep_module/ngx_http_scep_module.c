@@ -124,6 +124,13 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       offsetof(ngx_http_scep_loc_conf_t, reject_replay),
       NULL },
 
+    { ngx_string("scep_normalize_message"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, normalize_message),
+      NULL },
+
     { ngx_string("scep_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_scep_metrics,
@@ -394,7 +401,8 @@ ngx_http_scep_handler(ngx_http_request_t *r)
     }
 
     if (ctx->verdict.reject == SCEP_REJECT_NONE) {
-        return NGX_DECLINED;
+        return (ngx_http_scep_message_normalize(r, ctx) == NGX_OK)
+               ? NGX_DECLINED : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* size limits always hold; the rest is policy, off in monitor mode */
@@ -410,7 +418,8 @@ ngx_http_scep_handler(ngx_http_request_t *r)
                   "%s: %V", scep_rejects[ctx->verdict.reject].name,
                   &ctx->verdict.detail);
 
-    return NGX_DECLINED;
+    return (ngx_http_scep_message_normalize(r, ctx) == NGX_OK)
+           ? NGX_DECLINED : NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
 
 
@@ -584,6 +593,7 @@ ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
     conf->response_buffer_size = NGX_CONF_UNSET_SIZE;
     conf->flow = NGX_CONF_UNSET_PTR;
     conf->reject_replay = NGX_CONF_UNSET;
+    conf->normalize_message = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -619,6 +629,8 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->inspect_response, prev->inspect_response, 1);
     ngx_conf_merge_ptr_value(conf->flow, prev->flow, NULL);
     ngx_conf_merge_value(conf->reject_replay, prev->reject_replay, 0);
+    ngx_conf_merge_value(conf->normalize_message, prev->normalize_message,
+                         0);
     ngx_conf_merge_size_value(conf->response_buffer_size,
                               prev->response_buffer_size,
                               NGX_HTTP_SCEP_RESPONSE_BUFFER_SIZE);

@@ -827,7 +827,8 @@ ngx_http_scep_record_names(json_t *scep, ngx_http_scep_ctx_t *ctx)
 static void
 ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
 {
-    json_t      *obj, *signer;
+    json_t      *obj, *signer, *list;
+    ngx_uint_t   i;
     scep_msg_t  *m;
     const char  *code;
     u_char       hex[2 * 64];
@@ -864,8 +865,32 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
 
     ngx_http_scep_json_const(obj, "encoding", m->ber ? "ber" : "der");
     ngx_http_scep_json_int(obj, "size", m->size);
+
+    /* a cut message, or bytes after it */
+
+    if (m->declared && m->declared != m->size) {
+        ngx_http_scep_json_int(obj, "declared_size", m->declared);
+    }
+
     ngx_http_scep_json_const(obj, "transport",
                              ctx->message.post ? "post" : "get");
+
+    if (!ctx->message.post) {
+        list = json_array();
+
+        for (i = 0; i < SCEP_QENC_COUNT; i++) {
+            if (ctx->message.encoding & (1 << i)) {
+                json_array_append_new(list,
+                            json_string_nocheck(scep_query_encodings[i]));
+            }
+        }
+
+        json_object_set_new_nocheck(obj, "query_encoding", list);
+
+        if (ctx->message.normalized) {
+            json_object_set_new_nocheck(obj, "normalized", json_true());
+        }
+    }
 
     /* a replay (scep.flow.replay): is it the very message seen first? */
 

@@ -58,6 +58,10 @@ is_deeply($scep->{flow}{properties}{outcome}{enum}, $facts->{outcomes},
 is_deeply($scep->{flow}{properties}{joined_by}{enum}, $facts->{flow_joins},
           'schema: scep.flow.joined_by names the joins of the table');
 
+is_deeply($scep->{message}{properties}{query_encoding}{items}{enum},
+          $facts->{query_encodings},
+          'schema: scep.message.query_encoding names the encodings of the table');
+
 my $docs = do {
     local $/;
     open my $in, '<', 'docs/directives.md' or die $!;

@@ -95,7 +95,9 @@ truncated: the TLV at byte 0 declares more than the 4 bytes that remain
     scep => {
         operation => 'PKIOperation',
         ca_ident  => ScepTest::absent,
-        message   => ScepTest::exact({ encoding => 'der', size => 4, transport => 'get' }),
+        message   => ScepTest::exact({ encoding => 'der', size => 4,
+                                       declared_size => 261, transport => 'get',
+                                       query_encoding => ['percent'] }),
         reject    => { reason => 'truncated' },
     },
 }
@@ -124,7 +126,8 @@ truncated: the TLV at byte 0 declares more than the 16 bytes that remain
     scep => {
         operation => 'PKIOperation',
         ca_ident  => ScepTest::absent,
-        message   => ScepTest::exact({ encoding => 'der', size => 16, transport => 'post' }),
+        message   => ScepTest::exact({ encoding => 'der', size => 16,
+                                       declared_size => 51, transport => 'post' }),
         reject    => { reason => 'truncated' },
     },
 }

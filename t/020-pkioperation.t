@@ -25,9 +25,13 @@ our $Req = message('scepclient-pkcsreq.der');
 # what the record's "message" says of it, over the given transport: exactly
 # these keys
 sub req_fields {
-    my ($transport) = @_;
+    my ($transport, $encoding) = @_;
+
+    my %get = $transport eq 'get'
+              ? (query_encoding => $encoding // ['percent']) : ();
 
     return ScepTest::exact({
+        %get,
         type             => 'PKCSReq',
         type_code        => 19,
         transaction_id   => qr{^[A-Za-z0-9+/=]+$},
@@ -88,7 +92,7 @@ ScepTest::pkiop_get($main::Req, 'raw')
 --- response_body
 ndes: GET 
 --- record eval
-{ scep => { message => main::req_fields('get') } }
+{ scep => { message => main::req_fields('get', ['raw', 'raw_plus']) } }
 --- no_error_log
 [error]
 
@@ -100,7 +104,7 @@ ScepTest::pkiop_get($main::Req, 'space')
 --- response_body
 ndes: GET 
 --- record eval
-{ scep => { message => main::req_fields('get') } }
+{ scep => { message => main::req_fields('get', ['percent', 'raw_plus']) } }
 --- no_error_log
 [error]
 
@@ -112,7 +116,7 @@ ScepTest::pkiop_get($main::Req, 'lf')
 --- response_body
 ndes: GET 
 --- record eval
-{ scep => { message => main::req_fields('get') } }
+{ scep => { message => main::req_fields('get', ['percent', 'line_breaks']) } }
 --- no_error_log
 [error]
 
@@ -124,7 +128,7 @@ ScepTest::pkiop_get($main::Req, 'crlf')
 --- response_body
 ndes: GET 
 --- record eval
-{ scep => { message => main::req_fields('get') } }
+{ scep => { message => main::req_fields('get', ['percent', 'line_breaks']) } }
 --- no_error_log
 [error]
 

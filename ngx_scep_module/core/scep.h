@@ -219,6 +219,10 @@ typedef struct {
 
 typedef struct {
     size_t                     size;
+    size_t                     declared;     /* the ContentInfo's own
+                                                length, header included;
+                                                0 when indefinite or
+                                                unreadable */
     unsigned                   ber:1;        /* indefinite or long-form
                                                 lengths, constructed
                                                 strings: not DER */
@@ -304,13 +308,49 @@ int scep_content_next(scep_content_iter_t *it, scep_bytes_t *segment);
 
 
 /*
- * base64 as SCEP clients send it: line breaks, missing padding.  Returns
- * 0, or 1 + the offset of the first byte that is not base64.
+ * base64 as SCEP clients send it: line breaks, missing padding, the
+ * standard alphabet or the URL-safe one ('-' and '_'), even mixed.
+ * Returns 0, 1 + the offset of the first byte that is not base64, or
+ * SCEP_BASE64_CUT when the text ends one character into a group, which
+ * no encoder writes: it was cut.  *dst_len is the bytes decoded so far.
  */
+
+#define SCEP_BASE64_CUT       -1
 
 size_t scep_base64_decoded_len(size_t len);
 int scep_base64_decode(unsigned char *dst, size_t *dst_len,
     const unsigned char *src, size_t len);
+
+/*
+ * The canonical form of a GET message: standard base64 with '+', '/'
+ * and '=' percent-encoded, no line breaks.  dst must hold
+ * scep_message_encoded_len(len) bytes; returns the bytes written.
+ */
+size_t scep_message_encoded_len(size_t len);
+size_t scep_message_encode(unsigned char *dst, const unsigned char *src,
+    size_t len);
+
+
+/*
+ * What the escaped text of a GET message= showed of its encoding
+ * (scep.message.query_encoding), a bit per entry, the names in
+ * scep_query_encodings[] in this order.
+ */
+
+typedef enum {
+    SCEP_QENC_PERCENT = 0,            /* %XX escapes of base64 characters */
+    SCEP_QENC_RAW,                    /* '+', '/' or '=' unescaped */
+    SCEP_QENC_RAW_PLUS,               /* a raw '+', or one that came as a
+                                         space: a form decoder reads it
+                                         as a space */
+    SCEP_QENC_BASE64URL,              /* '-' or '_', escaped or not */
+    SCEP_QENC_LINE_BREAKS,            /* CR or LF, escaped or not */
+    SCEP_QENC_COUNT
+} scep_query_encoding_e;
+
+extern const char  *scep_query_encodings[SCEP_QENC_COUNT];
+
+unsigned scep_query_encoding(const unsigned char *p, size_t len);
 
 
 /*
@@ -460,6 +500,11 @@ typedef struct {
                                                     upstream */
     /* the GET message carried a raw '+', and went as it came */
     unsigned                   raw_plus:1;
+    /*
+     * a truncated message holds all the bytes its ContentInfo declares:
+     * an inner length overruns it, a malformed message, not a cut one
+     */
+    unsigned                   message_whole:1;
     /*
      * an earlier attempt of this transaction timed out or failed
      * upstream, or this message was sent before: the first may have

@@ -281,3 +281,40 @@ scep_ber_fail(scep_ber_t *b, unsigned truncated, const char *fmt, ...)
 
     return -1;
 }
+
+
+/*
+ * The length a TLV declares, its header included, however few of its
+ * bytes are there: what a cut message said it was.  0 when the length is
+ * indefinite or its header unreadable.
+ */
+
+size_t
+scep_ber_declared(const unsigned char *p, size_t len)
+{
+    size_t  n, i, content;
+
+    if (len < 2 || (p[0] & 0x1f) == 0x1f || p[1] == 0x80) {
+        return 0;
+    }
+
+    if (!(p[1] & 0x80)) {
+        return 2 + p[1];
+    }
+
+    n = p[1] & 0x7f;
+
+    if (n > 4 || len - 2 < n) {
+        return 0;
+    }
+
+    for (content = 0, i = 0; i < n; i++) {
+        content = (content << 8) | p[2 + i];
+    }
+
+    if (content > (size_t) -1 - 2 - n) {
+        return 0;
+    }
+
+    return 2 + n + content;
+}

@@ -88,6 +88,7 @@ int scep_ber_tlv(scep_ber_t *b, const unsigned char *p,
     const unsigned char *end, unsigned depth, scep_tlv_t *t);
 const unsigned char *scep_ber_header(const unsigned char *p,
     const unsigned char *end, scep_tlv_t *t);
+size_t scep_ber_declared(const unsigned char *p, size_t len);
 void scep_ber_oid_text(char *buf, size_t size, const unsigned char *oid,
     size_t len, unsigned named);
 

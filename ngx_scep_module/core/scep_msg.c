@@ -109,6 +109,10 @@ scep_msg_decode(scep_msg_t *m, const unsigned char *p, size_t len)
 
     end = p + len;
 
+    /* what the message says of its size: a cut one is told by it */
+
+    m->declared = scep_ber_declared(p, len);
+
     /* ContentInfo ::= SEQUENCE { contentType OID, [0] EXPLICIT content } */
 
     rc = scep_msg_tlv(&d, p, end, 0, &ci);
@@ -930,12 +934,18 @@ static scep_reject_e
 scep_msg_tlv(scep_msg_dec_t *d, const unsigned char *p,
     const unsigned char *end, unsigned depth, scep_tlv_t *t)
 {
-    if (scep_ber_tlv(&d->ber, p, end, depth, t) != 0) {
-        return d->ber.truncated ? SCEP_REJECT_TRUNCATED : SCEP_REJECT_NOT_CMS;
-    }
+    int  rc;
+
+    rc = scep_ber_tlv(&d->ber, p, end, depth, t);
+
+    /* a cut message is BER as far as it was read */
 
     if (d->ber.ber) {
         d->msg->ber = 1;
+    }
+
+    if (rc != 0) {
+        return d->ber.truncated ? SCEP_REJECT_TRUNCATED : SCEP_REJECT_NOT_CMS;
     }
 
     return SCEP_REJECT_NONE;

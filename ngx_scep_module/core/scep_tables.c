@@ -486,7 +486,7 @@ scep_diagnose(const scep_situation_t *s)
         return SCEP_DIAG_PROXY_URI_TOO_LONG;
     }
 
-    if (s->reject == SCEP_REJECT_TRUNCATED) {
+    if (s->reject == SCEP_REJECT_TRUNCATED && !s->message_whole) {
         return SCEP_DIAG_MESSAGE_TRUNCATED;
     }
 
@@ -677,6 +677,11 @@ scep_ndes_error_lookup(uint32_t hresult)
 
 const char  *scep_undecoded_names[SCEP_UNDECODED_COUNT] = {
     "", "too_large", "encoded", "malformed", "empty", "incomplete", "partial"
+};
+
+
+const char  *scep_query_encodings[SCEP_QENC_COUNT] = {
+    "percent", "raw", "raw_plus", "base64url", "line_breaks"
 };
 
 

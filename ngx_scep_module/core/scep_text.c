@@ -175,16 +175,19 @@ scep_utf8_sanitize(unsigned char *dst, const unsigned char *src, size_t len)
 
 /*
  * Base64 as clients send it: the standard alphabet (a '+' that became a
- * space is a '+'), line breaks anywhere, padding present or not.
+ * space is a '+') or the URL-safe one (RFC 4648, section 5: '-' and '_',
+ * as micromdm's scepclient sends it), even both in one message, as no
+ * character means one thing in one and another in the other; line breaks
+ * anywhere, padding present or not.
  */
 
 static const signed char  scep_base64_values[256] = {
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -2, -2, -1, -1, -2, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    62, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+    62, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, 62, -1, 63,
     52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -3, -1, -1,
     -1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
     -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
     41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
@@ -209,8 +212,9 @@ scep_base64_decoded_len(size_t len)
 
 
 /*
- * Returns 0, or the offset + 1 of the first byte that is not base64 (so
- * that the caller can say where), with *dst_len set to the bytes decoded.
+ * Returns 0, the offset + 1 of the first byte that is not base64 (so
+ * that the caller can say where), or SCEP_BASE64_CUT, with *dst_len set
+ * to the bytes decoded.
  */
 
 int
@@ -286,10 +290,19 @@ scep_base64_decode(unsigned char *dst, size_t *dst_len,
         }
     }
 
-    /* the last group: 2 or 3 characters carry 1 or 2 bytes */
+    /*
+     * The last group: 2 or 3 characters carry 1 or 2 bytes; one alone
+     * carries none, and no encoder ends so: the text was cut, unless
+     * padding follows it, which no cut leaves.
+     */
 
     if (n == 1) {
         *dst_len = d - dst;
+
+        if (!pad) {
+            return SCEP_BASE64_CUT;
+        }
+
         return (int) (len < 0x7fffffff ? len : 0x7fffffff);
     }
 
@@ -308,6 +321,142 @@ scep_base64_decode(unsigned char *dst, size_t *dst_len,
 
 
 static const char  scep_text_hex[] = "0123456789abcdef";
+
+
+static const char  scep_base64_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+
+size_t
+scep_message_encoded_len(size_t len)
+{
+    /* each character may take an escape of three */
+
+    return (len + 2) / 3 * 4 * 3;
+}
+
+
+size_t
+scep_message_encode(unsigned char *dst, const unsigned char *src, size_t len)
+{
+    size_t          i, k;
+    unsigned int    acc;
+    unsigned char   c, *d;
+    unsigned char   group[4];
+
+    d = dst;
+
+    for (i = 0; i < len; i += 3) {
+        acc = (unsigned int) src[i] << 16;
+
+        if (i + 1 < len) {
+            acc |= (unsigned int) src[i + 1] << 8;
+        }
+
+        if (i + 2 < len) {
+            acc |= src[i + 2];
+        }
+
+        group[0] = scep_base64_chars[acc >> 18];
+        group[1] = scep_base64_chars[(acc >> 12) & 0x3f];
+        group[2] = (i + 1 < len) ? scep_base64_chars[(acc >> 6) & 0x3f] : '=';
+        group[3] = (i + 2 < len) ? scep_base64_chars[acc & 0x3f] : '=';
+
+        for (k = 0; k < 4; k++) {
+            c = group[k];
+
+            /* as Windows clients and jscep's fixed versions escape them */
+
+            if (c == '+' || c == '/' || c == '=') {
+                *d++ = '%';
+                *d++ = (c == '=') ? '3' : '2';
+                *d++ = (c == '+') ? 'B' : (c == '/') ? 'F' : 'D';
+
+            } else {
+                *d++ = c;
+            }
+        }
+    }
+
+    return d - dst;
+}
+
+
+/*
+ * What the escaped text shows, byte by byte as it came or as its %XX
+ * escape decodes: only the characters base64 clients write are looked
+ * at, so a bit says what a client did, not what else the text holds.
+ */
+
+unsigned
+scep_query_encoding(const unsigned char *p, size_t len)
+{
+    int                   hi, lo;
+    unsigned              seen, escaped;
+    unsigned char         c;
+    const unsigned char  *end;
+
+    seen = 0;
+    end = p + len;
+
+    while (p < end) {
+        c = *p++;
+        escaped = 0;
+
+        if (c == '%' && end - p >= 2) {
+            hi = scep_hex(p[0]);
+            lo = scep_hex(p[1]);
+
+            if (hi >= 0 && lo >= 0) {
+                c = (unsigned char) (hi << 4 | lo);
+                escaped = 1;
+                p += 2;
+            }
+        }
+
+        switch (c) {
+
+        case '+':
+        case '/':
+        case '=':
+            if (escaped) {
+                seen |= 1 << SCEP_QENC_PERCENT;
+                break;
+            }
+
+            seen |= 1 << SCEP_QENC_RAW;
+
+            if (c == '+') {
+                seen |= 1 << SCEP_QENC_RAW_PLUS;
+            }
+
+            break;
+
+        /* a '+' already read as a space, before this edge or by it */
+
+        case ' ':
+            seen |= 1 << SCEP_QENC_RAW_PLUS;
+            break;
+
+        case '-':
+        case '_':
+            seen |= 1 << SCEP_QENC_BASE64URL;
+            break;
+
+        case '\r':
+        case '\n':
+            seen |= 1 << SCEP_QENC_LINE_BREAKS;
+            break;
+
+        default:
+            if (escaped && scep_base64_values[c] >= 0) {
+                seen |= 1 << SCEP_QENC_PERCENT;
+            }
+        }
+    }
+
+    return seen;
+}
 
 
 size_t

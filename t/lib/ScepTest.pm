@@ -597,10 +597,11 @@ my $Manifest;
 
 # What t/data/messages.json says a correct decoder reads from a fixture,
 # as the "message" object of its record, for --- record: exactly these
-# keys, the signer's subject the only one of "signer".
+# keys, the signer's subject the only one of "signer".  Over GET also the
+# query_encoding, of pkiop_get()'s 'percent' style unless named.
 
 sub message_fields {
-    my ($name, $transport) = @_;
+    my ($name, $transport, $encoding) = @_;
 
     $Manifest //= do {
         open my $in, '<', "$Top/t/data/messages.json" or die $!;
@@ -610,7 +611,11 @@ sub message_fields {
 
     my $m = $Manifest->{$name} or die "no $name in t/data/messages.json";
 
+    my %get = $transport eq 'get'
+              ? (query_encoding => $encoding // ['percent']) : ();
+
     return exact({
+        %get,
         type             => $m->{type},
         type_code        => 0 + $m->{type_code},
         transaction_id   => "$m->{transaction_id}",

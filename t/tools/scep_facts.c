@@ -107,6 +107,12 @@ main(int argc, char **argv)
         printf("%s\"%s\"", i ? "," : "", scep_joins[i]);
     }
 
+    printf("],\"query_encodings\":[");
+
+    for (i = 0; i < SCEP_QENC_COUNT; i++) {
+        printf("%s\"%s\"", i ? "," : "", scep_query_encodings[i]);
+    }
+
     printf("],\"reject_reasons\":[");
 
     for (i = SCEP_REJECT_NONE + 1; i < SCEP_REJECT_COUNT; i++) {
