@@ -246,10 +246,15 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         s.message_whole = ngx_http_scep_message_whole(ctx);
     }
 
-    /* an upstream that form-decodes the query read it as a space */
+    /*
+     * an upstream that form-decodes the query read a '+' as a space; one
+     * that reads standard base64 refuses base64url
+     */
 
     s.raw_plus = (ctx->message.encoding & (1 << SCEP_QENC_RAW_PLUS))
                  && !ctx->message.normalized;
+    s.base64url = (ctx->message.encoding & (1 << SCEP_QENC_BASE64URL))
+                  && !ctx->message.normalized;
 
     if (r->upstream_states && r->upstream_states->nelts) {
         state = r->upstream_states->elts;

@@ -390,6 +390,7 @@ typedef enum {
 
     /* the client's */
     SCEP_DIAG_CLIENT_RAW_PLUS,
+    SCEP_DIAG_CLIENT_BASE64URL,
     SCEP_DIAG_MESSAGE_TRUNCATED,
     SCEP_DIAG_DEVICE_CLOCK_BEHIND,
     SCEP_DIAG_DEVICE_CLOCK_AHEAD,
@@ -500,6 +501,8 @@ typedef struct {
                                                     upstream */
     /* the GET message carried a raw '+', and went as it came */
     unsigned                   raw_plus:1;
+    /* ... base64url ('-', '_'), which NDES does not read */
+    unsigned                   base64url:1;
     /*
      * a truncated message holds all the bytes its ContentInfo declares:
      * an inner length overruns it, a malformed message, not a cut one

@@ -266,6 +266,13 @@ const scep_diag_def_t  scep_diagnoses[SCEP_DIAG_COUNT] = {
       "POST) the message",
       0, NULL },
 
+    { "client_base64url",
+      "the client sent its GET message in base64url ('-' and '_', as "
+      "micromdm's scepclient does) and the upstream, which reads standard "
+      "base64, failed it: set scep_normalize_message on, or have the "
+      "client send standard base64 (or POST)",
+      0, NULL },
+
     { "message_truncated",
       "the message ends before its declared length: a proxy, an "
       "application proxy or a URL length limit between the device and "
@@ -509,14 +516,18 @@ scep_diagnose(const scep_situation_t *s)
         break;
     }
 
-    /* a raw '+' that the upstream read as a space: the failure follows */
+    /*
+     * a raw '+' that the upstream read as a space, or base64url it does
+     * not read: the failure follows
+     */
 
-    if (s->raw_plus
+    if ((s->raw_plus || s->base64url)
         && ((s->upstream_status >= 400 && s->upstream_status <= 500
              && s->upstream_status != 403 && s->upstream_status != 414)
             || s->pki_status == SCEP_STATUS_FAILURE))
     {
-        return SCEP_DIAG_CLIENT_RAW_PLUS;
+        return s->raw_plus ? SCEP_DIAG_CLIENT_RAW_PLUS
+                           : SCEP_DIAG_CLIENT_BASE64URL;
     }
 
     switch (s->upstream_status) {
