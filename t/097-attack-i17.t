@@ -61,6 +61,19 @@ default_config(<<'_EOC_');
         default_type application/x-pki-message;
     }
 
+    # an audit hook after the answer, to a backend that is down
+    location /pa/ {
+        scep on;
+        scep_flow devices;
+        rewrite ^ /data/certrep-pending.der break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+        post_action @audit;
+    }
+
+    location @audit {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_CLOSED_PORT;
+    }
+
     location = /ndes/500 { return 500 "ndes says 500\n"; }
 _EOC_
 
@@ -96,4 +109,24 @@ __DATA__
         diagnosis => { code => 'scep_failure_bad_request' },
     },
 },
+]
+
+
+
+=== TEST 2: post_action to a dead backend after NDES answered PENDING: the record describes NDES's try, and the transaction's next FAILURE is no retry_after_timeout
+--- http_config
+    scep_flow_zone devices:1m timeout=10m prelude=1m;
+--- request eval
+[main::get('retry-a-0.der', 'pa'), main::get('retry-a-1.der', 'fail')]
+--- error_code eval
+[200, 200]
+--- record eval
+[
+{ event => { outcome => 'unknown' },
+  scep => { response => { pki_status => 'PENDING' },
+            upstream => { status => 200, error => ScepTest::absent },
+            diagnosis => { code => 'scep_pending' } } },
+{ scep => { response => { pki_status => 'FAILURE' },
+            flow => { step => 2, joined_by => 'transaction' },
+            diagnosis => { code => 'scep_failure_bad_request' } } },
 ]
