@@ -170,6 +170,8 @@ typedef struct {
     unsigned                   retransmission:1;
     /* from another address or User-Agent than the flow's first request */
     unsigned                   moved:1;
+    /* it names a transaction (PKCSReq, RenewalReq, UpdateReq, CertPoll) */
+    unsigned                   attempt:1;
     /* an earlier attempt of its transaction failed upstream */
     unsigned                   failed_before:1;
     /* this one failed upstream, and the flow knows it */

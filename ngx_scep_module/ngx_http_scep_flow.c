@@ -367,7 +367,8 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
         answer = (ctx->flow.joined && ctx->answer.certrep
                   && !ctx->flow.answered);
-        failed = (ctx->flow.joined && ctx->flow.node && !ctx->flow.failed
+        failed = (ctx->flow.joined && ctx->flow.node && ctx->flow.attempt
+                  && !ctx->flow.failed
                   && ngx_http_scep_upstream_failed(r, ctx));
 
         if (!answer && !failed) {
@@ -504,12 +505,16 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     /*
      * An earlier attempt of this transaction failed upstream, before this
      * request's own failure is added: NDES may have issued the first.
+     * Only an attempt of a transaction counts: a prelude request that
+     * failed (NDES's 500 to GetNextCACert) issued nothing.
      */
+
+    ctx->flow.attempt = (tx != NULL);
 
     ctx->flow.failed_before = (ctx->flow.joined_by == SCEP_JOIN_TRANSACTION
                                && (fn->flags & NGX_HTTP_SCEP_FLOW_FAILED));
 
-    if (!own && ngx_http_scep_upstream_failed(r, ctx)) {
+    if (!own && tx && ngx_http_scep_upstream_failed(r, ctx)) {
         fn->flags |= NGX_HTTP_SCEP_FLOW_FAILED;
         ctx->flow.failed = 1;
     }
