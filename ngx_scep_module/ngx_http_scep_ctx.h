@@ -114,6 +114,7 @@ typedef struct {
 
 typedef struct {
     ngx_uint_t                 status;          /* as sent to the client */
+    ngx_uint_t                 tries;           /* upstream states then */
     ngx_str_t                  body;            /* the copy kept */
     size_t                     size;
     off_t                      length;          /* as the upstream said */
@@ -124,6 +125,7 @@ typedef struct {
     scep_caps_t               *caps;
 
     unsigned                   capture:1;
+    unsigned                   sent:1;          /* its header went out */
 } ngx_http_scep_answer_t;
 
 

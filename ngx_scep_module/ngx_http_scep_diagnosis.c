@@ -81,18 +81,47 @@ ngx_http_scep_diagnosis_init(ngx_conf_t *cf)
 }
 
 
-ngx_str_t *
-ngx_http_scep_upstream_addr(ngx_http_request_t *r)
+/*
+ * The upstream try that gave the client its answer: the last one when the
+ * answer's header went out (ngx_http_scep_header_filter), or the last one
+ * so far.  The tries of post_action come after it and answer nobody: an
+ * audit hook to a dead backend is not NDES refusing the connection.
+ */
+
+ngx_http_upstream_state_t *
+ngx_http_scep_upstream_state(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 {
+    ngx_uint_t                  n;
     ngx_http_upstream_state_t  *state;
 
-    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+    if (r->upstream_states == NULL) {
+        return NULL;
+    }
+
+    n = r->upstream_states->nelts;
+
+    if (ctx && ctx->answer.sent && ctx->answer.tries < n) {
+        n = ctx->answer.tries;
+    }
+
+    if (n == 0) {
         return NULL;
     }
 
     state = r->upstream_states->elts;
 
-    return state[r->upstream_states->nelts - 1].peer;
+    return &state[n - 1];
+}
+
+
+ngx_str_t *
+ngx_http_scep_upstream_addr(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    ngx_http_upstream_state_t  *state;
+
+    state = ngx_http_scep_upstream_state(r, ctx);
+
+    return state ? state->peer : NULL;
 }
 
 
@@ -118,13 +147,13 @@ ngx_http_scep_upstream_error(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         return ctx->end.upstream_error;
     }
 
-    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+    state = ngx_http_scep_upstream_state(r, ctx);
+
+    if (state == NULL) {
         return SCEP_UPSTREAM_OK;
     }
 
-    n = r->upstream_states->nelts;
-    state = r->upstream_states->elts;
-    state = &state[n - 1];
+    n = state - (ngx_http_upstream_state_t *) r->upstream_states->elts + 1;
 
     if (state->header_time != (ngx_msec_t) -1) {
 
@@ -205,14 +234,9 @@ ngx_http_scep_upstream_failed(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         return 1;
     }
 
-    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
-        return 0;
-    }
+    state = ngx_http_scep_upstream_state(r, ctx);
 
-    state = r->upstream_states->elts;
-
-    return (state[r->upstream_states->nelts - 1].status
-            >= NGX_HTTP_INTERNAL_SERVER_ERROR);
+    return (state && state->status >= NGX_HTTP_INTERNAL_SERVER_ERROR);
 }
 
 
@@ -256,13 +280,14 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     s.base64url = (ctx->message.encoding & (1 << SCEP_QENC_BASE64URL))
                   && !ctx->message.normalized;
 
-    if (r->upstream_states && r->upstream_states->nelts) {
-        state = r->upstream_states->elts;
-        s.upstream_status = (int) state[r->upstream_states->nelts - 1].status;
+    state = ngx_http_scep_upstream_state(r, ctx);
+
+    if (state) {
+        s.upstream_status = (int) state->status;
     }
 
     if (s.upstream_status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
-        addr = ngx_http_scep_upstream_addr(r);
+        addr = ngx_http_scep_upstream_addr(r, ctx);
         s.ra_expired = (addr && ngx_http_scep_ra_expired(r, addr));
     }
 

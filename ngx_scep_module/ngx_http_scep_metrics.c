@@ -14,6 +14,7 @@
 #include "ngx_http_scep_ctx.h"
 #include "ngx_http_scep_metrics.h"
 #include "ngx_http_scep_flow.h"
+#include "ngx_http_scep_diagnosis.h"
 
 
 #define NGX_HTTP_SCEP_HTTP_STATUSES  600      /* 0, then 100 .. 599 */
@@ -151,9 +152,10 @@ ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
                                  ctx->answer.certrep->ndes_error)], 1);
     }
 
-    if (r->upstream_states && r->upstream_states->nelts) {
-        state = r->upstream_states->elts;
-        status = state[r->upstream_states->nelts - 1].status;
+    state = ngx_http_scep_upstream_state(r, ctx);
+
+    if (state) {
+        status = state->status;
 
         if (status >= NGX_HTTP_SCEP_HTTP_STATUSES) {
             status = 0;

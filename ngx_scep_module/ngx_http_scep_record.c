@@ -657,12 +657,7 @@ ngx_http_scep_record_upstream(ngx_http_request_t *r, json_t *scep,
 
 #endif
 
-    state = NULL;
-
-    if (r->upstream_states && r->upstream_states->nelts) {
-        state = r->upstream_states->elts;
-        state = &state[r->upstream_states->nelts - 1];
-    }
+    state = ngx_http_scep_upstream_state(r, ctx);
 
     if (state == NULL && cache == NULL) {
         return;

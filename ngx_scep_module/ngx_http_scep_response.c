@@ -105,6 +105,8 @@ ngx_http_scep_header_filter(ngx_http_request_t *r)
     }
 
     ctx->answer.status = r->headers_out.status;
+    ctx->answer.tries = r->upstream_states ? r->upstream_states->nelts : 0;
+    ctx->answer.sent = 1;
 
     /*
      * The location that took the request in says whether its answer is
@@ -564,7 +566,7 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                       c->not_after < now ? "expired" : "expires", date);
     }
 
-    addr = ngx_http_scep_upstream_addr(r);
+    addr = ngx_http_scep_upstream_addr(r, ctx);
 
     if (addr && ngx_http_scep_fresh(r)) {
         ngx_http_scep_ra_store(r, addr, ra_not_after);
