@@ -9,8 +9,8 @@
 
 ngx_int_t ngx_http_scep_diagnosis_init(ngx_conf_t *cf);
 ngx_str_t *ngx_http_scep_upstream_addr(ngx_http_request_t *r);
-void ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
-    time_t ra_not_after);
+ngx_int_t ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
+    time_t ra_not_after, ngx_uint_t warnings);
 scep_diag_e ngx_http_scep_diagnose(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
 

@@ -597,7 +597,9 @@ my $Manifest;
 
 # What t/data/messages.json says a correct decoder reads from a fixture,
 # as the "message" object of its record, for --- record: exactly these
-# keys, the signer's subject the only one of "signer".
+# keys.  The signer's serial and fingerprint are checked against openssl
+# in t/093-clock-skew.t; the fixtures' signingTime is a fixed day, so the
+# skew is only an integer here.
 
 sub message_fields {
     my ($name, $transport) = @_;
@@ -619,7 +621,11 @@ sub message_fields {
         encoding         => $m->{encoding},
         size             => 0 + $m->{size},
         transport        => $transport,
-        signer           => { subject => "$m->{signer_subject}" },
+        signer           => { subject => "$m->{signer_subject}",
+                              serial => qr/^[0-9a-f]+$/,
+                              fingerprint_sha256 => qr/^[0-9a-f]{64}$/ },
+        clock_skew       => $Integer,
+        clock_source     => 'signing_time',
         signature        => $m->{signature},
     });
 }
