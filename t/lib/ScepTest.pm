@@ -152,6 +152,7 @@ sub ndes {
 #   ScepTest::subset({...})  inside exact(): this object as a subset again
 #   ScepTest::absent       (as a value) the key is not in the record
 #   ScepTest::integer      a JSON integer (what \d+ said unquoted)
+#   ScepTest::around(N, D) a JSON integer from N - D to N + D
 #   ScepTest::number       a JSON number ([0-9.]+ unquoted)
 #   JSON::PP::true, JSON::PP::false
 #
@@ -171,6 +172,7 @@ my $RecordBlock;    # the block whose --- init marks the log
     package ScepTest::Exact;
     package ScepTest::Absent;
     package ScepTest::Type;
+    package ScepTest::Around;
 }
 
 my $Absent = bless \(my $absent = 'absent'), 'ScepTest::Absent';
@@ -182,6 +184,7 @@ sub subset  { return bless { value => $_[0], exact => 0 }, 'ScepTest::Exact' }
 sub absent  { return $Absent }
 sub integer { return $Integer }
 sub number  { return $Number }
+sub around  { return bless { n => $_[0], d => $_[1] }, 'ScepTest::Around' }
 
 sub record_prepare {
     my ($block) = @_;
@@ -324,6 +327,14 @@ sub record_diff {
         my $ok = $exp == $Integer ? $json =~ /^-?[0-9]+\z/
                                   : $json =~ /^-?[0-9]/;
         return $ok ? () : "$at: expected $$exp, got " . record_show($act);
+    }
+
+    if (ref $exp eq 'ScepTest::Around') {
+        my $json = ref $act ? '' : record_show($act);
+        return $json =~ /^-?[0-9]+\z/ && abs($json - $exp->{n}) <= $exp->{d}
+               ? ()
+               : "$at: expected an integer within $exp->{d} of $exp->{n}, got "
+                 . record_show($act);
     }
 
     if (ref $exp eq 'ScepTest::Absent') {

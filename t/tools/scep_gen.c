@@ -3969,13 +3969,15 @@ ra_defect_write(const char *name, X509 **x, unsigned n)
 static int
 gen_ra_defects(const char *dir)
 {
-    char       nb[32], na[32];
-    X509      *x[10], *old_ca;
-    buf_t      b;
-    gen_t      g;
-    time_t     now, t;
-    unsigned   i;
-    struct tm  tm;
+    char           nb[32], na[32];
+    X509          *x[10], *old_ca;
+    buf_t          b, msg;
+    gen_t          g;
+    time_t         now, t;
+    sign_t         s;
+    unsigned       i;
+    struct tm      tm;
+    unsigned char  nonce[NONCE_LEN];
 
     outdir = dir;
 
@@ -4073,6 +4075,20 @@ gen_ra_defects(const char *dir)
 
     X509_free(old_ca);
 
+    /* what NDES answers a message it cannot decrypt or verify */
+
+    gen_envelopes(&g);
+    memset(&s, 0, sizeof(sign_t));
+    s.name = "ra-certrep-badmessagecheck.der";
+    s.cert = g.ra;
+    s.key = g.ra_key;
+    s.md = EVP_sha256();
+    gen_nonce(nonce, s.name);
+    certrep_attrs(&s, g.tid, nonce, g.nonce, "2", "1");
+    pki_sign(&msg, &s);
+    file_write(s.name, &msg);
+    buf_free(&msg);
+
     return 0;
 }
 
@@ -4094,6 +4110,85 @@ skew_time(char *buf, size_t size, long off, int generalized)
     gmtime_r(&t, &tm);
     strftime(buf, size, generalized ? "%Y%m%d%H%M%SZ" : "%y%m%d%H%M%SZ",
              &tm);
+}
+
+
+/*
+ * OpenSSL adds a signingTime to a SignerInfo that has none: it is taken
+ * out of the DER, and the signed attributes signed again (RSA PKCS#1 v1.5
+ * with SHA-256, as they were).
+ */
+
+static void
+skew_strip_signing_time(buf_t *msg, EVP_PKEY *key)
+{
+    size_t         siglen;
+    buf_t          tbs;
+    pkimsg_t       m;
+    der_node_t    *attrs, **pp, *k;
+    EVP_MD_CTX    *ctx;
+    unsigned char *sig;
+
+    static const unsigned char  oid[] = {
+        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05
+    };
+
+    pkimsg_parse(&m, msg);
+
+    for (attrs = m.signer_info->child; attrs; attrs = attrs->next) {
+        if (attrs->tag == 0xa0) {
+            break;
+        }
+    }
+
+    if (attrs == NULL) {
+        fail("skew: no signed attributes");
+    }
+
+    for (pp = &attrs->child; *pp; pp = &(*pp)->next) {
+        if ((*pp)->child->len == sizeof(oid)
+            && memcmp((*pp)->child->data, oid, sizeof(oid)) == 0)
+        {
+            k = *pp;
+            *pp = k->next;
+            k->next = NULL;
+            der_free(k);
+            break;
+        }
+    }
+
+    /* the signature is over the attributes as a SET */
+
+    memset(&tbs, 0, sizeof(buf_t));
+    attrs->tag = 0x31;
+    k = attrs->next;
+    attrs->next = NULL;
+    der_write(&tbs, attrs);
+    attrs->next = k;
+    attrs->tag = 0xa0;
+
+    ctx = EVP_MD_CTX_new();
+    if (!EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key)
+        || !EVP_DigestSign(ctx, NULL, &siglen, tbs.data, tbs.len))
+    {
+        fail("skew: EVP_DigestSign");
+    }
+
+    sig = xalloc(siglen);
+
+    if (!EVP_DigestSign(ctx, sig, &siglen, tbs.data, tbs.len)) {
+        fail("skew: EVP_DigestSign");
+    }
+
+    EVP_MD_CTX_free(ctx);
+    buf_free(&tbs);
+
+    free(m.signature->data);
+    m.signature->data = sig;
+    m.signature->len = siglen;
+
+    buf_free(msg);
+    pkimsg_write(msg, &m);
 }
 
 
@@ -4123,6 +4218,10 @@ skew_request(gen_t *g, const char *name, X509 *cert, const char *time,
     }
 
     pki_sign(&msg, &s);
+
+    if (time == NULL && raw == NULL) {
+        skew_strip_signing_time(&msg, g->signer_key);
+    }
     file_write(name, &msg);
     buf_free(&msg);
 }
