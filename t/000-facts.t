@@ -49,6 +49,10 @@ is_deeply($scep->{flow}{properties}{outcome}{enum}, $facts->{outcomes},
 is_deeply($scep->{flow}{properties}{joined_by}{enum}, $facts->{flow_joins},
           'schema: scep.flow.joined_by names the joins of the table');
 
+is_deeply($scep->{response}{properties}{warnings}{items}{properties}{code}{enum},
+          $facts->{warnings},
+          'schema: scep.response.warnings[].code names the warnings of the table');
+
 my $docs = do {
     local $/;
     open my $in, '<', 'docs/directives.md' or die $!;
