@@ -290,7 +290,7 @@ int
 scep_ber_time(const scep_tlv_t *tlv, long long *t)
 {
     size_t                i, len;
-    unsigned              v[7], mdays;
+    unsigned              v[6], mdays;
     const unsigned char  *p;
 
     static const unsigned char  days[] = {
