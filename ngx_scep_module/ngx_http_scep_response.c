@@ -571,6 +571,12 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                       c->not_after < now ? "expired" : "expires", date);
     }
 
+    /* the next CA's RA certificates do not explain today's failures */
+
+    if (ctx->request.op != SCEP_OP_GETCACERT) {
+        return;
+    }
+
     addr = ngx_http_scep_upstream_addr(r);
 
     if (addr == NULL || !ngx_http_scep_fresh(r)) {

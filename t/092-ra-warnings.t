@@ -86,6 +86,7 @@ my %Warned = (
     9 => [],
     10 => ['ra_cert_no_key_encipherment', 'ra_cert_no_digital_signature'],
     11 => ['ra_cert_no_key_encipherment', 'ra_cert_no_digital_signature'],
+    12 => [],
 );
 
 for my $n (sort { $a <=> $b } keys %Warned) {
@@ -339,3 +340,31 @@ $main::GetCACert
       { code => 'ra_cert_no_key_encipherment' },
       { code => 'ra_cert_no_digital_signature' },
   ] } } }
+
+
+
+=== TEST 12: GetNextCACert: the next CA's RA certificates are recorded with their warnings, but do not explain the upstream's failures today
+--- config
+    location /certsrv/mscep/ {
+        scep on;
+        error_log $TEST_NGINX_WARN_LOGS/12.log warn;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/data/;
+    }
+--- ndes eval
+{ file => 'ra-healthy.der', type => 'application/x-x509-ca-ra-cert',
+  root => '$TEST_NGINX_DEFECTS',
+  first => "if (\$arg_operation = GetNextCACert) {\n"
+           . "    rewrite ^ /ra-no-key-encipherment.der break;\n}\n"
+           . "if (\$arg_operation = PKIOperation) {\n"
+           . "    return 500;\n}" }
+--- request eval
+[$main::GetCACert,
+ 'GET /certsrv/mscep/mscep.dll?operation=GetNextCACert&message=ca',
+ ScepTest::pkiop_get($main::Req)]
+--- error_code eval
+[200, 200, 500]
+--- record eval
+[{ scep => { response => { warnings => ScepTest::absent } } },
+ { scep => { response => { warnings => [{ code => 'ra_cert_no_key_encipherment' }] },
+             diagnosis => { code => 'ra_cert_no_key_encipherment' } } },
+ { scep => { diagnosis => { code => 'ndes_internal_error' } } }]
