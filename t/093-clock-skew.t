@@ -256,3 +256,23 @@ ScepTest::pkiop_get(ScepTest::message('renewalreq.der'))
 ScepTest::pkiop_post(ScepTest::message('pkcsreq-ecdsa.der'))
 --- record eval
 { scep => { message => { signer => ScepTest::exact($main::Signer{ecdsa}) } } }
+
+
+
+=== TEST 17: hostile: signingTime twice, 3 hours behind: which to believe? none
+--- request eval
+ScepTest::pkiop_get(main::skewed('skew-twice.der'))
+--- record eval
+{ scep => { %{ main::no_skew()->{scep} },
+            message => { %{ main::no_skew()->{scep}{message} },
+                         signature => 'valid' } } }
+
+
+
+=== TEST 18: hostile: a signingTime of two values: none
+--- request eval
+ScepTest::pkiop_get(main::skewed('skew-two-values.der'))
+--- record eval
+{ scep => { %{ main::no_skew()->{scep} },
+            message => { %{ main::no_skew()->{scep}{message} },
+                         signature => 'valid' } } }

@@ -4114,18 +4114,23 @@ skew_time(char *buf, size_t size, long off, int generalized)
 
 
 /*
- * OpenSSL adds a signingTime to a SignerInfo that has none: it is taken
- * out of the DER, and the signed attributes signed again (RSA PKCS#1 v1.5
- * with SHA-256, as they were).
+ * What OpenSSL would not make: no signingTime (it adds one to a SignerInfo
+ * that has none), one twice, or one of two values.  The DER is edited and
+ * the signed attributes signed again (RSA PKCS#1 v1.5 with SHA-256, as
+ * they were).
  */
 
+#define SKEW_STRIP   0
+#define SKEW_TWICE   1
+#define SKEW_VALUES  2
+
 static void
-skew_strip_signing_time(buf_t *msg, EVP_PKEY *key)
+skew_edit_signing_time(buf_t *msg, EVP_PKEY *key, int edit)
 {
     size_t         siglen;
-    buf_t          tbs;
+    buf_t          tbs, copy;
     pkimsg_t       m;
-    der_node_t    *attrs, **pp, *k;
+    der_node_t    *attrs, **pp, *k, *rest;
     EVP_MD_CTX    *ctx;
     unsigned char *sig;
 
@@ -4146,15 +4151,39 @@ skew_strip_signing_time(buf_t *msg, EVP_PKEY *key)
     }
 
     for (pp = &attrs->child; *pp; pp = &(*pp)->next) {
-        if ((*pp)->child->len == sizeof(oid)
-            && memcmp((*pp)->child->data, oid, sizeof(oid)) == 0)
+        if ((*pp)->child->len != sizeof(oid)
+            || memcmp((*pp)->child->data, oid, sizeof(oid)) != 0)
         {
-            k = *pp;
+            continue;
+        }
+
+        k = *pp;
+
+        if (edit == SKEW_STRIP) {
             *pp = k->next;
             k->next = NULL;
             der_free(k);
             break;
         }
+
+        /* a copy of the attribute, or of its value */
+
+        memset(&copy, 0, sizeof(buf_t));
+
+        if (edit == SKEW_TWICE) {
+            rest = k->next;
+            k->next = NULL;
+            der_write(&copy, k);
+            k->next = der_parse(copy.data, copy.len);
+            k->next->next = rest;
+
+        } else {
+            der_write(&copy, k->child->next->child);
+            k->child->next->child->next = der_parse(copy.data, copy.len);
+        }
+
+        buf_free(&copy);
+        break;
     }
 
     /* the signature is over the attributes as a SET */
@@ -4220,7 +4249,7 @@ skew_request(gen_t *g, const char *name, X509 *cert, const char *time,
     pki_sign(&msg, &s);
 
     if (time == NULL && raw == NULL) {
-        skew_strip_signing_time(&msg, g->signer_key);
+        skew_edit_signing_time(&msg, g->signer_key, SKEW_STRIP);
     }
     file_write(name, &msg);
     buf_free(&msg);
@@ -4284,6 +4313,23 @@ gen_skewed(const char *dir)
     t[12] = '\0';
     skew_request(&g, "skew-no-seconds.der", g.signer, NULL, V_ASN1_UTCTIME,
                  t);
+
+    /* hostile: signingTime twice, or of two values, 3 hours behind */
+
+    skew_time(t, sizeof(t), -3 * 3600, 0);
+    skew_request(&g, "skew-twice.der", g.signer, t, 0, NULL);
+    memset(&msg, 0, sizeof(buf_t));
+    file_read("skew-twice.der", &msg);
+    skew_edit_signing_time(&msg, g.signer_key, SKEW_TWICE);
+    file_write("skew-twice.der", &msg);
+    buf_free(&msg);
+
+    skew_request(&g, "skew-two-values.der", g.signer, t, 0, NULL);
+    memset(&msg, 0, sizeof(buf_t));
+    file_read("skew-two-values.der", &msg);
+    skew_edit_signing_time(&msg, g.signer_key, SKEW_VALUES);
+    file_write("skew-two-values.der", &msg);
+    buf_free(&msg);
 
     /* NDES's answer to a message it finds too old or too new */
 
