@@ -99,8 +99,10 @@ typedef struct {
     scep_sig_e                 signature;
     ngx_uint_t                 decode_ns;       /* decode and verify */
 
-    /* device clock minus this edge's, s: from signingTime, or else a
-       self-issued signer's notBefore when it is in the future */
+    /*
+     * the device's clock minus this edge's, in seconds: from signingTime,
+     * or else a self-issued signer's notBefore when it is in the future
+     */
     time_t                     clock_skew;
     const char                *clock_source;    /* NULL: no skew known */
 
