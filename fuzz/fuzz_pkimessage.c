@@ -19,6 +19,7 @@
 
 #include "scep.h"
 #include "scep_verify.h"
+#include "scep_resp.h"
 
 
 static void fuzz_check(int ok);
@@ -29,6 +30,7 @@ static void fuzz_signer_key(const scep_msg_t *m);
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static void fuzz_signer_id(const scep_msg_t *m);
 
 
 static volatile unsigned  fuzz_sink;
@@ -91,6 +93,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    <= m.signer_cert.data + m.signer_cert.len);
     }
 
+    /* the signer's serial and notBefore, from inside its certificate */
+
+    fuzz_inside(&m.signer_serial, p, size);
+    fuzz_check(m.signer_serial.data == NULL
+               || (m.signer_serial.data >= m.signer_cert.data
+                   && m.signer_serial.data + m.signer_serial.len
+                      <= m.signer_cert.data + m.signer_cert.len));
+
+    /* times DER can write: years 1950 (UTCTime) or 0000 to 9999 */
+    fuzz_check(!m.has_signing_time
+               || (m.signing_time >= -62167219200LL
+                   && m.signing_time < 253402300800LL));
+    fuzz_check(!m.has_signer_not_before
+               || (m.signer_not_before >= -62167219200LL
+                   && m.signer_not_before < 253402300800LL));
+
+    fuzz_signer_id(&m);
     fuzz_content(&m);
     fuzz_signer_key(&m);
 
@@ -229,4 +248,26 @@ fuzz_signer_key(const scep_msg_t *m)
     fuzz_check(rc[0] == rc[1]);
 
     scep_key_cache_destroy(fresh);
+}
+
+
+/* the serial is hex, '-' first at most, and ends in its buffer */
+
+static void
+fuzz_signer_id(const scep_msg_t *m)
+{
+    const char        *c;
+    scep_signer_id_t   id;
+
+    if (scep_signer_id(&id, m) != 0) {
+        fuzz_check(m->signer_cert.len == 0);
+        return;
+    }
+
+    fuzz_check(memchr(id.serial, '\0', sizeof(id.serial)) != NULL);
+    fuzz_check(id.serial[0] != '\0');
+
+    for (c = id.serial + (id.serial[0] == '-'); *c; c++) {
+        fuzz_check((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'));
+    }
 }

@@ -36,10 +36,11 @@ fuzz_check(int ok)
 static void
 fuzz_certs(const unsigned char *p, size_t size)
 {
-    int            rc;
-    unsigned       i;
-    scep_cert_t   *c;
-    scep_certs_t   certs;
+    int                     rc, k;
+    unsigned                i;
+    scep_cert_t            *c;
+    scep_certs_t            certs;
+    scep_certs_warnings_t   w;
 
     rc = scep_certs_decode(&certs, p, size);
 
@@ -80,6 +81,25 @@ fuzz_certs(const unsigned char *p, size_t size)
                    && c->not_before < 253402300800LL);
         fuzz_check(c->not_after >= -62167219200LL
                    && c->not_after < 253402300800LL);
+    }
+
+    /* each warning names a certificate read, or none for no_ca_cert */
+
+    scep_certs_check(&certs, 1764633600LL, &w);
+
+    fuzz_check((w.warnings >> SCEP_WARN_COUNT) == 0);
+
+    for (k = 0; k < SCEP_WARN_COUNT; k++) {
+        if (!(w.warnings & (1u << k))) {
+            fuzz_check(w.cert[k] == -1);
+
+        } else if (k == SCEP_WARN_NO_CA_CERT) {
+            fuzz_check(w.cert[k] == -1 && certs.n == certs.total);
+
+        } else {
+            fuzz_check(w.cert[k] >= 0 && (unsigned) w.cert[k] < certs.n
+                       && certs.certs[w.cert[k]].role == SCEP_CERT_RA);
+        }
     }
 }
 

@@ -95,10 +95,19 @@ typedef struct {
     scep_msg_t                *msg;             /* NULL until decoded */
     ngx_str_t                  der;             /* its bytes, decoded */
     ngx_str_t                  signer_subject;
+    scep_signer_id_t          *signer_id;       /* NULL: no signer
+                                                   certificate */
     scep_sig_e                 signature;
     ngx_uint_t                 decode_ns;       /* decode and verify */
     unsigned                   encoding;        /* GET: bit per
                                                    scep_query_encoding_e */
+
+    /*
+     * the device's clock minus this edge's, in seconds: from signingTime,
+     * or else a self-issued signer's notBefore when it is in the future
+     */
+    time_t                     clock_skew;
+    const char                *clock_source;    /* NULL: no skew known */
 
     unsigned                   parsed:1;        /* read, decoded or refused */
     unsigned                   decoded:1;       /* scep_msg_decode() ran */
@@ -122,6 +131,7 @@ typedef struct {
     ngx_str_t                  detail;
     scep_msg_t                *certrep;
     scep_certs_t              *certs;
+    scep_certs_warnings_t      warnings;        /* of certs */
     scep_caps_t               *caps;
 
     unsigned                   capture:1;

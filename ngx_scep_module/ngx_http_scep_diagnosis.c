@@ -4,8 +4,8 @@
  * The diagnosis of a request, from the table in core/scep_tables.c, and
  * what it needs to know beyond the request: what each upstream's last
  * GetCACert answer said of its RA certificates, in a zone all workers
- * share, so that an expired RA certificate is told apart from the other
- * causes of a 500.
+ * share, so that an expired RA certificate, or one that cannot work, is
+ * told apart from the other causes of a 500 or a badMessageCheck.
  */
 
 
@@ -21,6 +21,7 @@ typedef struct {
     ngx_uint_t                 hash;
     time_t                     seen;
     time_t                     ra_not_after;   /* 0: no RA certificate */
+    ngx_uint_t                 warnings;       /* bit per scep_warning_e */
     u_char                     len;
     u_char                     addr[NGX_SOCKADDR_STRLEN];
 } ngx_http_scep_ra_node_t;
@@ -40,8 +41,8 @@ typedef struct {
 
 
 static ngx_uint_t ngx_http_scep_message_whole(ngx_http_scep_ctx_t *ctx);
-static ngx_int_t ngx_http_scep_ra_expired(ngx_http_request_t *r,
-    ngx_str_t *addr);
+static void ngx_http_scep_ra_state(ngx_str_t *addr, time_t *not_after,
+    ngx_uint_t *warnings);
 static ngx_int_t ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 
@@ -249,7 +250,9 @@ ngx_http_scep_upstream_failed(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 scep_diag_e
 ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 {
+    time_t                      not_after;
     ngx_str_t                  *addr;
+    ngx_uint_t                  warnings;
     scep_situation_t            s;
     ngx_http_upstream_state_t  *state;
 
@@ -286,11 +289,6 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         s.upstream_status = (int) state->status;
     }
 
-    if (s.upstream_status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
-        addr = ngx_http_scep_upstream_addr(r, ctx);
-        s.ra_expired = (addr && ngx_http_scep_ra_expired(r, addr));
-    }
-
     /* the first attempt may have been issued: the flow remembers it */
 
     s.retry = (ctx->flow.failed_before || ctx->flow.retransmission
@@ -301,6 +299,33 @@ ngx_http_scep_diagnose(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         s.fail_info = ctx->answer.certrep->fail_info;
         s.has_ndes_error = ctx->answer.certrep->has_ndes_error;
         s.ndes_error = ctx->answer.certrep->ndes_error;
+    }
+
+    /* what the upstream's last GetCACert said explains these two */
+
+    if (s.upstream_status == NGX_HTTP_INTERNAL_SERVER_ERROR
+        || (s.pki_status == SCEP_STATUS_FAILURE
+            && s.fail_info == SCEP_FAIL_BADMESSAGECHECK))
+    {
+        addr = ngx_http_scep_upstream_addr(r, ctx);
+
+        if (addr) {
+            ngx_http_scep_ra_state(addr, &not_after, &warnings);
+            s.ra_expired = (not_after != 0 && not_after < ngx_time());
+            s.ra_warnings = (unsigned) warnings;
+        }
+    }
+
+    if (ctx->answer.certs) {
+        s.answer_warnings = ctx->answer.warnings.warnings;
+    }
+
+    /* a message refused here never reached NDES: its reason says why */
+
+    if (ctx->message.clock_source && ctx->verdict.reject == SCEP_REJECT_NONE)
+    {
+        s.has_clock_skew = 1;
+        s.clock_skew = ctx->message.clock_skew;
     }
 
     return scep_diagnose(&s);
@@ -360,16 +385,23 @@ ngx_http_scep_ra_lookup(ngx_http_scep_ra_ctx_t *rctx, ngx_str_t *addr,
 }
 
 
-void
+/*
+ * Stores what a fresh GetCACert answer of that upstream said, and returns
+ * the warnings its last one had, or -1 when nothing is stored.  Under the
+ * zone's lock: one worker alone sees a change.
+ */
+
+ngx_int_t
 ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
-    time_t ra_not_after)
+    time_t ra_not_after, ngx_uint_t warnings)
 {
+    ngx_int_t                 old;
     ngx_uint_t                i, hash;
     ngx_http_scep_ra_ctx_t   *rctx;
     ngx_http_scep_ra_node_t  *node, *oldest;
 
     if (addr->len > NGX_SOCKADDR_STRLEN) {
-        return;
+        return -1;
     }
 
     rctx = ngx_http_scep_ra_zone->data;
@@ -404,24 +436,33 @@ ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
         node->hash = hash;
         node->len = (u_char) addr->len;
         ngx_memcpy(node->addr, addr->data, addr->len);
+        node->warnings = 0;
     }
+
+    old = (ngx_int_t) node->warnings;
 
     node->seen = ngx_time();
     node->ra_not_after = ra_not_after;
+    node->warnings = warnings;
 
     ngx_shmtx_unlock(&rctx->shpool->mutex);
+
+    return old;
 }
 
 
-static ngx_int_t
-ngx_http_scep_ra_expired(ngx_http_request_t *r, ngx_str_t *addr)
+static void
+ngx_http_scep_ra_state(ngx_str_t *addr, time_t *not_after,
+    ngx_uint_t *warnings)
 {
-    time_t                    not_after;
     ngx_http_scep_ra_ctx_t   *rctx;
     ngx_http_scep_ra_node_t  *node;
 
+    *not_after = 0;
+    *warnings = 0;
+
     if (addr->len > NGX_SOCKADDR_STRLEN) {
-        return 0;
+        return;
     }
 
     rctx = ngx_http_scep_ra_zone->data;
@@ -430,11 +471,12 @@ ngx_http_scep_ra_expired(ngx_http_request_t *r, ngx_str_t *addr)
 
     node = ngx_http_scep_ra_lookup(rctx, addr,
                                    ngx_crc32_short(addr->data, addr->len));
-    not_after = node ? node->ra_not_after : 0;
+    if (node) {
+        *not_after = node->ra_not_after;
+        *warnings = node->warnings;
+    }
 
     ngx_shmtx_unlock(&rctx->shpool->mutex);
-
-    return (not_after != 0 && not_after < ngx_time());
 }
 
 

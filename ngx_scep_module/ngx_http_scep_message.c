@@ -27,6 +27,8 @@ static ngx_int_t ngx_http_scep_decode(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_str_t *msg);
 static ngx_int_t ngx_http_scep_message_cut(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, scep_msg_t *m, scep_reject_e reason);
+static void ngx_http_scep_clock_skew(ngx_http_scep_ctx_t *ctx,
+    scep_msg_t *m);
 static ngx_int_t ngx_http_scep_policy(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, ngx_http_scep_loc_conf_t *slcf);
 static ngx_uint_t ngx_http_scep_elapsed(struct timespec *start);
@@ -383,6 +385,18 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
         ngx_memcpy(ctx->message.signer_subject.data, subject, n);
     }
 
+    if (m->signer_cert.len) {
+        ctx->message.signer_id = ngx_palloc(r->pool,
+                                            sizeof(scep_signer_id_t));
+        if (ctx->message.signer_id == NULL) {
+            return NGX_ERROR;
+        }
+
+        (void) scep_signer_id(ctx->message.signer_id, m);
+    }
+
+    ngx_http_scep_clock_skew(ctx, m);
+
     /* bounded, and safe in a header or a log line, before it is offered */
 
     reason = scep_msg_check_transaction_id(m);
@@ -439,6 +453,33 @@ ngx_http_scep_message_cut(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     return ngx_http_scep_set_reject(r, ctx, SCEP_REJECT_TRUNCATED,
                                     "the base64 ends one character into a "
                                     "group: cut after %uz bytes", m->size);
+}
+
+
+/*
+ * How far the device's clock is from this edge's: signingTime says when
+ * it signed.  Without it, a self-issued signer certificate that starts in
+ * the future was made by a clock ahead; one that starts in the past tells
+ * nothing, as the certificate may be old.
+ */
+
+static void
+ngx_http_scep_clock_skew(ngx_http_scep_ctx_t *ctx, scep_msg_t *m)
+{
+    time_t  now;
+
+    now = ngx_time();
+
+    if (m->has_signing_time) {
+        ctx->message.clock_skew = (time_t) (m->signing_time - now);
+        ctx->message.clock_source = "signing_time";
+
+    } else if (m->signer_self_issued && m->has_signer_not_before
+               && m->signer_not_before > now)
+    {
+        ctx->message.clock_skew = (time_t) (m->signer_not_before - now);
+        ctx->message.clock_source = "signer_not_before";
+    }
 }
 
 

@@ -33,6 +33,8 @@ static size_t ngx_http_scep_json_fit(u_char *p, size_t len, size_t max,
 static size_t ngx_http_scep_dn_cut(u_char *p, size_t n);
 static ngx_uint_t ngx_http_scep_bytes_eq(const u_char *a, size_t alen,
     const u_char *b, size_t blen);
+static void ngx_http_scep_record_warnings(json_t *obj,
+    ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_record_request(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, json_t *root);
 static void ngx_http_scep_record_names(json_t *scep,
@@ -96,6 +98,7 @@ static u_char  ngx_http_scep_json_escape[256];
 #define NGX_HTTP_SCEP_CUT_CERTIFICATES    11
 #define NGX_HTTP_SCEP_CUT_CERT_SUBJECT    12
 #define NGX_HTTP_SCEP_CUT_CERT_ISSUER     13
+#define NGX_HTTP_SCEP_CUT_WARNING_SUBJECT 14
 
 typedef struct {
     const char                *name;
@@ -119,6 +122,7 @@ static ngx_http_scep_cut_t  ngx_http_scep_cuts[] = {
     { "scep.response.certificates", 0, 0 },      /* see certificates_total */
     { "scep.response.certificates[].subject", 128, 1 },
     { "scep.response.certificates[].issuer", 128, 1 },
+    { "scep.response.warnings[].subject", 128, 1 },
     { NULL, 0, 0 }
 };
 
@@ -827,6 +831,7 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
     scep_msg_t  *m;
     const char  *code;
     u_char       hex[2 * 64];
+    u_char       fp[2 * 32];
 
     m = ctx->message.msg;
 
@@ -894,12 +899,32 @@ ngx_http_scep_record_message(json_t *scep, ngx_http_scep_ctx_t *ctx)
                                     json_boolean(ctx->flow.retransmission));
     }
 
-    if (ctx->message.signer_subject.len) {
+    if (ctx->message.signer_subject.len || ctx->message.signer_id) {
         signer = ngx_http_scep_json_object(obj, "signer");
-        ngx_http_scep_json_text(signer, "subject",
-                                ctx->message.signer_subject.data,
-                                ctx->message.signer_subject.len,
-                                NGX_HTTP_SCEP_CUT_SIGNER);
+
+        if (ctx->message.signer_subject.len) {
+            ngx_http_scep_json_text(signer, "subject",
+                                    ctx->message.signer_subject.data,
+                                    ctx->message.signer_subject.len,
+                                    NGX_HTTP_SCEP_CUT_SIGNER);
+        }
+
+        /* what the CA lists of the certificate, to find it there */
+
+        if (ctx->message.signer_id) {
+            ngx_http_scep_json_const(signer, "serial",
+                                     ctx->message.signer_id->serial);
+            ngx_hex_dump(fp, ctx->message.signer_id->fingerprint, 32);
+            json_object_set_new_nocheck(signer, "fingerprint_sha256",
+                                        json_stringn_nocheck((char *) fp,
+                                                             sizeof(fp)));
+        }
+    }
+
+    if (ctx->message.clock_source) {
+        ngx_http_scep_json_int(obj, "clock_skew", ctx->message.clock_skew);
+        ngx_http_scep_json_const(obj, "clock_source",
+                                 ctx->message.clock_source);
     }
 
     if (ctx->verdict.reject == SCEP_REJECT_NONE
@@ -1057,6 +1082,8 @@ ngx_http_scep_record_response(json_t *scep, ngx_http_scep_ctx_t *ctx)
             ngx_http_scep_json_cut |=
                               (ngx_uint_t) 1 << NGX_HTTP_SCEP_CUT_CERTIFICATES;
         }
+
+        ngx_http_scep_record_warnings(obj, ctx);
     }
 }
 
@@ -1087,6 +1114,47 @@ ngx_http_scep_record_ndes_error(json_t *response, uint32_t hresult)
     if (scep_diagnoses[d].symbol) {
         ngx_http_scep_json_const(obj, "name", scep_diagnoses[d].symbol);
     }
+}
+
+
+/* what the RA certificates of a GetCACert answer cannot do: one a code */
+
+static void
+ngx_http_scep_record_warnings(json_t *obj, ngx_http_scep_ctx_t *ctx)
+{
+    json_t                 *list, *w;
+    ngx_uint_t              k;
+    scep_cert_t            *c;
+    scep_certs_warnings_t  *ws;
+
+    ws = &ctx->answer.warnings;
+
+    if (ws->warnings == 0) {
+        return;
+    }
+
+    list = json_array();
+
+    for (k = 0; k < SCEP_WARN_COUNT; k++) {
+
+        if (!(ws->warnings & ((ngx_uint_t) 1 << k))) {
+            continue;
+        }
+
+        w = json_object();
+        ngx_http_scep_json_const(w, "code", scep_warnings[k].code);
+
+        if (ws->cert[k] >= 0) {
+            c = &ctx->answer.certs->certs[ws->cert[k]];
+            ngx_http_scep_json_text(w, "subject", (u_char *) c->subject,
+                                    ngx_strlen(c->subject),
+                                    NGX_HTTP_SCEP_CUT_WARNING_SUBJECT);
+        }
+
+        json_array_append_new(list, w);
+    }
+
+    json_object_set_new_nocheck(obj, "warnings", list);
 }
 
 

@@ -39,6 +39,8 @@ static void ngx_http_scep_decode_response(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
 static void ngx_http_scep_certificates(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx, u_char *p, size_t len);
+static void ngx_http_scep_warn(ngx_http_request_t *r, ngx_str_t *addr,
+    scep_certs_t *certs, scep_certs_warnings_t *w, ngx_uint_t warnings);
 static scep_certs_t *ngx_http_scep_certs_decode(u_char *p, size_t len);
 
 
@@ -66,9 +68,8 @@ static ngx_uint_t                   ngx_http_scep_certs_next;
 
 
 #define NGX_HTTP_SCEP_WARNED      64
-#define NGX_HTTP_SCEP_EXPIRY_WARN (30 * 86400)
 
-/* certificates this worker has warned about, by SHA-256, round robin */
+/* CA certificates this worker has warned about, by SHA-256, round robin */
 static u_char      ngx_http_scep_warned[NGX_HTTP_SCEP_WARNED][32];
 static ngx_uint_t  ngx_http_scep_nwarned;
 
@@ -487,9 +488,12 @@ ngx_http_scep_decode_response(ngx_http_request_t *r,
 
 
 /*
- * The certificates of a GetCACert answer; an expired or soon expiring CA
- * or RA certificate is the 500 operators miss: warn, once per certificate
- * and worker.
+ * The certificates of a GetCACert answer, and what they say of the RA
+ * certificates (scep_certs_check()).  What an upstream's fresh answer
+ * says is shared with the other workers, and a warning is logged when it
+ * changes, not at each request.  An expired or soon expiring CA
+ * certificate is the 500 operators miss: warned about once per
+ * certificate and worker.
  */
 
 static void
@@ -497,6 +501,7 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     u_char *p, size_t len)
 {
     time_t          now, ra_not_after;
+    ngx_int_t       old;
     ngx_str_t      *addr;
     ngx_uint_t      i, k;
     scep_cert_t    *c;
@@ -529,6 +534,8 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     now = ngx_time();
     ra_not_after = 0;
 
+    scep_certs_check(certs, now, &ctx->answer.warnings);
+
     for (i = 0; i < certs->n; i++) {
         c = &certs->certs[i];
 
@@ -538,8 +545,8 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
             ra_not_after = (time_t) c->not_after;
         }
 
-        if (c->role == SCEP_CERT_OTHER
-            || c->not_after > now + NGX_HTTP_SCEP_EXPIRY_WARN)
+        if (c->role != SCEP_CERT_CA
+            || c->not_after > now + SCEP_CERT_EXPIRY_WARN)
         {
             continue;
         }
@@ -566,10 +573,80 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
                       c->not_after < now ? "expired" : "expires", date);
     }
 
+    /* the next CA's RA certificates do not explain today's failures */
+
+    if (ctx->request.op != SCEP_OP_GETCACERT) {
+        return;
+    }
+
     addr = ngx_http_scep_upstream_addr(r, ctx);
 
-    if (addr && ngx_http_scep_fresh(r)) {
-        ngx_http_scep_ra_store(r, addr, ra_not_after);
+    if (addr == NULL || !ngx_http_scep_fresh(r)) {
+        return;
+    }
+
+    old = ngx_http_scep_ra_store(r, addr, ra_not_after,
+                                 ctx->answer.warnings.warnings);
+
+    if (old >= 0) {
+        ngx_http_scep_warn(r, addr, certs, &ctx->answer.warnings,
+                           ctx->answer.warnings.warnings & ~(ngx_uint_t) old);
+    }
+}
+
+
+/*
+ * The warnings an upstream's answer has that its last one had not: one
+ * line each.  The first words are those of the expiry warning before the
+ * other warnings came, for the alerts that match them.
+ */
+
+static void
+ngx_http_scep_warn(ngx_http_request_t *r, ngx_str_t *addr,
+    scep_certs_t *certs, scep_certs_warnings_t *w, ngx_uint_t warnings)
+{
+    ngx_uint_t    k;
+    scep_cert_t  *c;
+    u_char        date[sizeof("1970-01-01T00:00:00Z")];
+
+    static const char  *says[SCEP_WARN_COUNT] = {
+        "expired on",
+        "expires on",
+        "has no keyEncipherment, which encrypting to it needs",
+        "has no digitalSignature, which signing CertReps needs",
+        "is issued by no CA certificate of the answer",
+        "",
+    };
+
+    for (k = 0; k < SCEP_WARN_COUNT; k++) {
+
+        if (!(warnings & ((ngx_uint_t) 1 << k))) {
+            continue;
+        }
+
+        if (w->cert[k] < 0) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "scep: the CA/RA answer holds no CA certificate "
+                          "(%s), upstream %V", scep_warnings[k].code, addr);
+            continue;
+        }
+
+        c = &certs->certs[w->cert[k]];
+
+        if (k == SCEP_WARN_RA_CERT_EXPIRED || k == SCEP_WARN_RA_CERT_EXPIRING)
+        {
+            ngx_http_scep_iso8601(date, c->not_after);
+
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "scep: ra certificate \"%s\" %s %s (%s), "
+                          "upstream %V", c->subject, says[k], date,
+                          scep_warnings[k].code, addr);
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "scep: ra certificate \"%s\" %s (%s), upstream %V",
+                      c->subject, says[k], scep_warnings[k].code, addr);
     }
 }
 

@@ -61,6 +61,9 @@ is_deeply($scep->{flow}{properties}{joined_by}{enum}, $facts->{flow_joins},
 is_deeply($scep->{message}{properties}{query_encoding}{items}{enum},
           $facts->{query_encodings},
           'schema: scep.message.query_encoding names the encodings of the table');
+is_deeply($scep->{response}{properties}{warnings}{items}{properties}{code}{enum},
+          $facts->{warnings},
+          'schema: scep.response.warnings[].code names the warnings of the table');
 
 my $docs = do {
     local $/;

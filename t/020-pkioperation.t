@@ -40,7 +40,11 @@ sub req_fields {
         encoding         => 'der',
         size             => length $main::Req,
         transport        => $transport,
-        signer           => { subject => qr/^[^"]+$/ },
+        signer           => { subject => qr/^[^"]+$/,
+                              serial => qr/^[0-9a-f]+$/,
+                              fingerprint_sha256 => qr/^[0-9a-f]{64}$/ },
+        clock_skew       => ScepTest::integer,
+        clock_source     => 'signing_time',
         signature        => 'valid',
     });
 }

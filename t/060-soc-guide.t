@@ -201,6 +201,20 @@ my %expect = (
         like($_[0], qr/^127\.0\.0\.1:\d+\t[^\t]+\t[-\dT:]+Z\tEXPIRED$/m,
              "$0 - ra-expiry: the expired RA certificate");
     },
+    'ra-warnings' => sub {
+        # scepserver's answer has no RA; the NDES stand-in's are expired
+        like($_[0], qr/\A127\.0\.0\.1:\d+\tra_cert_expired\tCN=NDES-MSCEP-RA,O=ngx_scep fixtures,C=US\n\z/,
+             "$0 - ra-warnings: the expired RA certificates, once, by upstream");
+    },
+    'clock-skew' => sub {
+        # pkcsreq-sha256.der is signed on 2026-01-15; scepclient now
+        my @rows = map { [split /\t/] } split /\n/, $_[0];
+        is_deeply([map { "$_->[1] $_->[4]" } @rows],
+                  ['127.0.0.1 signing_time', '127.0.0.1 signing_time'],
+                  "$0 - clock-skew: the PENDING device's two PKCSReqs, not scepclient's");
+        ok(!grep({ $_->[3] !~ /^-\d+$/ || $_->[3] > -300 } @rows),
+           "$0 - clock-skew: both behind, by more than five minutes");
+    },
     'rejects' => sub {
         like($_[0], qr/\A\s*1 unknown_operation\trejected\n\z/,
              "$0 - rejects: the one rejected request");

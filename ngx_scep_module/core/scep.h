@@ -268,6 +268,17 @@ typedef struct {
     scep_bytes_t               signer_cert;  /* Certificate TLV matching the
                                                 SignerInfo, if carried */
     scep_bytes_t               signer_subject; /* its subject Name TLV */
+    scep_bytes_t               signer_serial;  /* its serialNumber's
+                                                  content octets */
+    long long                  signer_not_before;  /* seconds since the
+                                                      epoch */
+    long long                  signing_time;   /* the signingTime
+                                                  attribute */
+    unsigned                   signer_self_issued:1;  /* issuer is
+                                                         subject */
+    unsigned                   has_signer_not_before:1;
+    /* one signingTime attribute of one value, a Time as DER writes it */
+    unsigned                   has_signing_time:1;
 
     char                       detail[128];  /* why decoding failed */
 } scep_msg_t;

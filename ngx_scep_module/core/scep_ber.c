@@ -268,6 +268,154 @@ scep_ber_oid_text(char *buf, size_t size, const unsigned char *oid,
 }
 
 
+/* H. Hinnant's days_from_civil */
+
+long long
+scep_ber_days(long long y, unsigned m, unsigned d)
+{
+    long long  era;
+    unsigned   yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned) (y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return era * 146097 + (long long) doe - 719468;
+}
+
+
+int
+scep_ber_time(const scep_tlv_t *tlv, long long *t)
+{
+    size_t                i, len;
+    unsigned              v[6], mdays;
+    const unsigned char  *p;
+
+    static const unsigned char  days[] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+
+    p = tlv->content;
+    len = tlv->content_end - tlv->content;
+
+    if (!((tlv->tag == SCEP_TAG_UTC_TIME && len == 13)
+          || (tlv->tag == SCEP_TAG_GEN_TIME && len == 15))
+        || p[len - 1] != 'Z')
+    {
+        return -1;
+    }
+
+    for (i = 0; i < len - 1; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return -1;
+        }
+    }
+
+    if (len == 15) {
+        v[0] = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10
+               + (p[3] - '0');
+        p += 4;
+
+    } else {
+        v[0] = (p[0] - '0') * 10 + (p[1] - '0');
+        v[0] += v[0] < 50 ? 2000 : 1900;
+        p += 2;
+    }
+
+    for (i = 1; i < 6; i++, p += 2) {
+        v[i] = (p[0] - '0') * 10 + (p[1] - '0');
+    }
+
+    if (v[1] < 1 || v[1] > 12) {
+        return -1;
+    }
+
+    mdays = days[v[1] - 1];
+
+    if (v[1] == 2
+        && v[0] % 4 == 0 && (v[0] % 100 != 0 || v[0] % 400 == 0))
+    {
+        mdays++;
+    }
+
+    if (v[2] < 1 || v[2] > mdays || v[3] > 23 || v[4] > 59 || v[5] > 59) {
+        return -1;
+    }
+
+    *t = scep_ber_days(v[0], v[1], v[2]) * 86400
+         + v[3] * 3600 + v[4] * 60 + v[5];
+
+    return 0;
+}
+
+
+/*
+ * The magnitude of a negative x is ~x + 1: the carry of the + 1 reaches
+ * only the bytes after the last that is not zero.
+ */
+
+void
+scep_ber_serial(char *buf, size_t size, const unsigned char *p, size_t len)
+{
+    size_t         i, o, last;
+    unsigned       neg, c, started;
+
+    static const char  digits[] = "0123456789abcdef";
+
+    o = 0;
+    neg = len && (p[0] & 0x80);
+
+    if (size < 4) {
+        if (size) {
+            buf[0] = '\0';
+        }
+
+        return;
+    }
+
+    if (neg) {
+        buf[o++] = '-';
+    }
+
+    last = 0;
+
+    for (i = 0; i < len; i++) {
+        if (p[i]) {
+            last = i;
+        }
+    }
+
+    started = 0;
+
+    for (i = 0; i < len && o + 3 <= size; i++) {
+        c = p[i];
+
+        if (neg) {
+            c = i < last ? (~c & 0xff) : i == last ? ((~c + 1) & 0xff) : 0;
+        }
+
+        /* the sign's padding byte, and none other, is not printed */
+
+        if (!started && c == 0 && i + 1 < len) {
+            continue;
+        }
+
+        started = 1;
+        buf[o++] = digits[c >> 4];
+        buf[o++] = digits[c & 0xf];
+    }
+
+    if (len == 0) {
+        buf[o++] = '0';
+        buf[o++] = '0';
+    }
+
+    buf[o] = '\0';
+}
+
+
 static int
 scep_ber_fail(scep_ber_t *b, unsigned truncated, const char *fmt, ...)
 {

@@ -20,6 +20,8 @@
 #define SCEP_TAG_UTF8         0x0c
 #define SCEP_TAG_PRINTABLE    0x13
 #define SCEP_TAG_IA5          0x16
+#define SCEP_TAG_UTC_TIME     0x17
+#define SCEP_TAG_GEN_TIME     0x18
 #define SCEP_TAG_BMP          0x1e
 #define SCEP_TAG_OCTETS_C     0x24    /* BER: an OCTET STRING in segments */
 #define SCEP_TAG_SEQUENCE     0x30
@@ -40,6 +42,7 @@
 #define SCEP_OID_SIGNED_DATA       "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02"
 #define SCEP_OID_MESSAGE_DIGEST    "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x04"
 #define SCEP_OID_EC_PUBLIC_KEY     "\x2a\x86\x48\xce\x3d\x02\x01"
+#define SCEP_OID_SIGNING_TIME      "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x05"
 #define SCEP_OID_SKI               "\x55\x1d\x0e"
 
 /* the SCEP attributes, 2.16.840.1.113733.1.9.N, without their N */
@@ -91,6 +94,25 @@ const unsigned char *scep_ber_header(const unsigned char *p,
 size_t scep_ber_declared(const unsigned char *p, size_t len);
 void scep_ber_oid_text(char *buf, size_t size, const unsigned char *oid,
     size_t len, unsigned named);
+
+/* days since 1970-01-01 of a proleptic Gregorian date */
+long long scep_ber_days(long long y, unsigned m, unsigned d);
+
+/*
+ * A Time as DER writes it (RFC 5280, 4.1.2.5): UTCTime YYMMDDHHMMSSZ, its
+ * year from 1950 to 2049, or GeneralizedTime YYYYMMDDHHMMSSZ; no other
+ * form, no fraction, no offset, every field in its range.  Seconds since
+ * the epoch in *t; returns 0, or -1.
+ */
+int scep_ber_time(const scep_tlv_t *tlv, long long *t);
+
+/*
+ * An INTEGER's content octets (two's complement) as lowercase hex of its
+ * magnitude, '-' first when negative, "00" when empty: what "openssl x509
+ * -serial" prints, in lowercase.  Cut to whole bytes that fit in size.
+ */
+void scep_ber_serial(char *buf, size_t size, const unsigned char *p,
+    size_t len);
 
 
 #endif /* _SCEP_BER_H_INCLUDED_ */

@@ -44,6 +44,9 @@ typedef struct {
 #define SCEP_ATTR_RECIPIENT_NONCE  6
 #define SCEP_ATTR_TRANSACTION_ID   7
 
+/* a bit of the attributes seen, beside those of the SCEP attributes */
+#define SCEP_ATTR_SEEN_SIGNING_TIME  (1u << 16)
+
 
 static scep_reject_e scep_msg_fail(scep_msg_dec_t *d, scep_reject_e reason,
     const char *fmt, ...);
@@ -64,6 +67,9 @@ static scep_reject_e scep_msg_attribute(scep_msg_dec_t *d, unsigned n,
     scep_tlv_t *value, unsigned *seen);
 static void scep_msg_ndes_error(scep_msg_t *m, scep_tlv_t *value);
 static int scep_msg_string(scep_tlv_t *t);
+static void scep_msg_signing_time(scep_msg_dec_t *d, scep_tlv_t *values,
+    scep_tlv_t *value, unsigned *seen);
+static void scep_msg_signer_fields(scep_msg_dec_t *d, scep_tlv_t *cert);
 static void scep_msg_signer_cert(scep_msg_dec_t *d, scep_tlv_t *certs,
     scep_tlv_t *sid);
 static int scep_msg_cert_matches(scep_msg_dec_t *d, scep_tlv_t *cert,
@@ -533,6 +539,13 @@ scep_msg_attributes(scep_msg_dec_t *d, scep_tlv_t *attrs)
         {
             d->msg->message_digest.data = value.content;
             d->msg->message_digest.len = value.content_end - value.content;
+            continue;
+        }
+
+        if (scep_msg_bytes_eq(q, oid.content_end - q,
+                              scep_oid(SCEP_OID_SIGNING_TIME)))
+        {
+            scep_msg_signing_time(d, &values, &value, &seen);
         }
 
         /*
@@ -780,6 +793,91 @@ scep_msg_check_transaction_id(scep_msg_t *m)
 
 
 /*
+ * signingTime (RFC 5652, 11.3): what the device's clock said.  An
+ * attribute there twice, or of more than one value, or a time that is
+ * not DER's, says nothing that can be trusted: none is kept, and the
+ * message is not refused for it, as NDES does not read it.
+ */
+
+static void
+scep_msg_signing_time(scep_msg_dec_t *d, scep_tlv_t *values,
+    scep_tlv_t *value, unsigned *seen)
+{
+    scep_msg_t  *m;
+
+    m = d->msg;
+
+    if (*seen & SCEP_ATTR_SEEN_SIGNING_TIME) {
+        m->has_signing_time = 0;
+        return;
+    }
+
+    *seen |= SCEP_ATTR_SEEN_SIGNING_TIME;
+
+    if (value->end != values->content_end
+        || scep_ber_time(value, &m->signing_time) != 0)
+    {
+        return;
+    }
+
+    m->has_signing_time = 1;
+}
+
+
+/*
+ * The signer certificate's serialNumber, whether it is self-issued, and
+ * its notBefore: what matches it with the CA's records, and what a
+ * device that made its own certificate thought the time was.
+ */
+
+static void
+scep_msg_signer_fields(scep_msg_dec_t *d, scep_tlv_t *cert)
+{
+    scep_tlv_t   tbs, t, serial, issuer, validity, subject, nb;
+    scep_msg_t  *m;
+
+    m = d->msg;
+
+    if (scep_msg_tlv(d, cert->content, cert->content_end, 5, &tbs)
+        || scep_msg_tlv(d, tbs.content, tbs.content_end, 6, &t))
+    {
+        return;
+    }
+
+    if (t.tag == SCEP_TAG_CTX0
+        && scep_msg_tlv(d, t.end, tbs.content_end, 6, &t))
+    {
+        return;
+    }
+
+    serial = t;
+
+    if (serial.tag != SCEP_TAG_INTEGER
+        || scep_msg_tlv(d, serial.end, tbs.content_end, 6, &t)
+        || scep_msg_tlv(d, t.end, tbs.content_end, 6, &issuer)
+        || scep_msg_tlv(d, issuer.end, tbs.content_end, 6, &validity)
+        || scep_msg_tlv(d, validity.end, tbs.content_end, 6, &subject))
+    {
+        return;
+    }
+
+    m->signer_serial.data = serial.content;
+    m->signer_serial.len = serial.content_end - serial.content;
+
+    m->signer_self_issued = scep_msg_tlv_equal(d, &issuer, &subject, 7);
+
+    if (validity.tag == SCEP_TAG_SEQUENCE
+        && validity.content < validity.content_end
+        && scep_msg_tlv(d, validity.content, validity.content_end, 7, &nb)
+           == SCEP_REJECT_NONE
+        && scep_ber_time(&nb, &m->signer_not_before) == 0)
+    {
+        m->has_signer_not_before = 1;
+    }
+}
+
+
+/*
  * The certificate the SignerInfo names, by issuer and serial number or by
  * subject key identifier; none is guessed when none matches.
  */
@@ -803,6 +901,7 @@ scep_msg_signer_cert(scep_msg_dec_t *d, scep_tlv_t *certs, scep_tlv_t *sid)
             d->msg->signer_cert.data = cert.start;
             d->msg->signer_cert.len = cert.end - cert.start;
             d->msg->signer_subject = subject;
+            scep_msg_signer_fields(d, &cert);
             return;
         }
     }

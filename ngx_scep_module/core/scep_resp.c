@@ -48,11 +48,16 @@ const char *const  scep_cert_roles[SCEP_CERT_ROLE_COUNT] = {
 };
 
 
-/* the templates of the NDES RA certificates */
+/* the templates of the NDES RA certificates, and what each is for */
 static const char *const  scep_ndes_templates[] = {
     "CEPEncryption",
     "EnrollmentAgentOffline",
     NULL
+};
+
+static const unsigned  scep_ndes_template_uses[] = {
+    SCEP_RA_ENCRYPT,
+    SCEP_RA_SIGN
 };
 
 
@@ -68,7 +73,12 @@ static void scep_resp_name(char *buf, size_t size, const X509_NAME *name);
 static void scep_resp_serial(char *buf, size_t size,
     const ASN1_INTEGER *serial);
 static int scep_resp_time(long long *t, const ASN1_TIME *at);
-static int scep_resp_ndes_ra(X509 *x);
+static unsigned scep_resp_ndes_ra(X509 *x);
+static unsigned scep_resp_key_usage(X509 *x);
+static void scep_resp_key_id(unsigned char *md, unsigned *has,
+    const ASN1_OCTET_STRING *id);
+static int scep_resp_issued_by_ca(const scep_certs_t *certs,
+    const scep_cert_t *ra);
 static int scep_resp_template_is(const ASN1_OCTET_STRING *value,
     const char *name);
 
@@ -336,10 +346,12 @@ scep_resp_cert(scep_resp_dec_t *d, const unsigned char *p, size_t len)
 {
     int                   rc;
     X509                 *x;
-    unsigned              i;
+    size_t                der_len;
+    unsigned              i, has;
     scep_cert_t          *c;
+    AUTHORITY_KEYID      *akid;
     BASIC_CONSTRAINTS    *bc;
-    const unsigned char  *q;
+    const unsigned char  *q, *der;
 
     i = d->out->n;
     c = &d->out->certs[i];
@@ -374,7 +386,25 @@ scep_resp_cert(scep_resp_dec_t *d, const unsigned char *p, size_t len)
     d->is_ca[i] = bc != NULL && bc->ca;
     BASIC_CONSTRAINTS_free(bc);
 
-    d->ndes_ra[i] = scep_resp_ndes_ra(x);
+    d->ndes_ra[i] = (unsigned char) scep_resp_ndes_ra(x);
+    c->ra_use = d->ndes_ra[i];
+    c->key_usage = scep_resp_key_usage(x);
+
+    if (X509_NAME_get0_der(X509_get_subject_name(x), &der, &der_len)) {
+        SHA256(der, der_len, c->subject_id);
+    }
+
+    if (X509_NAME_get0_der(X509_get_issuer_name(x), &der, &der_len)) {
+        SHA256(der, der_len, c->issuer_id);
+    }
+
+    scep_resp_key_id(c->ski, &has, X509_get0_subject_key_id(x));
+    c->has_ski = has;
+
+    akid = X509_get_ext_d2i(x, NID_authority_key_identifier, NULL, NULL);
+    scep_resp_key_id(c->aki, &has, akid ? akid->keyid : NULL);
+    c->has_aki = has;
+    AUTHORITY_KEYID_free(akid);
 
     d->out->n++;
 
@@ -429,52 +459,28 @@ scep_resp_name(char *buf, size_t size, const X509_NAME *name)
 }
 
 
+/* from the INTEGER's DER content, as the signer's serial is read */
+
 static void
 scep_resp_serial(char *buf, size_t size, const ASN1_INTEGER *serial)
 {
-    int                   i, len;
-    size_t                o;
-    const unsigned char  *p;
+    int             len;
+    scep_tlv_t      t;
+    unsigned char  *der;
 
-    static const char  digits[] = "0123456789abcdef";
+    der = NULL;
+    len = i2d_ASN1_INTEGER(serial, &der);
 
-    o = 0;
-    p = ASN1_STRING_get0_data(serial);
-    len = ASN1_STRING_length(serial);
+    if (len <= 0 || scep_ber_header(der, der + len, &t) == NULL
+        || t.content_end == NULL)
+    {
+        scep_ber_serial(buf, size, NULL, 0);
 
-    if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER) {
-        buf[o++] = '-';
+    } else {
+        scep_ber_serial(buf, size, t.content, t.content_end - t.content);
     }
 
-    if (len <= 0) {
-        buf[o++] = '0';
-        buf[o++] = '0';
-    }
-
-    for (i = 0; i < len && o + 3 <= size; i++) {
-        buf[o++] = digits[p[i] >> 4];
-        buf[o++] = digits[p[i] & 0xf];
-    }
-
-    buf[o] = '\0';
-}
-
-
-/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
-
-static long long
-scep_resp_days(long long y, unsigned m, unsigned d)
-{
-    long long  era;
-    unsigned   yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned) (y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return era * 146097 + (long long) doe - 719468;
+    OPENSSL_free(der);
 }
 
 
@@ -491,7 +497,7 @@ scep_resp_time(long long *t, const ASN1_TIME *at)
         return -1;
     }
 
-    *t = scep_resp_days((long long) tm.tm_year + 1900,
+    *t = scep_ber_days((long long) tm.tm_year + 1900,
                         (unsigned) tm.tm_mon + 1, (unsigned) tm.tm_mday)
          * 86400
          + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
@@ -500,12 +506,16 @@ scep_resp_time(long long *t, const ASN1_TIME *at)
 }
 
 
-/* the NDES RA template names, or the certificate request agent EKU */
+/*
+ * The NDES RA template names, or the certificate request agent EKU: what
+ * the certificate is for, as SCEP_RA_* bits, 0 when neither says.
+ */
 
-static int
+static unsigned
 scep_resp_ndes_ra(X509 *x)
 {
-    int                    i, n, found;
+    int                    i, n;
+    unsigned               found;
     ASN1_OBJECT           *obj;
     X509_EXTENSION        *ext;
     const char *const     *name;
@@ -527,14 +537,14 @@ scep_resp_ndes_ra(X509 *x)
 
         for (name = scep_ndes_templates; *name; name++) {
             if (scep_resp_template_is(X509_EXTENSION_get_data(ext), *name)) {
-                found = 1;
+                found = scep_ndes_template_uses[name - scep_ndes_templates];
                 break;
             }
         }
     }
 
     if (found) {
-        return 1;
+        return found;
     }
 
     eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
@@ -549,7 +559,7 @@ scep_resp_ndes_ra(X509 *x)
             && memcmp(OBJ_get0_data(obj), SCEP_OID_MS_REQUEST_AGENT,
                       scep_oid_len(SCEP_OID_MS_REQUEST_AGENT)) == 0)
         {
-            found = 1;
+            found = SCEP_RA_SIGN;
             break;
         }
     }
@@ -557,6 +567,179 @@ scep_resp_ndes_ra(X509 *x)
     EXTENDED_KEY_USAGE_free(eku);
 
     return found;
+}
+
+
+/*
+ * keyUsage's digitalSignature and keyEncipherment; without the extension,
+ * any use.  One that is there twice or unreadable allows none: OpenSSL
+ * marks such a certificate invalid, and clients refuse it.
+ */
+
+static unsigned
+scep_resp_key_usage(X509 *x)
+{
+    int               crit;
+    unsigned          ku;
+    ASN1_BIT_STRING  *bits;
+
+    bits = X509_get_ext_d2i(x, NID_key_usage, &crit, NULL);
+
+    if (bits == NULL) {
+        return crit == -1 ? SCEP_KU_ANY : 0;
+    }
+
+    ku = 0;
+
+    if (ASN1_BIT_STRING_get_bit(bits, 0)) {
+        ku |= SCEP_KU_DIGITAL_SIGNATURE;
+    }
+
+    if (ASN1_BIT_STRING_get_bit(bits, 2)) {
+        ku |= SCEP_KU_KEY_ENCIPHERMENT;
+    }
+
+    ASN1_BIT_STRING_free(bits);
+
+    return ku;
+}
+
+
+/* a key identifier of any length, kept as its SHA-256 */
+
+static void
+scep_resp_key_id(unsigned char *md, unsigned *has,
+    const ASN1_OCTET_STRING *id)
+{
+    *has = 0;
+
+    if (id == NULL || ASN1_STRING_length(id) <= 0) {
+        return;
+    }
+
+    SHA256(ASN1_STRING_get0_data(id), (size_t) ASN1_STRING_length(id), md);
+    *has = 1;
+}
+
+
+void
+scep_certs_check(const scep_certs_t *certs, long long now,
+    scep_certs_warnings_t *w)
+{
+    int                 k;
+    unsigned            i, nra, nca, use, all, found;
+    const scep_cert_t  *c;
+
+    w->warnings = 0;
+
+    for (k = 0; k < SCEP_WARN_COUNT; k++) {
+        w->cert[k] = -1;
+    }
+
+    nra = 0;
+    nca = 0;
+
+    for (i = 0; i < certs->n; i++) {
+        nra += (certs->certs[i].role == SCEP_CERT_RA);
+        nca += (certs->certs[i].role == SCEP_CERT_CA);
+    }
+
+    /* what needs every certificate of the answer is not judged on part */
+
+    all = (certs->n == certs->total);
+
+    if (all && certs->n > 1 && nca == 0) {
+        w->warnings |= 1u << SCEP_WARN_NO_CA_CERT;
+    }
+
+    for (i = 0; i < certs->n; i++) {
+        c = &certs->certs[i];
+
+        if (c->role != SCEP_CERT_RA) {
+            continue;
+        }
+
+        /* a bit per warning, and the first certificate it concerns */
+
+        found = 0;
+
+        if (c->not_after < now) {
+            found |= 1u << SCEP_WARN_RA_CERT_EXPIRED;
+
+        } else if (c->not_after - now <= SCEP_CERT_EXPIRY_WARN) {
+            found |= 1u << SCEP_WARN_RA_CERT_EXPIRING;
+        }
+
+        use = c->ra_use;
+
+        if (use == 0 && nra == 1) {
+            use = SCEP_RA_ENCRYPT | SCEP_RA_SIGN;
+        }
+
+        if ((use & SCEP_RA_ENCRYPT)
+            && !(c->key_usage & SCEP_KU_KEY_ENCIPHERMENT))
+        {
+            found |= 1u << SCEP_WARN_RA_CERT_NO_KEY_ENCIPHERMENT;
+        }
+
+        if ((use & SCEP_RA_SIGN)
+            && !(c->key_usage & SCEP_KU_DIGITAL_SIGNATURE))
+        {
+            found |= 1u << SCEP_WARN_RA_CERT_NO_DIGITAL_SIGNATURE;
+        }
+
+        if (all && nca && !scep_resp_issued_by_ca(certs, c)) {
+            found |= 1u << SCEP_WARN_RA_CERT_NOT_ISSUED_BY_CA;
+        }
+
+        for (k = 0; k < SCEP_WARN_COUNT; k++) {
+            if ((found & (1u << k)) && !(w->warnings & (1u << k))) {
+                w->warnings |= 1u << k;
+                w->cert[k] = (int) i;
+            }
+        }
+    }
+}
+
+
+static int
+scep_resp_issued_by_ca(const scep_certs_t *certs, const scep_cert_t *ra)
+{
+    unsigned            i;
+    const scep_cert_t  *ca;
+
+    for (i = 0; i < certs->n; i++) {
+        ca = &certs->certs[i];
+
+        if (ca->role != SCEP_CERT_CA
+            || memcmp(ca->subject_id, ra->issuer_id, 32) != 0)
+        {
+            continue;
+        }
+
+        if (!ra->has_aki || !ca->has_ski
+            || memcmp(ra->aki, ca->ski, 32) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+scep_signer_id(scep_signer_id_t *id, const scep_msg_t *m)
+{
+    if (m->signer_cert.len == 0) {
+        return -1;
+    }
+
+    scep_ber_serial(id->serial, sizeof(id->serial), m->signer_serial.data,
+                    m->signer_serial.len);
+    SHA256(m->signer_cert.data, m->signer_cert.len, id->fingerprint);
+
+    return 0;
 }
 
 

@@ -27,6 +27,20 @@ extern const char *const  scep_cert_roles[SCEP_CERT_ROLE_COUNT];
 #define SCEP_MAX_CERTS         8
 #define SCEP_MAX_CERTS_BODY    (1024 * 1024)   /* larger bodies: not read */
 
+/* a CA or RA certificate this close to its notAfter is warned about */
+#define SCEP_CERT_EXPIRY_WARN  (30 * 86400)
+
+
+/* what a certificate's keyUsage allows that SCEP needs */
+#define SCEP_KU_DIGITAL_SIGNATURE  0x01
+#define SCEP_KU_KEY_ENCIPHERMENT   0x02
+#define SCEP_KU_ANY                0x03     /* no keyUsage: any use */
+
+/* what an RA certificate is meant for, by its NDES template or EKU */
+#define SCEP_RA_ENCRYPT            0x01     /* CEPEncryption */
+#define SCEP_RA_SIGN               0x02     /* EnrollmentAgentOffline, or
+                                               the request agent EKU */
+
 typedef struct {
     char                       subject[256];   /* RFC 2253, as "openssl x509
                                                   -nameopt RFC2253" prints
@@ -39,6 +53,21 @@ typedef struct {
     long long                  not_after;
     scep_cert_role_e           role;
     unsigned char              id[32];         /* SHA-256 of the DER */
+
+    /*
+     * For scep_certs_check(): SHA-256 of the subject and issuer Names'
+     * DER, and of the key identifiers (SKI, the AKI's keyIdentifier);
+     * keyUsage as SCEP_KU_* bits (none when the extension is there twice
+     * or unreadable: no client can rely on it); ra_use as SCEP_RA_*.
+     */
+    unsigned char              subject_id[32];
+    unsigned char              issuer_id[32];
+    unsigned char              ski[32];
+    unsigned char              aki[32];
+    unsigned                   key_usage:2;
+    unsigned                   ra_use:2;
+    unsigned                   has_ski:1;
+    unsigned                   has_aki:1;
 } scep_cert_t;
 
 
@@ -66,6 +95,62 @@ typedef struct {
  * certificates); "other" otherwise.
  */
 int scep_certs_decode(scep_certs_t *out, const unsigned char *p, size_t len);
+
+
+/*
+ * What a GetCACert answer says of RA certificates that cannot work, at
+ * time now: a bit per scep_warning_e in warnings, and for each the index
+ * of the first certificate concerned in cert[] (-1: the answer as a
+ * whole).  Only the certificates read count, and the checks that need
+ * them all (no_ca_cert, ra_cert_not_issued_by_ca) are not made when the
+ * body holds more.
+ *
+ * ra_cert_expired, ra_cert_expiring: an RA certificate whose notAfter is
+ * past, or within SCEP_CERT_EXPIRY_WARN.
+ *
+ * ra_cert_no_key_encipherment: the RA certificate a client encrypts to
+ * has a keyUsage without keyEncipherment.  It is the one whose NDES
+ * template is CEPEncryption, or, when the answer holds a single RA
+ * certificate and it has no template nor the request agent EKU, that
+ * one (it then serves both uses).  ra_cert_no_digital_signature: the
+ * same for the RA certificate that signs the CertReps, NDES's
+ * EnrollmentAgentOffline (or the request agent EKU), or the single RA.
+ * Among several RA certificates one without template is not judged:
+ * which use a client gives it is the client's choice (RFC 8894, 3.5.2).
+ *
+ * ra_cert_not_issued_by_ca: an RA certificate issued by none of the CA
+ * certificates of the same answer: none has its issuer Name as subject,
+ * with the RA's authority key identifier equal to the CA's subject key
+ * identifier when both are there.  After a CA renewal the new CA keeps
+ * its name: only the key identifiers tell that the RA still chains to
+ * the old one.  The signature is not checked with the CA's key: its cost
+ * is the key's, which the upstream chooses.  Not made when the answer
+ * holds no CA certificate.
+ *
+ * no_ca_cert: an answer of several certificates, none with cA.
+ */
+
+typedef struct {
+    unsigned                   warnings;
+    int                        cert[SCEP_WARN_COUNT];
+} scep_certs_warnings_t;
+
+void scep_certs_check(const scep_certs_t *certs, long long now,
+    scep_certs_warnings_t *w);
+
+
+/*
+ * The signer certificate of a pkiMessage as a CA lists it: its serial as
+ * scep_cert_t's, and the SHA-256 of its DER.  Returns 0, or -1 when the
+ * message carries no signer certificate.
+ */
+
+typedef struct {
+    char                       serial[80];
+    unsigned char              fingerprint[32];
+} scep_signer_id_t;
+
+int scep_signer_id(scep_signer_id_t *id, const scep_msg_t *m);
 
 
 #define SCEP_MAX_CAPS          32

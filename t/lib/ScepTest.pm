@@ -152,6 +152,7 @@ sub ndes {
 #   ScepTest::subset({...})  inside exact(): this object as a subset again
 #   ScepTest::absent       (as a value) the key is not in the record
 #   ScepTest::integer      a JSON integer (what \d+ said unquoted)
+#   ScepTest::around(N, D) a JSON integer from N - D to N + D
 #   ScepTest::number       a JSON number ([0-9.]+ unquoted)
 #   JSON::PP::true, JSON::PP::false
 #
@@ -171,6 +172,7 @@ my $RecordBlock;    # the block whose --- init marks the log
     package ScepTest::Exact;
     package ScepTest::Absent;
     package ScepTest::Type;
+    package ScepTest::Around;
 }
 
 my $Absent = bless \(my $absent = 'absent'), 'ScepTest::Absent';
@@ -182,6 +184,7 @@ sub subset  { return bless { value => $_[0], exact => 0 }, 'ScepTest::Exact' }
 sub absent  { return $Absent }
 sub integer { return $Integer }
 sub number  { return $Number }
+sub around  { return bless { n => $_[0], d => $_[1] }, 'ScepTest::Around' }
 
 sub record_prepare {
     my ($block) = @_;
@@ -324,6 +327,14 @@ sub record_diff {
         my $ok = $exp == $Integer ? $json =~ /^-?[0-9]+\z/
                                   : $json =~ /^-?[0-9]/;
         return $ok ? () : "$at: expected $$exp, got " . record_show($act);
+    }
+
+    if (ref $exp eq 'ScepTest::Around') {
+        my $json = ref $act ? '' : record_show($act);
+        return $json =~ /^-?[0-9]+\z/ && abs($json - $exp->{n}) <= $exp->{d}
+               ? ()
+               : "$at: expected an integer within $exp->{d} of $exp->{n}, got "
+                 . record_show($act);
     }
 
     if (ref $exp eq 'ScepTest::Absent') {
@@ -597,8 +608,11 @@ my $Manifest;
 
 # What t/data/messages.json says a correct decoder reads from a fixture,
 # as the "message" object of its record, for --- record: exactly these
-# keys, the signer's subject the only one of "signer".  Over GET also the
-# query_encoding, of pkiop_get()'s 'percent' style unless named.
+# keys, the signer's subject the only one of "signer" besides its serial
+# and fingerprint (checked against openssl in t/093-clock-skew.t).  Over
+# GET also the query_encoding, of pkiop_get()'s 'percent' style unless
+# named.  The fixtures' signingTime is a fixed day, so the skew is only an
+# integer here.
 
 sub message_fields {
     my ($name, $transport, $encoding) = @_;
@@ -624,7 +638,11 @@ sub message_fields {
         encoding         => $m->{encoding},
         size             => 0 + $m->{size},
         transport        => $transport,
-        signer           => { subject => "$m->{signer_subject}" },
+        signer           => { subject => "$m->{signer_subject}",
+                              serial => qr/^[0-9a-f]+$/,
+                              fingerprint_sha256 => qr/^[0-9a-f]{64}$/ },
+        clock_skew       => $Integer,
+        clock_source     => 'signing_time',
         signature        => $m->{signature},
     });
 }

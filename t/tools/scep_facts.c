@@ -113,6 +113,12 @@ main(int argc, char **argv)
         printf("%s\"%s\"", i ? "," : "", scep_query_encodings[i]);
     }
 
+    printf("],\"warnings\":[");
+
+    for (i = 0; i < SCEP_WARN_COUNT; i++) {
+        printf("%s\"%s\"", i ? "," : "", scep_warnings[i].code);
+    }
+
     printf("],\"reject_reasons\":[");
 
     for (i = SCEP_REJECT_NONE + 1; i < SCEP_REJECT_COUNT; i++) {

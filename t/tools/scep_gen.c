@@ -1204,6 +1204,9 @@ typedef struct {
     const buf_t               *content;   /* NULL: none (CertRep) */
     attr_t                     attrs[MAX_ATTRS];
     unsigned                   nattrs;
+    const char                *signing_time;  /* UTCTime text; NULL: the
+                                                 fixed SIGNING_TIME */
+    unsigned                   no_signing_time:1;
 } sign_t;
 
 
@@ -1262,11 +1265,14 @@ pki_sign(buf_t *out, const sign_t *s)
     }
 
     /* OpenSSL would add the current time: a fixed one keeps files stable */
-    t = ASN1_UTCTIME_new();
-    ASN1_UTCTIME_set_string(t, SIGNING_TIME);
-    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, V_ASN1_UTCTIME,
-                                t, -1);
-    ASN1_UTCTIME_free(t);
+    if (!s->no_signing_time) {
+        t = ASN1_UTCTIME_new();
+        ASN1_UTCTIME_set_string(t, s->signing_time ? s->signing_time
+                                                   : SIGNING_TIME);
+        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime,
+                                    V_ASN1_UTCTIME, t, -1);
+        ASN1_UTCTIME_free(t);
+    }
 
     for (i = 0; i < s->nattrs; i++) {
         obj = OBJ_txt2obj(s->attrs[i].oid, 1);
@@ -4181,6 +4187,442 @@ gen_retries(const char *dir)
 }
 
 
+/*
+ * scep-gen --ra-defects OUTDIR: GetCACert answers whose RA certificates
+ * cannot work, for t/092-ra-warnings.t, made when the test runs (one
+ * expires 10 days from then): each is the NDES answer of gen_ca_answers()
+ * with one defect.
+ */
+
+static const char *const  ra_cep_no_ke_ext[] = {
+    "keyUsage", "critical,digitalSignature",
+    "1.3.6.1.4.1.311.20.2", "ASN1:BMPSTRING:CEPEncryption",
+    "subjectKeyIdentifier", "hash",
+    "authorityKeyIdentifier", "keyid",
+    NULL
+};
+
+static const char *const  ra_agent_no_ds_ext[] = {
+    "keyUsage", "critical,keyEncipherment",
+    "extendedKeyUsage", "1.3.6.1.4.1.311.20.2.1",
+    "1.3.6.1.4.1.311.20.2", "ASN1:BMPSTRING:EnrollmentAgentOffline",
+    "subjectKeyIdentifier", "hash",
+    "authorityKeyIdentifier", "keyid",
+    NULL
+};
+
+/* keyUsage a NULL, not a BIT STRING */
+static const char *const  ra_ku_malformed_ext[] = {
+    "keyUsage", "critical,DER:0500",
+    "subjectKeyIdentifier", "hash",
+    "authorityKeyIdentifier", "keyid",
+    NULL
+};
+
+static const char *const  ra_ku_twice_ext[] = {
+    "keyUsage", "critical,digitalSignature,keyEncipherment",
+    "keyUsage", "critical,digitalSignature,keyEncipherment",
+    "subjectKeyIdentifier", "hash",
+    "authorityKeyIdentifier", "keyid",
+    NULL
+};
+
+
+static void
+ra_defect_write(const char *name, X509 **x, unsigned n)
+{
+    buf_t  b;
+
+    degenerate_p7_certs(&b, x, n);
+    file_write(name, &b);
+    buf_free(&b);
+}
+
+
+static int
+gen_ra_defects(const char *dir)
+{
+    char           nb[32], na[32];
+    X509          *x[10], *old_ca;
+    buf_t          b, msg;
+    gen_t          g;
+    time_t         now, t;
+    sign_t         s;
+    unsigned       i;
+    struct tm      tm;
+    unsigned char  nonce[NONCE_LEN];
+
+    outdir = dir;
+
+    memset(&g, 0, sizeof(gen_t));
+    gen_pki(&g);
+
+    x[0] = g.ca;
+
+    /* the healthy NDES answer: the CA, the agent and the CEP certificate */
+
+    ndes_answer(&g, &b, "ra healthy", 0x4001, NOT_BEFORE, NOT_AFTER);
+    file_write("ra-healthy.der", &b);
+    buf_free(&b);
+
+    x[1] = cert_make("ra agent", ndes_ra_name, g.agent_key, g.ca, g.ca_key,
+                     0x4011, ndes_agent_ext);
+    x[2] = cert_make("ra cep no ke", ndes_ra_name, g.ra_key, g.ca, g.ca_key,
+                     0x4012, ra_cep_no_ke_ext);
+    ra_defect_write("ra-no-key-encipherment.der", x, 3);
+    X509_free(x[2]);
+
+    x[2] = cert_make("ra cep", ndes_ra_name, g.ra_key, g.ca, g.ca_key,
+                     0x4013, ndes_cep_ext);
+    X509_free(x[1]);
+    x[1] = cert_make("ra agent no ds", ndes_ra_name, g.agent_key, g.ca,
+                     g.ca_key, 0x4014, ra_agent_no_ds_ext);
+    ra_defect_write("ra-no-digital-signature.der", x, 3);
+    X509_free(x[1]);
+
+    /* no CA certificate: the two RA certificates alone */
+
+    x[1] = cert_make("ra agent", ndes_ra_name, g.agent_key, g.ca, g.ca_key,
+                     0x4011, ndes_agent_ext);
+    ra_defect_write("ra-no-ca.der", x + 1, 2);
+
+    /*
+     * After a CA renewal: the CA of the answer is the new one, of the same
+     * name and another key; the RA certificates are the old CA's.
+     */
+
+    old_ca = cert_make("old ca", ca_name, g.ios_key, NULL, NULL, 9, ca_ext);
+    X509_free(x[1]);
+    X509_free(x[2]);
+    x[1] = cert_make("ra agent old", ndes_ra_name, g.agent_key, old_ca,
+                     g.ios_key, 0x4021, ndes_agent_ext);
+    x[2] = cert_make("ra cep old", ndes_ra_name, g.ra_key, old_ca, g.ios_key,
+                     0x4022, ndes_cep_ext);
+    ra_defect_write("ra-old-ca.der", x, 3);
+    X509_free(x[1]);
+    X509_free(x[2]);
+
+    /* RA certificates that expire 10 days from now */
+
+    now = time(NULL);
+    t = now - 30 * 86400;
+    gmtime_r(&t, &tm);
+    strftime(nb, sizeof(nb), "%Y%m%d%H%M%SZ", &tm);
+    t = now + 10 * 86400;
+    gmtime_r(&t, &tm);
+    strftime(na, sizeof(na), "%Y%m%d%H%M%SZ", &tm);
+
+    ndes_answer(&g, &b, "ra expiring", 0x4031, nb, na);
+    file_write("ra-expiring.der", &b);
+    buf_free(&b);
+
+    /* a single RA certificate whose keyUsage is unreadable, or twice */
+
+    x[1] = cert_make("ra ku malformed", ra_name, g.ra_key, g.ca, g.ca_key,
+                     0x4041, ra_ku_malformed_ext);
+    ra_defect_write("ra-ku-malformed.der", x, 2);
+    X509_free(x[1]);
+
+    x[1] = cert_make("ra ku twice", ra_name, g.ra_key, g.ca, g.ca_key,
+                     0x4042, ra_ku_twice_ext);
+    ra_defect_write("ra-ku-twice.der", x, 2);
+    X509_free(x[1]);
+
+    /*
+     * Ten certificates, the CA last: of the 8 read none is a CA, but the
+     * answer holds one, so neither no_ca_cert nor not_issued_by_ca.
+     */
+
+    for (i = 0; i < 9; i++) {
+        snprintf(nb, sizeof(nb), "ra many %u", i);
+        x[i] = cert_make(nb, ndes_ra_name, g.ra_key, g.ca, g.ca_key,
+                         0x4050 + i, ndes_cep_ext);
+    }
+
+    x[9] = g.ca;
+    ra_defect_write("ra-many.der", x, 10);
+
+    for (i = 0; i < 9; i++) {
+        X509_free(x[i]);
+    }
+
+    X509_free(old_ca);
+
+    /* what NDES answers a message it cannot decrypt or verify */
+
+    gen_envelopes(&g);
+    memset(&s, 0, sizeof(sign_t));
+    s.name = "ra-certrep-badmessagecheck.der";
+    s.cert = g.ra;
+    s.key = g.ra_key;
+    s.md = EVP_sha256();
+    gen_nonce(nonce, s.name);
+    certrep_attrs(&s, g.tid, nonce, g.nonce, "2", "1");
+    pki_sign(&msg, &s);
+    file_write(s.name, &msg);
+    buf_free(&msg);
+
+    return 0;
+}
+
+
+/*
+ * scep-gen --skewed OUTDIR: PKCSReq messages of t/093-clock-skew.t, made
+ * when the test runs: signed by a device whose clock is off by a known
+ * amount from then (signingTime), or whose self-signed certificate starts
+ * in the future; hostile signingTimes; and a CertRep FAILURE badTime.
+ */
+
+static void
+skew_time(char *buf, size_t size, long off, int generalized)
+{
+    time_t     t;
+    struct tm  tm;
+
+    t = time(NULL) + off;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, generalized ? "%Y%m%d%H%M%SZ" : "%y%m%d%H%M%SZ",
+             &tm);
+}
+
+
+/*
+ * What OpenSSL would not make: no signingTime (it adds one to a SignerInfo
+ * that has none), one twice, or one of two values.  The DER is edited and
+ * the signed attributes signed again (RSA PKCS#1 v1.5 with SHA-256, as
+ * they were).
+ */
+
+#define SKEW_STRIP   0
+#define SKEW_TWICE   1
+#define SKEW_VALUES  2
+
+static void
+skew_edit_signing_time(buf_t *msg, EVP_PKEY *key, int edit)
+{
+    size_t         siglen;
+    buf_t          tbs, copy;
+    pkimsg_t       m;
+    der_node_t    *attrs, **pp, *k, *rest;
+    EVP_MD_CTX    *ctx;
+    unsigned char *sig;
+
+    static const unsigned char  oid[] = {
+        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05
+    };
+
+    pkimsg_parse(&m, msg);
+
+    for (attrs = m.signer_info->child; attrs; attrs = attrs->next) {
+        if (attrs->tag == 0xa0) {
+            break;
+        }
+    }
+
+    if (attrs == NULL) {
+        fail("skew: no signed attributes");
+    }
+
+    for (pp = &attrs->child; *pp; pp = &(*pp)->next) {
+        if ((*pp)->child->len != sizeof(oid)
+            || memcmp((*pp)->child->data, oid, sizeof(oid)) != 0)
+        {
+            continue;
+        }
+
+        k = *pp;
+
+        if (edit == SKEW_STRIP) {
+            *pp = k->next;
+            k->next = NULL;
+            der_free(k);
+            break;
+        }
+
+        /* a copy of the attribute, or of its value */
+
+        memset(&copy, 0, sizeof(buf_t));
+
+        if (edit == SKEW_TWICE) {
+            rest = k->next;
+            k->next = NULL;
+            der_write(&copy, k);
+            k->next = der_parse(copy.data, copy.len);
+            k->next->next = rest;
+
+        } else {
+            der_write(&copy, k->child->next->child);
+            k->child->next->child->next = der_parse(copy.data, copy.len);
+        }
+
+        buf_free(&copy);
+        break;
+    }
+
+    /* the signature is over the attributes as a SET */
+
+    memset(&tbs, 0, sizeof(buf_t));
+    attrs->tag = 0x31;
+    k = attrs->next;
+    attrs->next = NULL;
+    der_write(&tbs, attrs);
+    attrs->next = k;
+    attrs->tag = 0xa0;
+
+    ctx = EVP_MD_CTX_new();
+    if (!EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key)
+        || !EVP_DigestSign(ctx, NULL, &siglen, tbs.data, tbs.len))
+    {
+        fail("skew: EVP_DigestSign");
+    }
+
+    sig = xalloc(siglen);
+
+    if (!EVP_DigestSign(ctx, sig, &siglen, tbs.data, tbs.len)) {
+        fail("skew: EVP_DigestSign");
+    }
+
+    EVP_MD_CTX_free(ctx);
+    buf_free(&tbs);
+
+    free(m.signature->data);
+    m.signature->data = sig;
+    m.signature->len = siglen;
+
+    buf_free(msg);
+    pkimsg_write(msg, &m);
+}
+
+
+static void
+skew_request(gen_t *g, const char *name, X509 *cert, const char *time,
+    int type, const char *raw)
+{
+    buf_t          msg;
+    sign_t         s;
+    unsigned char  nonce[NONCE_LEN];
+
+    memset(&s, 0, sizeof(sign_t));
+    s.name = name;
+    s.cert = cert;
+    s.key = g->signer_key;
+    s.md = EVP_sha256();
+    s.content = &g->env_pkcsreq;
+    s.signing_time = time;
+    s.no_signing_time = (time == NULL);
+
+    gen_nonce(nonce, name);
+    request_attrs(&s, "19", g->tid, nonce);
+
+    /* a signingTime as given, not as OpenSSL would check it */
+    if (raw) {
+        attr_add(&s, "1.2.840.113549.1.9.5", type, raw, strlen(raw));
+    }
+
+    pki_sign(&msg, &s);
+
+    if (time == NULL && raw == NULL) {
+        skew_edit_signing_time(&msg, g->signer_key, SKEW_STRIP);
+    }
+    file_write(name, &msg);
+    buf_free(&msg);
+}
+
+
+static int
+gen_skewed(const char *dir)
+{
+    char           t[32], nb[32];
+    buf_t          msg;
+    gen_t          g;
+    X509          *future;
+    sign_t         s;
+    unsigned char  nonce[NONCE_LEN];
+
+    outdir = dir;
+
+    memset(&g, 0, sizeof(gen_t));
+    gen_pki(&g);
+    gen_envelopes(&g);
+
+    skew_time(t, sizeof(t), -3 * 3600, 0);
+    skew_request(&g, "skew-behind-3h.der", g.signer, t, 0, NULL);
+
+    skew_time(t, sizeof(t), 2 * 3600, 0);
+    skew_request(&g, "skew-ahead-2h.der", g.signer, t, 0, NULL);
+
+    skew_time(t, sizeof(t), -60, 0);
+    skew_request(&g, "skew-1min.der", g.signer, t, 0, NULL);
+
+    skew_time(t, sizeof(t), 2 * 3600, 1);
+    skew_request(&g, "skew-ahead-2h-generalized.der", g.signer, NULL,
+                 V_ASN1_GENERALIZEDTIME, t);
+
+    /* a self-signed certificate made by a clock 2 hours ahead */
+
+    skew_time(nb, sizeof(nb), 2 * 3600, 1);
+    future = cert_make_dated("future signer", signer_name, g.signer_key,
+                             NULL, NULL, 0, signer_ext, nb, NOT_AFTER);
+    skew_request(&g, "skew-signer-future.der", future, NULL, 0, NULL);
+
+    /* hostile: none of these says a time */
+
+    skew_time(t, sizeof(t), -3 * 3600, 0);
+    t[6] = 'x';
+    skew_request(&g, "skew-bad-digits.der", g.signer, NULL, V_ASN1_UTCTIME,
+                 t);
+
+    skew_time(t, sizeof(t), -3 * 3600, 0);
+    skew_request(&g, "skew-wrong-tag.der", g.signer, NULL,
+                 V_ASN1_PRINTABLESTRING, t);
+
+    skew_request(&g, "skew-month-13.der", g.signer, NULL, V_ASN1_UTCTIME,
+                 "261301000000Z");
+
+    skew_request(&g, "skew-feb-30.der", g.signer, NULL, V_ASN1_UTCTIME,
+                 "260230000000Z");
+
+    skew_time(t, sizeof(t), -3 * 3600, 0);
+    t[12] = '\0';
+    skew_request(&g, "skew-no-seconds.der", g.signer, NULL, V_ASN1_UTCTIME,
+                 t);
+
+    /* hostile: signingTime twice, or of two values, 3 hours behind */
+
+    skew_time(t, sizeof(t), -3 * 3600, 0);
+    skew_request(&g, "skew-twice.der", g.signer, t, 0, NULL);
+    memset(&msg, 0, sizeof(buf_t));
+    file_read("skew-twice.der", &msg);
+    skew_edit_signing_time(&msg, g.signer_key, SKEW_TWICE);
+    file_write("skew-twice.der", &msg);
+    buf_free(&msg);
+
+    skew_request(&g, "skew-two-values.der", g.signer, t, 0, NULL);
+    memset(&msg, 0, sizeof(buf_t));
+    file_read("skew-two-values.der", &msg);
+    skew_edit_signing_time(&msg, g.signer_key, SKEW_VALUES);
+    file_write("skew-two-values.der", &msg);
+    buf_free(&msg);
+
+    /* NDES's answer to a message it finds too old or too new */
+
+    memset(&s, 0, sizeof(sign_t));
+    s.name = "skew-certrep-badtime.der";
+    s.cert = g.ra;
+    s.key = g.ra_key;
+    s.md = EVP_sha256();
+    gen_nonce(nonce, s.name);
+    certrep_attrs(&s, g.tid, nonce, nonce, "2", "3");
+    pki_sign(&msg, &s);
+    file_write(s.name, &msg);
+    buf_free(&msg);
+
+    X509_free(future);
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -4224,6 +4666,14 @@ main(int argc, char **argv)
         return gen_retries(argv[2]);
     }
 
+    if (argc == 3 && strcmp(argv[1], "--ra-defects") == 0) {
+        return gen_ra_defects(argv[2]);
+    }
+
+    if (argc == 3 && strcmp(argv[1], "--skewed") == 0) {
+        return gen_skewed(argv[2]);
+    }
+
     if (argc != 2) {
         fprintf(stderr, "usage: scep-gen OUTDIR\n"
                         "       scep-gen --expiring-in DAYS OUT.der\n"
@@ -4232,7 +4682,8 @@ main(int argc, char **argv)
                         "       scep-gen --flows OUTDIR\n"
                         "       scep-gen --ndes-error HRESULT OUT.der\n"
                         "       scep-gen --fail-info N|none OUT.der\n"
-
+                        "       scep-gen --ra-defects OUTDIR\n"
+                        "       scep-gen --skewed OUTDIR\n"
                         "       scep-gen --retries OUTDIR\n");
         return 2;
     }
