@@ -256,7 +256,9 @@ __DATA__
   scep => { response => { pki_status => 'PENDING' },
             diagnosis => { code => 'scep_pending' } } },
 { event => { outcome => 'success' },
-  scep => { response => { pki_status => 'SUCCESS' }, diagnosis => ScepTest::absent } },
+  # scep-gen signs on a fixed day, long past: the one diagnosis of a SUCCESS
+  scep => { response => { pki_status => 'SUCCESS' },
+            diagnosis => { code => 'device_clock_behind' } } },
 { event => { outcome => 'success' },
   scep => { operation => 'GetCACert', upstream => { status => 200 } } },
 { event => { outcome => 'failure' },

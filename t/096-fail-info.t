@@ -1,5 +1,6 @@
 # Copyright (C) 2026 The ngx_scep authors. BSD-2-Clause, see LICENSE.
-# A CertRep FAILURE of each failInfo RFC 8894 defines, and one without:
+# A CertRep FAILURE of each failInfo RFC 8894 defines, and one without,
+# answering a PKCSReq signed a minute ago:
 # the record's fail_info, the diagnosis of each (the one table's), the SCEP
 # outcome, and scep_pki_status_total.  The CertReps are made when the test
 # runs (scep-gen --fail-info), served by a stand-in NDES.
@@ -25,9 +26,17 @@ for my $f (@Fail) {
     system($ENV{SCEP_GEN}, '--fail-info', $f->[0], "$Gen/$f->[0].der") == 0
         or die "scep-gen --fail-info $f->[0] failed (SCEP_GEN=$ENV{SCEP_GEN})";
 }
+system("$ENV{SCEP_GEN} --skewed $Gen > /dev/null") == 0
+    or die "scep-gen --skewed failed (SCEP_GEN=$ENV{SCEP_GEN})";
 $ENV{TEST_NGINX_GEN} = $Gen;
 
-our $Req = message('pkcsreq-sha256.der');
+# a PKCSReq signed a minute ago: the fixtures' signingTime is a day long
+# past, and a badTime then is the device's clock (t/093-clock-skew.t)
+our $Req = do {
+    open my $in, '<:raw', "$Gen/skew-1min.der" or die $!;
+    local $/;
+    <$in>;
+};
 
 default_config(<<'_EOC_');
     large_client_header_buffers 4 64k;
@@ -65,7 +74,7 @@ __DATA__
                        defined $_->[1] ? (fail_info => $_->[1]) : (),
                        transaction_id => qr/^[0-9A-F]{40}$/,
                        transaction_id_matches => JSON::PP::true,
-                       recipient_nonce_matches => JSON::PP::true }),
+                       recipient_nonce_matches => JSON::PP::false }),
                    diagnosis => { code => $_->[2],
                                   hint => qr/^CertRep FAILURE/ } } } } @main::Fail]
 
