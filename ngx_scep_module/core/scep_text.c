@@ -388,74 +388,97 @@ scep_message_encode(unsigned char *dst, const unsigned char *src, size_t len)
  * at, so a bit says what a client did, not what else the text holds.
  */
 
+/*
+ * What each byte of a message shows as it came, a bit per scep_qenc_e
+ * (1 percent, 2 raw, 4 raw_plus, 8 base64url, 16 line_breaks): '+' raw
+ * and raw_plus, '/' and '=' raw, a space raw_plus, '-' and '_' base64url,
+ * CR and LF line breaks; 128 marks '%'.  The letters and digits, nearly
+ * all of a message, show nothing and are skipped at once.
+ */
+
+static const unsigned char  scep_qenc_bits[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 16, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    4, 0, 0, 0, 0, 128, 0, 0, 0, 0, 0, 6, 0, 8, 0, 2,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+#define SCEP_QENC_ESCAPE  128
+
+
 unsigned
 scep_query_encoding(const unsigned char *p, size_t len)
 {
     int                   hi, lo;
-    unsigned              seen, escaped;
+    unsigned              seen, bits;
     unsigned char         c;
     const unsigned char  *end;
 
     seen = 0;
     end = p + len;
 
-    while (p < end) {
-        c = *p++;
-        escaped = 0;
+    for ( ;; ) {
 
-        if (c == '%' && end - p >= 2) {
-            hi = scep_hex(p[0]);
-            lo = scep_hex(p[1]);
-
-            if (hi >= 0 && lo >= 0) {
-                c = (unsigned char) (hi << 4 | lo);
-                escaped = 1;
-                p += 2;
-            }
+        while (p < end && scep_qenc_bits[*p] == 0) {
+            p++;
         }
 
-        switch (c) {
-
-        case '+':
-        case '/':
-        case '=':
-            if (escaped) {
-                seen |= 1 << SCEP_QENC_PERCENT;
-                break;
-            }
-
-            seen |= 1 << SCEP_QENC_RAW;
-
-            if (c == '+') {
-                seen |= 1 << SCEP_QENC_RAW_PLUS;
-            }
-
-            break;
-
-        /* a '+' already read as a space, before this edge or by it */
-
-        case ' ':
-            seen |= 1 << SCEP_QENC_RAW_PLUS;
-            break;
-
-        case '-':
-        case '_':
-            seen |= 1 << SCEP_QENC_BASE64URL;
-            break;
-
-        case '\r':
-        case '\n':
-            seen |= 1 << SCEP_QENC_LINE_BREAKS;
-            break;
-
-        default:
-            if (escaped && scep_base64_values[c] >= 0) {
-                seen |= 1 << SCEP_QENC_PERCENT;
-            }
+        if (p == end) {
+            return seen;
         }
+
+        bits = scep_qenc_bits[*p++];
+
+        if (bits != SCEP_QENC_ESCAPE) {
+            seen |= bits;
+            continue;
+        }
+
+        /* an invalid escape is kept as it came, and shows nothing */
+
+        if (end - p < 2) {
+            continue;
+        }
+
+        hi = scep_hex(p[0]);
+        lo = scep_hex(p[1]);
+
+        if (hi < 0 || lo < 0) {
+            continue;
+        }
+
+        c = (unsigned char) (hi << 4 | lo);
+        p += 2;
+
+        /*
+         * Escaped, '+', '/' and '=' are percent-encoding, as is any other
+         * base64 character; a space (a '+' read as one before this edge),
+         * base64url and line breaks show what they show raw.
+         */
+
+        bits = scep_qenc_bits[c];
+
+        if (bits & (1 << SCEP_QENC_RAW)) {
+            bits = 1 << SCEP_QENC_PERCENT;
+
+        } else if (bits == 0 || bits == SCEP_QENC_ESCAPE) {
+            bits = (scep_base64_values[c] >= 0) ? 1 << SCEP_QENC_PERCENT : 0;
+        }
+
+        seen |= bits;
     }
-
-    return seen;
 }
 
 
