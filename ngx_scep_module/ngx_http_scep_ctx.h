@@ -116,6 +116,9 @@ typedef struct {
     unsigned                   cut:1;           /* its base64 ended one
                                                    character into a group */
     unsigned                   normalized:1;    /* forwarded re-encoded */
+    unsigned                   txid_safe:1;     /* its transactionID passed
+                                                   the check: a header may
+                                                   carry it */
 } ngx_http_scep_message_t;
 
 

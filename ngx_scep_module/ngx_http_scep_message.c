@@ -351,6 +351,7 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_str_t *msg)
 {
     size_t          n;
+    ngx_int_t       rc;
     scep_msg_t     *m;
     scep_reject_e   reason;
     u_char          subject[NGX_HTTP_SCEP_SUBJECT];
@@ -365,12 +366,20 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     reason = scep_msg_decode(m, msg->data, msg->len);
 
-    if (ctx->message.cut) {
-        return ngx_http_scep_message_cut(r, ctx, m, reason);
-    }
+    if (ctx->message.cut || reason) {
+        rc = ctx->message.cut
+             ? ngx_http_scep_message_cut(r, ctx, m, reason)
+             : ngx_http_scep_set_reject(r, ctx, reason, "%s", m->detail);
 
-    if (reason) {
-        return ngx_http_scep_set_reject(r, ctx, reason, "%s", m->detail);
+        /*
+         * Refused for another reason, the message may still carry a
+         * transactionID: offered only as bounded and safe as below (the
+         * check's detail goes nowhere, the reason's is copied).
+         */
+
+        ctx->message.txid_safe = (scep_msg_check_transaction_id(m)
+                                  == SCEP_REJECT_NONE);
+        return rc;
     }
 
     n = scep_msg_signer_subject(ngx_http_scep_keys, m, (char *) subject,
@@ -404,6 +413,8 @@ ngx_http_scep_decode(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     if (reason) {
         return ngx_http_scep_set_reject(r, ctx, reason, "%s", m->detail);
     }
+
+    ctx->message.txid_safe = 1;
 
     return NGX_OK;
 }

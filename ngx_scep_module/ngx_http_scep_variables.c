@@ -228,11 +228,14 @@ ngx_http_scep_transaction_id_variable(ngx_http_request_t *r,
         ngx_http_scep_message_peek(r->main, ctx);
     }
 
-    /* one the module refused, of any length, is no header's */
+    /*
+     * one the module refused, of any length, is no header's, nor one it
+     * did not check
+     */
 
     if (ctx == NULL || ctx->message.msg == NULL
         || ctx->message.msg->transaction_id.data == NULL
-        || ctx->verdict.reject == SCEP_REJECT_BAD_TRANSACTION_ID)
+        || !ctx->message.txid_safe)
     {
         v->not_found = 1;
         return NGX_OK;
