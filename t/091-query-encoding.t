@@ -583,9 +583,18 @@ issued 200 base64url normalized SUCCESS -
 ScepTest::enrol(server => $main::Server, challenge => 'enc-challenge',
                 url => "http://127.0.0.1:" . server_port() . "/capture/mscep.dll",
                 cn => 'raw-plus', result => "$ENV{TEST_NGINX_CAPTURE}/result", quiet => 1);
-open my $in, '<', "$ENV{TEST_NGINX_CAPTURE}/message" or die "nothing captured: $!";
-my @captured = <$in>;
-close $in;
+# scepclient has nginx's 503 before nginx's log phase writes the line:
+# wait for it, up to 5 s
+my @captured;
+for (1 .. 50) {
+    if (open my $in, '<', "$ENV{TEST_NGINX_CAPTURE}/message") {
+        @captured = grep { /\n\z/ && length > 100 } <$in>;
+        close $in;
+    }
+    last if @captured;
+    select(undef, undef, undef, 0.1);
+}
+die "nothing captured" unless @captured;
 chomp(my $m = $captured[-1]);
 # base64url with %3D to standard base64, raw: '+', '/' and '=' unescaped
 $m =~ s/%3D/=/g;
