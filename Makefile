@@ -2,7 +2,8 @@
 # ngx_scep: build the module against the distribution's nginx, run it, test it.
 #
 #   make            build/ngx_http_scep_module.so (Debian nginx-dev tree, or NGINX_SRC=...)
-#   make deps       install the Debian packages the project needs (idempotent)
+#   make deps       install the Debian packages the project needs (idempotent;
+#                   make deps-build: only what building the module takes)
 #   make demo       enrol a device through nginx + the module to a local SCEP server
 #   make test       the Test::Nginx suite (prove -r t)
 #   make test-nginx NGINX_VERSION=1.30.4
@@ -28,9 +29,14 @@ CORE_DEPS := $(CORE) $(wildcard $(CORE_DIR)/*.h) $(CORE_DIR)/sources
 
 SRCS := $(wildcard ngx_scep_module/*.c ngx_scep_module/*.h) $(CORE_DEPS)
 
-DEB_PACKAGES := build-essential nginx-core nginx-dev libssl-dev libjansson-dev \
-                scep certmonger openssl curl iproute2 util-linux \
-                libtest-base-perl libjson-validator-perl jq rsyslog
+# what building the module takes (make package too), and what the demo and
+# the suite run besides: the real SCEP server and clients, the real
+# consumers of the records and metrics (rsyslog, Prometheus), the tools
+BUILD_PACKAGES := build-essential nginx-core nginx-dev libssl-dev \
+                  libjansson-dev
+TEST_PACKAGES := scep certmonger openssl curl iproute2 util-linux \
+                 libtest-base-perl libjson-validator-perl jq rsyslog \
+                 prometheus
 TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
 PKG_PACKAGES := debhelper dpkg-dev
 # what building nginx itself takes (make test-nginx)
@@ -58,7 +64,7 @@ ASAN_CC     := clang -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: FORCE all deps deps-tools deps-nginx deps-real demo test test-nginx test-nginx-all test-real include-check docs fuzz bench bench-decode bench-capture bench-flows bench-instructions package package-test test-valgrind test-asan test-load fixtures clean
+.PHONY: FORCE all deps deps-build deps-tools deps-nginx deps-real demo test test-nginx test-nginx-all test-real include-check docs fuzz bench bench-decode bench-capture bench-flows bench-instructions package package-test test-valgrind test-asan test-load fixtures clean
 
 # what the suite runs besides nginx
 TEST_TOOLS := $(BUILD)/scep-facts $(BUILD)/scep-diff $(BUILD)/scep-resp-dump \
@@ -84,8 +90,11 @@ define apt_install
 	fi
 endef
 
-deps:
-	$(call apt_install,$(DEB_PACKAGES))
+deps-build:
+	$(call apt_install,$(BUILD_PACKAGES))
+
+deps: deps-build
+	$(call apt_install,$(TEST_PACKAGES))
 
 # clang's libFuzzer and sanitizers, valgrind's callgrind
 deps-tools: deps
@@ -104,7 +113,7 @@ deps-real: deps
 # fortified, hardened), so that the tests and the benchmarks run the code
 # that ships.
 $(NGINX_TREE)/objs/Makefile: config $(CORE_DIR)/sources $(BUILD)/nginx-src \
-                             $(BUILD)/module-files | deps
+                             $(BUILD)/module-files | deps-build
 	rm -rf $(NGINX_TREE) && mkdir -p $(BUILD)
 	@if [ -n "$(NGINX_SRC)" ]; then \
 	    cp -a "$(NGINX_SRC)" $(NGINX_TREE) && cd $(NGINX_TREE) && \
@@ -141,19 +150,19 @@ $(MODULE): $(NGINX_TREE)/objs/Makefile $(SRCS)
 # the module's tables as data, for the docs and the tests derived from them
 # the C tools of the tests (t/tools), built on the core alone: no nginx
 # include path, so a core file that includes an nginx header fails here
-$(BUILD)/scep-facts: t/tools/scep_facts.c $(CORE_DEPS) | deps
+$(BUILD)/scep-facts: t/tools/scep_facts.c $(CORE_DEPS) | deps-build
 	@mkdir -p $(BUILD)
 	$(CC) -Wall -Werror -I$(CORE_DIR) -o $@ t/tools/scep_facts.c $(CORE) -lcrypto
 
-$(BUILD)/scep-diff: t/tools/scep_diff.c $(CORE_DEPS) | deps
+$(BUILD)/scep-diff: t/tools/scep_diff.c $(CORE_DEPS) | deps-build
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -Wall -Werror -I$(CORE_DIR) -o $@ t/tools/scep_diff.c $(CORE) -lcrypto
 
-$(BUILD)/scep-resp-dump: t/tools/scep_resp_dump.c $(CORE_DEPS) | deps
+$(BUILD)/scep-resp-dump: t/tools/scep_resp_dump.c $(CORE_DEPS) | deps-build
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -Wall -Werror -I$(CORE_DIR) -o $@ t/tools/scep_resp_dump.c $(CORE) -lcrypto
 
-$(BUILD)/scep-gen: t/tools/scep_gen.c | deps
+$(BUILD)/scep-gen: t/tools/scep_gen.c | deps-build
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -Wall -Werror -o $@ t/tools/scep_gen.c -lcrypto
 
@@ -217,7 +226,7 @@ bench-instructions: deps-tools $(MODULE)
 
 # the Debian package libnginx-mod-http-scep (debian/, dh_nginx), built
 # from a copy of the tree so that nothing lands beside the repository
-package: deps
+package: deps-build
 	$(call apt_install,$(PKG_PACKAGES))
 	rm -rf $(PKG) && mkdir -p $(PKG)/src
 	tar --exclude=./build --exclude=./.git --exclude='./t/servroot*' \
