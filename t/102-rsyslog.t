@@ -260,6 +260,39 @@ ok(defined $cut && length $cut < 8096 && index($line, $cut) == 0
    "$0 - default maxMessageSize: the line of 8192 bytes cut to "
    . length($cut // '') . " bytes, no longer JSON");
 
+# The drop-ins of docs/ops-guide.md section 8, as an operator puts them
+# in /etc/rsyslog.d/ next to Debian's rsyslog.conf: rsyslogd -N1 takes
+# them (that configuration's include directory and spool moved here).
+
+for my $host ('edge', 'collector') {
+    open my $in, '<', "$ScepTest::Top/docs/ops-guide.md" or die $!;
+    local $/;
+    my ($conf) = <$in> =~ /^On the \Q$host\E\b.*?\n```\n(.*?)^```$/ms;
+
+    my $d = "$Dir/N1-$host";
+    mkdir $d;
+    mkdir "$d/rsyslog.d";
+
+    open my $out, '>', "$d/rsyslog.d/30-scep.conf" or die $!;
+    print $out $conf // '';
+    close $out;
+
+    open $in, '<', '/etc/rsyslog.conf' or die "/etc/rsyslog.conf: $!";
+    my $main = <$in> =~ s{/etc/rsyslog\.d/}{$d/rsyslog.d/}gr
+                     =~ s{/var/spool/rsyslog}{$d}gr;
+    open $out, '>', "$d/rsyslog.conf" or die $!;
+    print $out $main;
+    close $out;
+
+    my $check = `$Rsyslogd -N1 -f $d/rsyslog.conf 2>&1`;
+
+    ok(defined $conf && $conf =~ /maxMessageSize="64k"/ && $? == 0
+       && $check !~ /error/i,
+       "$0 - the $host drop-in of the ops guide passes rsyslogd -N1 with "
+       . "Debian's rsyslog.conf")
+        or diag($check);
+}
+
 __DATA__
 
 === TEST 1: GetCACaps, a small record
