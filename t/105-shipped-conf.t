@@ -4,9 +4,10 @@
 # name.  Taken from the file are the http level's buffers and flow zone,
 # the upstream block and the location; substituted are only the upstream's address and port (a
 # stand-in's) and the path of proxy_ssl_trusted_certificate (the CA made
-# here).  Three stand-ins: a certificate for ndes.internal.example.com from
-# that CA, one for the external name ndes.example.com from it, and one for
-# the internal name from another CA.
+# here: an issuing CA and its root, a PKI of two tiers as AD CS's usually
+# is).  Three stand-ins: a certificate for ndes.internal.example.com from
+# that issuing CA, one for the external name ndes.example.com from it, and
+# one for the internal name from another CA.
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
@@ -17,12 +18,18 @@ our $Pki = File::Temp::tempdir(CLEANUP => 1);
 my $sh = <<"_SH_";
 set -e
 cd $Pki
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \\
-    -days 2 -subj /CN=ndes-issuing-ca
+openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem \\
+    -days 2 -subj /CN=root-ca
+printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign,cRLSign\\n' > ca.ext
+openssl req -new -newkey rsa:2048 -nodes -keyout issuing.key -out issuing.csr \\
+    -subj /CN=issuing-ca
+openssl x509 -req -in issuing.csr -CA root.pem -CAkey root.key \\
+    -CAcreateserial -days 2 -extfile ca.ext -out issuing.pem
+cat issuing.pem root.pem > ca.pem
 openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem \\
     -days 2 -subj /CN=other-ca
-for leaf in internal:ndes.internal.example.com:ca \\
-            external:ndes.example.com:ca \\
+for leaf in internal:ndes.internal.example.com:issuing \\
+            external:ndes.example.com:issuing \\
             untrusted:ndes.internal.example.com:other
 do
     IFS=: read file name ca <<_LEAF_
@@ -97,7 +104,7 @@ check_records();
 
 __DATA__
 
-=== TEST 1: NDES's certificate is for the internal name, from the trusted CA: through, Host and SNI the internal name
+=== TEST 1: NDES's certificate is for the internal name, from the trusted issuing CA: through, Host and SNI the internal name
 --- http_config eval: main::edge('internal')
 --- request
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
