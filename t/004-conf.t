@@ -46,7 +46,8 @@ SKIP: {
                       'conf/debian/ in nginx.conf');
     like($out, qr{^# configuration file \Q$dir\E/conf/conf\.d/scep\.conf:}m,
          'nginx.conf includes conf.d/scep.conf');
-    like($out, qr{^# configuration file \Q$dir\E/conf/sites-enabled/ndes-edge:}m,
+    like($out,
+         qr{^# configuration file \Q$dir\E/conf/sites-enabled/ndes-edge:}m,
          'and the site, through its link in sites-enabled');
 }
 

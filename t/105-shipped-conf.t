@@ -2,12 +2,13 @@
 # The SCEP location of conf/ndes-edge.conf, as shipped, in front of a
 # stand-in NDES over TLS: NDES's certificate is verified by its internal
 # name.  Taken from the file are the http level's buffers and flow zone,
-# the upstream block and the location; substituted are only the upstream's address and port (a
-# stand-in's) and the path of proxy_ssl_trusted_certificate (the CA made
-# here: an issuing CA and its root, a PKI of two tiers as AD CS's usually
-# is).  Three stand-ins: a certificate for ndes.internal.example.com from
-# that issuing CA, one for the external name ndes.example.com from it, and
-# one for the internal name from another CA.
+# the upstream block and the location; substituted are only the upstream's
+# address and port (a stand-in's) and the path of
+# proxy_ssl_trusted_certificate (the CA made here: an issuing CA and its
+# root, a PKI of two tiers as AD CS's usually is).  Three stand-ins: a
+# certificate for ndes.internal.example.com from that issuing CA, one for
+# the external name ndes.example.com from it, and one for the internal
+# name from another CA.
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
@@ -20,7 +21,8 @@ set -e
 cd $Pki
 openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem \\
     -days 2 -subj /CN=root-ca
-printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign,cRLSign\\n' > ca.ext
+printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign,cRLSign\\n' \\
+    > ca.ext
 openssl req -new -newkey rsa:2048 -nodes -keyout issuing.key -out issuing.csr \\
     -subj /CN=issuing-ca
 openssl x509 -req -in issuing.csr -CA root.pem -CAkey root.key \\
