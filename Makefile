@@ -39,6 +39,8 @@ TEST_PACKAGES := scep certmonger openssl curl iproute2 util-linux \
                  prometheus
 TOOL_PACKAGES := clang libclang-rt-14-dev valgrind wrk
 PKG_PACKAGES := debhelper dpkg-dev
+# what t/lib/package-test takes besides the package
+PKG_TEST_PACKAGES := openssl curl
 # what building nginx itself takes (make test-nginx)
 NGINX_BUILD_PACKAGES := dpkg-dev libpcre2-dev zlib1g-dev
 # what openresty's Test::Nginx needs besides Test::Base (make test-real)
@@ -237,6 +239,7 @@ package: deps-build
 
 # installs the package, loads the module the Debian way, nginx -t, purges
 package-test: package
+	$(call apt_install,$(PKG_TEST_PACKAGES))
 	t/lib/package-test $(PKG)/libnginx-mod-http-scep_*_$$(dpkg --print-architecture).deb
 
 # rewrites the generated tables between the markers in docs/directives.md

@@ -77,10 +77,10 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 
-step "JSON records of the enrolment ($work/nginx/logs/scep.json)"
+step "JSON records of the enrolment ($work/nginx/logs/scep.log)"
 perl -MJSON::PP -ne \
     'print JSON::PP->new->pretty->canonical->encode(JSON::PP::decode_json($_))' \
-    "$work/nginx/logs/scep.json"
+    "$work/nginx/logs/scep.log"
 
 step "result"
 if [ -s "$work/device/client.pem" ] \
