@@ -646,30 +646,31 @@ ngx_http_scep_observer_name(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         if (*p < 0x80) {
             if (*p < 0x20 || *p == 0x7f) {
-                break;
+                goto invalid;
             }
 
             p++;
             continue;
         }
 
-        /* advances p past the character, or past the bad bytes */
+        /* past the character, or past a bad byte: test what it returned */
 
         if (ngx_utf8_decode(&p, last - p) > 0x10ffff) {
-            break;
+            goto invalid;
         }
-    }
-
-    if (p < last) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "scep_observer_name has a control character "
-                           "or is not UTF-8");
-        return NGX_CONF_ERROR;
     }
 
     smcf->observer_name = value[1];
 
     return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "scep_observer_name has a control character "
+                       "or is not UTF-8");
+
+    return NGX_CONF_ERROR;
 }
 
 

@@ -361,7 +361,7 @@ scep_observer_name has a control character or is not UTF-8
 
 
 
-=== TEST 5: invalid UTF-8 is refused
+=== TEST 5: invalid UTF-8 is refused, its last byte too
 --- http_config eval
 "    scep_observer_name edge-\xff;\n"
 --- config
@@ -371,7 +371,17 @@ scep_observer_name has a control character or is not UTF-8
 
 
 
-=== TEST 6: a name of more than 255 bytes is refused
+=== TEST 6: a lone continuation byte is refused, in the middle as at the end
+--- http_config eval
+"    scep_observer_name edge-\x80b;\n"
+--- config
+--- must_die
+--- error_log
+scep_observer_name has a control character or is not UTF-8
+
+
+
+=== TEST 7: a name of more than 255 bytes is refused
 --- http_config eval
 "    scep_observer_name " . ('e' x 256) . ";\n"
 --- config
@@ -381,7 +391,7 @@ scep_observer_name must be 1 to 255 bytes
 
 
 
-=== TEST 7: at the http level only, once
+=== TEST 8: at the http level only, once
 --- http_config
     scep_observer_name edge-a;
     scep_observer_name edge-b;
