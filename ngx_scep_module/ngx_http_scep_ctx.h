@@ -34,6 +34,15 @@
 #define NGX_HTTP_SCEP_FLOW_SEQ  16
 
 
+/* the longest scep_observer_name, as a host name can be at most */
+#define NGX_HTTP_SCEP_OBSERVER_NAME_MAX  255
+
+
+typedef struct {
+    ngx_str_t                  observer_name;   /* observer.hostname */
+} ngx_http_scep_main_conf_t;
+
+
 typedef struct {
     ngx_flag_t                 enable;
     ngx_flag_t                 reject;

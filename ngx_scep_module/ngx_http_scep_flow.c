@@ -130,6 +130,7 @@ static void ngx_http_scep_flow_conn_cleanup(void *data);
 static ngx_uint_t ngx_http_scep_flow_keepalive(ngx_http_request_t *r,
     ngx_http_scep_flow_conn_t *conn);
 static uint32_t ngx_http_scep_flow_start(ngx_http_request_t *r);
+static uint64_t ngx_http_scep_flow_id(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_flow_digest(ngx_http_scep_flow_key_t *key,
     u_char *a, size_t alen, u_char *b, size_t blen);
 static ngx_http_scep_flow_node_t *ngx_http_scep_flow_find(
@@ -476,9 +477,7 @@ ngx_http_scep_flow_update(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         fn->started = ngx_http_scep_flow_start(r);
         own = 1;
 
-        if (RAND_bytes((u_char *) &fn->id, sizeof(fn->id)) != 1) {
-            fn->id = ((uint64_t) ngx_random() << 32) ^ ngx_random();
-        }
+        fn->id = ngx_http_scep_flow_id(r);
 
     } else if (fn == NULL) {
         fn = ngx_http_scep_flow_new(r, fctx, &device);
@@ -722,9 +721,7 @@ ngx_http_scep_flow_new(ngx_http_request_t *r, ngx_http_scep_flow_ctx_t *fctx,
         fn->keys[i].node.data = (u_char) i;
     }
 
-    if (RAND_bytes((u_char *) &fn->id, sizeof(fn->id)) != 1) {
-        fn->id = ((uint64_t) ngx_random() << 32) ^ ngx_random();
-    }
+    fn->id = ngx_http_scep_flow_id(r);
 
     /* the first address and User-Agent, in the rbtree or not */
 
@@ -755,6 +752,48 @@ ngx_http_scep_flow_start(ngx_http_request_t *r)
  * its cleanup handler, in the worker that holds the connection, so unique
  * across workers without a key in the zone.
  */
+
+/*
+ * The SOC guide joins the logs of several edges by flow id, so an id must
+ * be the edge's own: 64 bits from OpenSSL's DRBG, seeded by the kernel
+ * and reseeded in each worker after fork(), not ngx_random(), which
+ * srandom() seeded from the pid and the time, the same in two edges
+ * started in the same second with the same pid (containers: pid 1).
+ * Should the DRBG fail, a digest of the edge's name, the pid, the time
+ * and a count stands in: still the edge's own.
+ */
+
+static uint64_t
+ngx_http_scep_flow_id(ngx_http_request_t *r)
+{
+    u_char                     *p;
+    uint64_t                    id;
+    ngx_http_scep_flow_key_t    key;
+    ngx_http_scep_main_conf_t  *smcf;
+    static uint64_t             count;
+    u_char                      buf[NGX_INT64_LEN * 4];
+
+    if (RAND_bytes((u_char *) &id, sizeof(id)) == 1) {
+        return id;
+    }
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
+
+    p = ngx_sprintf(buf, "%P %T %M %uL", ngx_pid, ngx_time(),
+                    ngx_current_msec, ++count);
+
+    if (ngx_http_scep_flow_digest(&key, smcf->observer_name.data,
+                                  smcf->observer_name.len, buf, p - buf)
+        != NGX_OK)
+    {
+        return ((uint64_t) ngx_random() << 32) ^ ngx_random() ^ count;
+    }
+
+    ngx_memcpy(&id, key.rest, sizeof(id));
+
+    return id;
+}
+
 
 static ngx_http_scep_flow_conn_t *
 ngx_http_scep_flow_conn(ngx_http_request_t *r)

@@ -32,6 +32,10 @@ static ngx_int_t ngx_http_scep_check(ngx_http_request_t *r,
 static ngx_int_t ngx_http_scep_send_reject(ngx_http_request_t *r,
     ngx_http_scep_ctx_t *ctx);
 
+static void *ngx_http_scep_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_scep_init_main_conf(ngx_conf_t *cf, void *conf);
+static char *ngx_http_scep_observer_name(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static void *ngx_http_scep_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -110,6 +114,13 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       0,
       NULL },
 
+    { ngx_string("scep_observer_name"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_observer_name,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("scep_flow"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_scep_flow,
@@ -153,8 +164,8 @@ static ngx_http_module_t  ngx_http_scep_module_ctx = {
     ngx_http_scep_add_variables,           /* preconfiguration */
     ngx_http_scep_init,                    /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_scep_create_main_conf,        /* create main configuration */
+    ngx_http_scep_init_main_conf,          /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -563,6 +574,103 @@ ngx_http_scep_send_reject(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
     ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
 
     return NGX_DONE;
+}
+
+
+static void *
+ngx_http_scep_create_main_conf(ngx_conf_t *cf)
+{
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->observer_name = { 0, NULL };
+     */
+
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_scep_main_conf_t));
+}
+
+
+/*
+ * The edge's name in every record (observer.hostname): when there are
+ * several edges behind a balancer, which one saw the request.  nginx's
+ * own host name (gethostname(), lowercased) unless scep_observer_name
+ * says otherwise; the record repairs whatever bytes the system gave.
+ */
+
+static char *
+ngx_http_scep_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_scep_main_conf_t *smcf = conf;
+
+    if (smcf->observer_name.data == NULL) {
+        smcf->observer_name = cf->cycle->hostname;
+        smcf->observer_name.len = ngx_min(smcf->observer_name.len,
+                                          NGX_HTTP_SCEP_OBSERVER_NAME_MAX);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * scep_observer_name name: a SIEM keys on it and JSON carries it, so
+ * only a name a host name could be, or any printable UTF-8 text: no
+ * control byte, no invalid UTF-8, none empty, at most 255 bytes.
+ */
+
+static char *
+ngx_http_scep_observer_name(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_main_conf_t *smcf = conf;
+
+    u_char     *p, *last;
+    ngx_str_t  *value;
+
+    if (smcf->observer_name.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].len > NGX_HTTP_SCEP_OBSERVER_NAME_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "scep_observer_name must be 1 to %d bytes",
+                           NGX_HTTP_SCEP_OBSERVER_NAME_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    p = value[1].data;
+    last = p + value[1].len;
+
+    while (p < last) {
+
+        if (*p < 0x80) {
+            if (*p < 0x20 || *p == 0x7f) {
+                goto invalid;
+            }
+
+            p++;
+            continue;
+        }
+
+        /* past the character, or past a bad byte: test what it returned */
+
+        if (ngx_utf8_decode(&p, last - p) > 0x10ffff) {
+            goto invalid;
+        }
+    }
+
+    smcf->observer_name = value[1];
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "scep_observer_name has a control character "
+                       "or is not UTF-8");
+
+    return NGX_CONF_ERROR;
 }
 
 

@@ -521,19 +521,23 @@ ngx_http_scep_record_outcome(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 }
 
 
-/* the ECS fields of any HTTP request: time, source, user agent, http, url */
+/*
+ * the ECS fields of any HTTP request: time, observer, source, user agent,
+ * http, url
+ */
 
 static void
 ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     json_t *root)
 {
-    u_char      *p, *last;
-    ngx_str_t    method;
-    ngx_int_t    ms;
-    ngx_uint_t   status;
-    ngx_time_t  *tp;
-    json_t      *obj, *sub;
-    u_char       ts[sizeof("1970-01-01T00:00:00.000Z")];
+    u_char                     *p, *last;
+    ngx_str_t                   method;
+    ngx_int_t                   ms;
+    ngx_uint_t                  status;
+    ngx_time_t                 *tp;
+    json_t                     *obj, *sub;
+    ngx_http_scep_main_conf_t  *smcf;
+    u_char                      ts[sizeof("1970-01-01T00:00:00.000Z")];
 
     ngx_http_scep_iso8601_ms(ts, (uint64_t) r->start_sec * 1000
                                  + r->start_msec);
@@ -552,6 +556,15 @@ ngx_http_scep_record_request(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     ngx_http_scep_json_int(obj, "duration", (json_int_t) ms * 1000000);
     ngx_http_scep_json_const(obj, "outcome",
                              ngx_http_scep_record_outcome(r, ctx, status));
+
+    /* which edge saw it: the configuration's text, or the system's */
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
+
+    obj = ngx_http_scep_json_object(root, "observer");
+    ngx_http_scep_json_string_repair(obj, "hostname",
+                                     smcf->observer_name.data,
+                                     smcf->observer_name.len);
 
     obj = ngx_http_scep_json_object(root, "source");
     ngx_http_scep_json_string_repair(obj, "ip", r->connection->addr_text.data,

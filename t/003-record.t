@@ -100,6 +100,9 @@ User-Agent: Dalvik/2.1.0 (Linux; U; Android 5.0; P01M Build/LRX21V)
 ScepTest::exact({
     '@timestamp' => qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
     event      => { duration => ScepTest::integer, outcome => 'success' },
+    # nginx's host name, lowercased, without scep_observer_name
+    observer   => { hostname => do { require Sys::Hostname;
+                                     lc Sys::Hostname::hostname() } },
     source     => { ip => '127.0.0.1', port => ScepTest::integer },
     user_agent => { original => 'Dalvik/2.1.0 (Linux; U; Android 5.0; P01M Build/LRX21V)' },
     http       => { request  => { method => 'GET', bytes => ScepTest::integer },
