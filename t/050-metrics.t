@@ -158,9 +158,10 @@ ok
 
 
 
-=== TEST 2: the counters survive a reload
+=== TEST 2: the counters survive a reload, and the certificate gauges
 --- init
-ScepTest::metrics_after_requests();
+my (undef, $before) = ScepTest::metrics_after_requests();
+my @gauges = sort grep { /^scep_certificate_not_after_seconds\{/ } keys %$before;
 
 open my $pidfile, '<', server_root() . '/logs/nginx.pid' or die $!;
 chomp(my $pid = <$pidfile>);
@@ -170,8 +171,15 @@ select undef, undef, undef, 1.5;
 my ($bad, $samples) = ScepTest::metrics();
 my $k = 'scep_requests_total{operation="GetCACert",status="200",client="other"}';
 
+my @after = sort grep { /^scep_certificate_not_after_seconds\{/ } keys %$samples;
+
+# the CA and the two RA certificates of NDES's answer, of one upstream
 ScepTest::report(@$bad, ($samples->{$k} // 0) == 3 ? () : "after HUP $k: "
-                                                          . ($samples->{$k} // 0));
+                                                          . ($samples->{$k} // 0),
+                 @gauges == 3 ? () : "certificate gauges: @gauges",
+                 "@after" eq "@gauges" ? () : "after HUP: @after",
+                 (grep { $samples->{$_} != $before->{$_} } @after)
+                 ? "after HUP the notAfter changed" : ());
 --- request
 GET /check
 --- response_body
