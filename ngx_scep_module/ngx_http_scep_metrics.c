@@ -271,10 +271,9 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
 {
     u_char                   *p;
     size_t                    size;
-    ngx_uint_t                certs;
     ngx_int_t                 rc;
     ngx_buf_t                *b;
-    ngx_uint_t                i, j, k, n;
+    ngx_uint_t                i, j, k, n, certs;
     ngx_atomic_uint_t         cumulative;
     ngx_chain_t               out;
     ngx_list_part_t          *part;
