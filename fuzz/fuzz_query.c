@@ -13,6 +13,7 @@
  * changes nothing).  Percent-decoding and base64, which take whole runs
  * and groups at a time, must give what a plain byte-at-a-time reading
  * gives (fuzz_ref_unescape(), fuzz_ref_base64()), error offset included.
+ * The same bytes, as a User-Agent, name a client family of the table.
  */
 
 
@@ -41,6 +42,7 @@ static int fuzz_ref_value(unsigned char c);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void fuzz_text_safe(const unsigned char *p, size_t len);
+static void fuzz_client(const unsigned char *p, size_t len);
 
 
 int
@@ -74,6 +76,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_check(scep_op_lookup(p, size) < SCEP_OP_COUNT);
 
     fuzz_text_safe(p, size);
+
+    fuzz_client(p, size);
 
     free(p);
 
@@ -455,4 +459,34 @@ fuzz_text_safe(const unsigned char *p, size_t len)
     fuzz_utf8(safe, n);
 
     free(safe);
+}
+
+
+/*
+ * A family of the table, whatever the bytes; only the first
+ * SCEP_CLIENT_UA_MAX are read (ASan sees a read past them in the copy of
+ * that size), so a longer User-Agent is the family of its start.
+ */
+
+static void
+fuzz_client(const unsigned char *p, size_t len)
+{
+    size_t          n;
+    unsigned char  *start;
+    scep_client_e   c;
+
+    c = scep_client_match(p, len, 0);
+    fuzz_check(c < SCEP_CLIENT_COUNT);
+
+    n = len < SCEP_CLIENT_UA_MAX ? len : SCEP_CLIENT_UA_MAX;
+    start = fuzz_alloc(n);
+    memcpy(start, p, n);
+
+    fuzz_check(scep_client_match(start, n, SCEP_CLIENT_HTTP10) == c);
+
+    free(start);
+
+    fuzz_check(scep_client_match(NULL, 0, SCEP_CLIENT_HTTP10
+                                          | SCEP_CLIENT_HOST)
+               == SCEP_CLIENT_NETWORK);
 }

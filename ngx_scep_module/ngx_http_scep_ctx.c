@@ -24,6 +24,8 @@ static ngx_uint_t ngx_http_scep_core_uri(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_scep_v2_path_too_long(ngx_http_request_t *r);
 #endif
 static void ngx_http_scep_cleanup(void *data);
+static scep_client_e ngx_http_scep_client(ngx_http_request_t *r,
+    ngx_http_scep_ctx_t *ctx);
 
 
 /*
@@ -185,6 +187,8 @@ ngx_http_scep_init_ctx(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
 
         ctx->verdict.detail.len = p - ctx->verdict.detail.data;
     }
+
+    ctx->request.client = ngx_http_scep_client(r, ctx);
 
     scep_query_parse(&query, ctx->request.args.data, ctx->request.args.len,
                      ctx->request.args_truncated);
@@ -458,4 +462,37 @@ ngx_http_scep_status(ngx_http_request_t *r)
     }
 
     return r->headers_out.status;
+}
+
+
+/*
+ * The client family, by the table of core/scep_tables.c.  A request nginx
+ * core refused before a location may have had its headers left unread:
+ * no User-Agent then says nothing of the client.
+ */
+
+static scep_client_e
+ngx_http_scep_client(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
+{
+    unsigned          flags;
+    ngx_table_elt_t  *ua;
+
+    flags = 0;
+
+    if (r->http_version < NGX_HTTP_VERSION_11) {
+        flags |= SCEP_CLIENT_HTTP10;
+    }
+
+    if (r->headers_in.host) {
+        flags |= SCEP_CLIENT_HOST;
+    }
+
+    ua = r->headers_in.user_agent;
+
+    if (ua == NULL) {
+        return ctx->request.by_nginx ? SCEP_CLIENT_OTHER
+                                     : scep_client_match(NULL, 0, flags);
+    }
+
+    return scep_client_match(ua->value.data, ua->value.len, flags);
 }

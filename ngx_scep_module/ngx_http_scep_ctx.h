@@ -74,6 +74,7 @@ typedef struct {
     ngx_str_t                  path;
     ngx_str_t                  args;
     const char                *ambiguous;       /* a parameter named twice */
+    scep_client_e              client;          /* from its User-Agent */
 
     unsigned                   has_message:1;
     /* its path, as IIS reads it, names NDES's admin page */

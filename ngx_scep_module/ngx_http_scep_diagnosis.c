@@ -17,11 +17,28 @@
 #include "ngx_http_scep_diagnosis.h"
 
 
+/*
+ * A certificate of the answer, for scep_certificate_not_after_seconds:
+ * the serial tells apart what the subject does not, NDES's two RA
+ * certificates of one name, or a renewed CA certificate and the old one.
+ */
+
+typedef struct {
+    time_t                     not_after;
+    u_char                     role;           /* scep_cert_role_e */
+    u_char                     len;
+    u_char                     subject[NGX_HTTP_SCEP_RA_SUBJECT];
+    u_char                     serial[NGX_HTTP_SCEP_RA_SERIAL];
+} ngx_http_scep_ra_cert_t;
+
+
 typedef struct {
     ngx_uint_t                 hash;
     time_t                     seen;
     time_t                     ra_not_after;   /* 0: no RA certificate */
     ngx_uint_t                 warnings;       /* bit per scep_warning_e */
+    ngx_uint_t                 ncerts;
+    ngx_http_scep_ra_cert_t    certs[SCEP_MAX_CERTS];
     u_char                     len;
     u_char                     addr[NGX_SOCKADDR_STRLEN];
 } ngx_http_scep_ra_node_t;
@@ -45,6 +62,7 @@ static void ngx_http_scep_ra_state(ngx_str_t *addr, time_t *not_after,
     ngx_uint_t *warnings);
 static ngx_int_t ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static u_char *ngx_http_scep_label(u_char *p, u_char *s, size_t len);
 
 
 static ngx_shm_zone_t  *ngx_http_scep_ra_zone;
@@ -393,10 +411,12 @@ ngx_http_scep_ra_lookup(ngx_http_scep_ra_ctx_t *rctx, ngx_str_t *addr,
 
 ngx_int_t
 ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
-    time_t ra_not_after, ngx_uint_t warnings)
+    time_t ra_not_after, ngx_uint_t warnings, scep_certs_t *certs)
 {
+    size_t                    n;
     ngx_int_t                 old;
-    ngx_uint_t                i, hash;
+    ngx_uint_t                i, k, hash;
+    ngx_http_scep_ra_cert_t  *rc;
     ngx_http_scep_ra_ctx_t   *rctx;
     ngx_http_scep_ra_node_t  *node, *oldest;
 
@@ -445,6 +465,40 @@ ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
     node->ra_not_after = ra_not_after;
     node->warnings = warnings;
 
+    /* the subject is the upstream's to choose: cut, escaped when printed */
+
+    node->ncerts = 0;
+
+    for (i = 0; i < certs->n; i++) {
+        rc = &node->certs[node->ncerts];
+        n = ngx_strnlen((u_char *) certs->certs[i].subject,
+                        sizeof(certs->certs[i].subject));
+
+        rc->not_after = (time_t) certs->certs[i].not_after;
+        rc->role = (u_char) certs->certs[i].role;
+        rc->len = (u_char) ngx_min(n, NGX_HTTP_SCEP_RA_SUBJECT);
+        ngx_memcpy(rc->subject, certs->certs[i].subject, rc->len);
+        ngx_cpystrn(rc->serial, (u_char *) certs->certs[i].serial,
+                    NGX_HTTP_SCEP_RA_SERIAL);
+
+        /* a certificate sent twice would be a second sample of one series */
+
+        for (k = 0; k < node->ncerts; k++) {
+            if (node->certs[k].role == rc->role
+                && node->certs[k].len == rc->len
+                && ngx_memcmp(node->certs[k].subject, rc->subject, rc->len)
+                   == 0
+                && ngx_strcmp(node->certs[k].serial, rc->serial) == 0)
+            {
+                break;
+            }
+        }
+
+        if (k == node->ncerts) {
+            node->ncerts++;
+        }
+    }
+
     ngx_shmtx_unlock(&rctx->shpool->mutex);
 
     return old;
@@ -477,6 +531,106 @@ ngx_http_scep_ra_state(ngx_str_t *addr, time_t *not_after,
     }
 
     ngx_shmtx_unlock(&rctx->shpool->mutex);
+}
+
+
+/* the certificates the zone holds, for the size of the metrics */
+
+ngx_uint_t
+ngx_http_scep_ra_certs(void)
+{
+    ngx_uint_t               i, n;
+    ngx_http_scep_ra_ctx_t  *rctx;
+
+    rctx = ngx_http_scep_ra_zone->data;
+    n = 0;
+
+    ngx_shmtx_lock(&rctx->shpool->mutex);
+
+    for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
+        n += rctx->sh->nodes[i].ncerts;
+    }
+
+    ngx_shmtx_unlock(&rctx->shpool->mutex);
+
+    return n;
+}
+
+
+/*
+ * scep_certificate_not_after_seconds, a line per certificate, up to last:
+ * another worker may have stored more since ngx_http_scep_ra_certs().
+ */
+
+u_char *
+ngx_http_scep_ra_metrics(u_char *p, u_char *last)
+{
+    ngx_uint_t                i, k;
+    ngx_http_scep_ra_ctx_t   *rctx;
+    ngx_http_scep_ra_node_t  *node;
+    ngx_http_scep_ra_cert_t  *rc;
+
+    rctx = ngx_http_scep_ra_zone->data;
+
+    ngx_shmtx_lock(&rctx->shpool->mutex);
+
+    for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
+        node = &rctx->sh->nodes[i];
+
+        for (k = 0; k < node->ncerts; k++) {
+            if ((size_t) (last - p) < NGX_HTTP_SCEP_RA_CERT_LINE) {
+                goto done;
+            }
+
+            rc = &node->certs[k];
+
+            p = ngx_cpymem(p, "scep_certificate_not_after_seconds{upstream=\"",
+                           sizeof("scep_certificate_not_after_seconds"
+                                  "{upstream=\"") - 1);
+            p = ngx_http_scep_label(p, node->addr, node->len);
+            p = ngx_sprintf(p, "\",role=\"%s\",subject=\"",
+                            scep_cert_roles[rc->role]);
+            p = ngx_http_scep_label(p, rc->subject, rc->len);
+            p = ngx_sprintf(p, "\",serial=\"%s\"} %T\n",
+                            rc->serial, rc->not_after);
+        }
+    }
+
+done:
+
+    ngx_shmtx_unlock(&rctx->shpool->mutex);
+
+    return p;
+}
+
+
+/* a label value in the text format: \\, \" and \n escaped, at most 2 * len */
+
+static u_char *
+ngx_http_scep_label(u_char *p, u_char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        switch (s[i]) {
+
+        case '\\':
+        case '"':
+            *p++ = '\\';
+            *p++ = s[i];
+            break;
+
+        case '\n':
+            *p++ = '\\';
+            *p++ = 'n';
+            break;
+
+        default:
+            *p++ = s[i];
+        }
+    }
+
+    return p;
 }
 
 

@@ -19,10 +19,11 @@
 
 #define NGX_HTTP_SCEP_HTTP_STATUSES  600      /* 0, then 100 .. 599 */
 #define NGX_HTTP_SCEP_BUCKETS        12
+#define NGX_HTTP_SCEP_UP_BUCKETS     14
 
 
 typedef struct {
-    ngx_atomic_t               requests[SCEP_OP_COUNT]
+    ngx_atomic_t               requests[SCEP_OP_COUNT][SCEP_CLIENT_COUNT]
                                        [NGX_HTTP_SCEP_HTTP_STATUSES];
     ngx_atomic_t               rejects[SCEP_REJECT_COUNT];
     ngx_atomic_t               monitor_rejects[SCEP_REJECT_COUNT];
@@ -33,6 +34,9 @@ typedef struct {
     ngx_atomic_t               decode[NGX_HTTP_SCEP_BUCKETS + 1];
     ngx_atomic_t               decode_ns;
     ngx_atomic_t               flows_ended[SCEP_OP_COUNT][SCEP_OUTCOME_COUNT];
+    ngx_atomic_t               upstream[SCEP_OP_COUNT]
+                                       [NGX_HTTP_SCEP_UP_BUCKETS + 1];
+    ngx_atomic_t               upstream_ms[SCEP_OP_COUNT];
 } ngx_http_scep_metrics_t;
 
 
@@ -57,11 +61,41 @@ static struct {
 };
 
 
+/*
+ * NDES's answers, in milliseconds as nginx times them: a GetCACaps takes
+ * some milliseconds, a PKIOperation that goes to the CA a second or more;
+ * a dying application pool takes tens of seconds before its 503, and
+ * proxy_read_timeout's default is 60 s.
+ */
+
+static struct {
+    ngx_msec_t                 ms;
+    const char                *le;
+} ngx_http_scep_up_buckets[NGX_HTTP_SCEP_UP_BUCKETS] = {
+    { 5, "0.005" },
+    { 10, "0.01" },
+    { 25, "0.025" },
+    { 50, "0.05" },
+    { 100, "0.1" },
+    { 250, "0.25" },
+    { 500, "0.5" },
+    { 1000, "1" },
+    { 2500, "2.5" },
+    { 5000, "5" },
+    { 10000, "10" },
+    { 20000, "20" },
+    { 30000, "30" },
+    { 60000, "60" },
+};
+
+
 static ngx_int_t ngx_http_scep_metrics_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_scep_metrics_handler(ngx_http_request_t *r);
 static u_char *ngx_http_scep_metrics_family(u_char *p, const char *name,
     const char *type, const char *help);
+static u_char *ngx_http_scep_metrics_upstream(u_char *p,
+    ngx_http_scep_metrics_t *m);
 
 
 static ngx_shm_zone_t  *ngx_http_scep_metrics_zone;
@@ -129,7 +163,8 @@ ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         status = 0;
     }
 
-    ngx_atomic_fetch_add(&m->requests[ctx->request.op][status], 1);
+    ngx_atomic_fetch_add(&m->requests[ctx->request.op][ctx->request.client]
+                                     [status], 1);
 
     if (ctx->verdict.reject) {
         if (ctx->verdict.forwarded) {
@@ -162,6 +197,20 @@ ngx_http_scep_metrics_count(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx)
         }
 
         ngx_atomic_fetch_add(&m->upstream_status[status], 1);
+
+        /* a try nginx never timed (a connection that was never made) */
+
+        if (state->response_time != (ngx_msec_t) -1) {
+            for (i = 0; i < NGX_HTTP_SCEP_UP_BUCKETS; i++) {
+                if (state->response_time <= ngx_http_scep_up_buckets[i].ms) {
+                    break;
+                }
+            }
+
+            ngx_atomic_fetch_add(&m->upstream[ctx->request.op][i], 1);
+            ngx_atomic_fetch_add(&m->upstream_ms[ctx->request.op],
+                                 state->response_time);
+        }
     }
 
     if (ctx->end.diagnosis != SCEP_DIAG_NONE) {
@@ -224,7 +273,7 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
     size_t                    size;
     ngx_int_t                 rc;
     ngx_buf_t                *b;
-    ngx_uint_t                i, j, n;
+    ngx_uint_t                i, j, k, n, certs;
     ngx_atomic_uint_t         cumulative;
     ngx_chain_t               out;
     ngx_list_part_t          *part;
@@ -248,7 +297,8 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
 
     /* a line for each counter that is not zero, and the fixed ones */
 
-    n = 40 + NGX_HTTP_SCEP_BUCKETS;
+    n = 44 + NGX_HTTP_SCEP_BUCKETS
+        + SCEP_OP_COUNT * (NGX_HTTP_SCEP_UP_BUCKETS + 3);
 
     /* three for each flow zone: the shared memory zones are more */
 
@@ -269,6 +319,11 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
 
     size = n * NGX_HTTP_SCEP_METRIC_LINE;
 
+    /* a certificate's line is longer: the subject and address, escaped */
+
+    certs = ngx_http_scep_ra_certs();
+    size += certs * NGX_HTTP_SCEP_RA_CERT_LINE;
+
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -277,15 +332,21 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
     p = b->last;
 
     p = ngx_http_scep_metrics_family(p, "scep_requests_total", "counter",
-                                     "SCEP requests by operation and "
-                                     "HTTP status of the answer.");
+                                     "SCEP requests by operation, HTTP "
+                                     "status of the answer and client "
+                                     "family (scep.client).");
 
     for (i = 0; i < SCEP_OP_COUNT; i++) {
-        for (j = 0; j < NGX_HTTP_SCEP_HTTP_STATUSES; j++) {
-            if (m->requests[i][j]) {
+        for (k = 0; k < SCEP_CLIENT_COUNT; k++) {
+            for (j = 0; j < NGX_HTTP_SCEP_HTTP_STATUSES; j++) {
+                if (m->requests[i][k][j] == 0) {
+                    continue;
+                }
+
                 p = ngx_sprintf(p, "scep_requests_total{operation=\"%s\","
-                                "status=\"%ui\"} %uA\n",
-                                scep_ops[i].name, j, m->requests[i][j]);
+                                "status=\"%ui\",client=\"%s\"} %uA\n",
+                                scep_ops[i].name, j, scep_clients[k],
+                                m->requests[i][k][j]);
             }
         }
     }
@@ -424,6 +485,16 @@ ngx_http_scep_metrics_handler(ngx_http_request_t *r)
                     cumulative, m->decode_ns / 1000000000,
                     m->decode_ns % 1000000000, cumulative);
 
+    p = ngx_http_scep_metrics_upstream(p, m);
+
+    p = ngx_http_scep_metrics_family(p, "scep_certificate_not_after_seconds",
+                                     "gauge",
+                                     "notAfter (Unix time) of each "
+                                     "certificate of each upstream's last "
+                                     "GetCACert answer.");
+
+    p = ngx_http_scep_ra_metrics(p, p + certs * NGX_HTTP_SCEP_RA_CERT_LINE);
+
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -457,4 +528,57 @@ ngx_http_scep_metrics_family(u_char *p, const char *name, const char *type,
 {
     return ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n",
                        name, help, name, type);
+}
+
+
+/* the upstream's time to answer, for the operations it answered */
+
+static u_char *
+ngx_http_scep_metrics_upstream(u_char *p, ngx_http_scep_metrics_t *m)
+{
+    ngx_uint_t         i, j;
+    ngx_atomic_uint_t  cumulative, ms;
+
+    p = ngx_http_scep_metrics_family(p, "scep_upstream_response_seconds",
+                                     "histogram",
+                                     "Time the upstream (NDES) took to "
+                                     "answer, by operation, the try that "
+                                     "answered the client.");
+
+    for (i = 0; i < SCEP_OP_COUNT; i++) {
+        cumulative = 0;
+
+        for (j = 0; j <= NGX_HTTP_SCEP_UP_BUCKETS; j++) {
+            cumulative += m->upstream[i][j];
+        }
+
+        if (cumulative == 0) {
+            continue;
+        }
+
+        cumulative = 0;
+
+        for (j = 0; j < NGX_HTTP_SCEP_UP_BUCKETS; j++) {
+            cumulative += m->upstream[i][j];
+            p = ngx_sprintf(p, "scep_upstream_response_seconds_bucket"
+                            "{operation=\"%s\",le=\"%s\"} %uA\n",
+                            scep_ops[i].name, ngx_http_scep_up_buckets[j].le,
+                            cumulative);
+        }
+
+        cumulative += m->upstream[i][j];
+        ms = m->upstream_ms[i];
+
+        p = ngx_sprintf(p, "scep_upstream_response_seconds_bucket"
+                        "{operation=\"%s\",le=\"+Inf\"} %uA\n"
+                        "scep_upstream_response_seconds_sum"
+                        "{operation=\"%s\"} %uA.%03uA\n"
+                        "scep_upstream_response_seconds_count"
+                        "{operation=\"%s\"} %uA\n",
+                        scep_ops[i].name, cumulative,
+                        scep_ops[i].name, ms / 1000, ms % 1000,
+                        scep_ops[i].name, cumulative);
+    }
+
+    return p;
 }

@@ -403,6 +403,8 @@ ngx_http_scep_record(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
 
     scep = ngx_http_scep_json_object(root, "scep");
     ngx_http_scep_json_const(scep, "operation", scep_ops[ctx->request.op].name);
+    ngx_http_scep_json_const(scep, "client",
+                             scep_clients[ctx->request.client]);
 
     if (ctx->request.ca_ident.data) {
         ngx_http_scep_json_text(scep, "ca_ident", ctx->request.ca_ident.data,

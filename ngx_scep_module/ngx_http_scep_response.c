@@ -586,7 +586,7 @@ ngx_http_scep_certificates(ngx_http_request_t *r, ngx_http_scep_ctx_t *ctx,
     }
 
     old = ngx_http_scep_ra_store(r, addr, ra_not_after,
-                                 ctx->answer.warnings.warnings);
+                                 ctx->answer.warnings.warnings, certs);
 
     if (old >= 0) {
         ngx_http_scep_warn(r, addr, certs, &ctx->answer.warnings,

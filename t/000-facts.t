@@ -24,6 +24,9 @@ is_deeply([sort @{ $scep->{operation}{enum} }],
           [sort @{ $facts->{operations} }],
           'schema: scep.operation names the operations of the table');
 
+is_deeply($scep->{client}{enum}, $facts->{clients},
+          'schema: scep.client names the client families of the table');
+
 is_deeply([sort @{ $scep->{reject}{properties}{reason}{enum} }],
           [sort map { $_->{name} } @{ $facts->{reject_reasons} }],
           'schema: scep.reject.reason names the reasons of the table');

@@ -38,7 +38,7 @@ ndes: GET /ndes/mscep.dll?operation=GetCACert&message=ca
 {
     url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll', query_length => 30 }),
     scep => ScepTest::exact({
-        operation => 'GetCACert',
+        operation => 'GetCACert', client => 'certmonger',
         ca_ident  => 'ca',
         upstream  => { addr => qr/^127\.0\.0\.1:\d+$/, status => 200,
                        response_time => ScepTest::number },
@@ -170,7 +170,7 @@ unknown_operation: operation "GetCRL" is not a SCEP operation
 --- record eval
 {
     scep => ScepTest::exact({
-        operation => 'unknown',
+        operation => 'unknown', client => 'certmonger',
         reject    => { reason => 'unknown_operation',
                        detail => 'operation "GetCRL" is not a SCEP operation',
                        stage => 'module', enforced => JSON::PP::true },

@@ -63,7 +63,7 @@ Content-Type: text/plain
     }),
     url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll', query_length => 76 }),
     scep => ScepTest::exact({
-        operation => 'PKIOperation',
+        operation => 'PKIOperation', client => 'certmonger',
         reject    => { reason => 'uri_too_long',
                        detail => 'request URI of 101 bytes exceeds scep_max_uri_length 100',
                        stage => 'module', enforced => JSON::PP::true },
@@ -172,7 +172,7 @@ scep_max_uri_length 65534 exceeds large_client_header_buffers size 8192 in serve
     }),
     url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll' }),
     scep => ScepTest::exact({
-        operation => 'PKIOperation',
+        operation => 'PKIOperation', client => 'other',
         reject    => { reason => 'uri_too_long',
                        detail => 'request line longer than large_client_header_buffers size 1024',
                        stage => 'nginx', enforced => JSON::PP::true },
@@ -201,7 +201,7 @@ scep_max_uri_length 65534 exceeds large_client_header_buffers size 1024
 {
     url  => ScepTest::exact({ path => '/certsrv/mscep/mscep.dll' }),
     scep => ScepTest::exact({
-        operation => 'unknown',
+        operation => 'unknown', client => 'other',
         reject    => ScepTest::subset({ reason => 'uri_too_long', stage => 'nginx',
                                         enforced => JSON::PP::true }),
         diagnosis => { code => 'proxy_uri_too_long', hint => qr/^[^"]+$/ },

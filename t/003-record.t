@@ -108,7 +108,7 @@ ScepTest::exact({
     http       => { request  => { method => 'GET', bytes => ScepTest::integer },
                     response => { status_code => 200, bytes => ScepTest::integer } },
     url        => { path => '/certsrv/mscep/mscep.dll', query_length => 30 },
-    scep       => { operation => 'GetCACert', ca_ident => 'ca' },
+    scep       => { operation => 'GetCACert', client => 'android', ca_ident => 'ca' },
 })
 
 

@@ -408,6 +408,6 @@ qr{^([0-9a-f]{16}) (\d+) \{.*"scep":\{"operation":"GetCACaps",.*"flow":\{"id":"\
 GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=ca
 --- more_headers
 User-Agent: record-first
---- response_body_like: "scep":\{"operation":"GetCACaps","ca_ident":"ca","flow":\{"id":"[0-9a-f]{16}","step":1,"started":"[^"]+","joined_by":"new","sequence":\["GetCACaps"\]\}\}\}$
+--- response_body_like: "scep":\{"operation":"GetCACaps","client":"other","ca_ident":"ca","flow":\{"id":"[0-9a-f]{16}","step":1,"started":"[^"]+","joined_by":"new","sequence":\["GetCACaps"\]\}\}\}$
 --- no_error_log
 [error]

@@ -72,7 +72,7 @@ for (1 .. 50) {
     last if @lines >= 3;
     select undef, undef, undef, 0.1;
 }
-my @flows = map { /"operation":"(\w+)","ca_ident":"(\d)".*"flow":\{"id":"(\w+)","step":(\d+),.*"joined_by":"(\w+)"/
+my @flows = map { /"operation":"(\w+)","client":"certmonger","ca_ident":"(\d)".*"flow":\{"id":"(\w+)","step":(\d+),.*"joined_by":"(\w+)"/
                   ? "$1 $2 $4 $5 " . ($3 eq ($main::First //= $3) ? 'same' : 'other') : () } @lines;
 ScepTest::report($caps =~ /^POSTPKIOperation$/m ? () : "GetCACaps: $caps",
                  $certs =~ /-----BEGIN CERTIFICATE-----/ ? () : "GetCACert: $certs",

@@ -71,14 +71,14 @@ our @Requests = (
 );
 
 our %Expected = (
-    'scep_requests_total{operation="GetCACert",status="200"}' => 3,
-    'scep_requests_total{operation="GetCACaps",status="200"}' => 2,
-    'scep_requests_total{operation="PKIOperation",status="200"}' => 2,
-    'scep_requests_total{operation="PKIOperation",status="400"}' => 1,
-    'scep_requests_total{operation="unknown",status="400"}' => 2,
-    'scep_requests_total{operation="GetCACaps",status="405"}' => 1,
-    'scep_requests_total{operation="unknown",status="200"}' => 1,
-    'scep_requests_total{operation="GetCACaps",status="503"}' => 1,
+    'scep_requests_total{operation="GetCACert",status="200",client="other"}' => 3,
+    'scep_requests_total{operation="GetCACaps",status="200",client="other"}' => 2,
+    'scep_requests_total{operation="PKIOperation",status="200",client="other"}' => 2,
+    'scep_requests_total{operation="PKIOperation",status="400",client="other"}' => 1,
+    'scep_requests_total{operation="unknown",status="400",client="other"}' => 2,
+    'scep_requests_total{operation="GetCACaps",status="405",client="other"}' => 1,
+    'scep_requests_total{operation="unknown",status="200",client="other"}' => 1,
+    'scep_requests_total{operation="GetCACaps",status="503",client="other"}' => 1,
     'scep_rejects_total{reason="signature_invalid"}' => 1,
     'scep_rejects_total{reason="unknown_operation"}' => 2,
     'scep_rejects_total{reason="method_not_allowed"}' => 1,
@@ -92,6 +92,10 @@ our %Expected = (
     'scep_flows_evicted_total{zone="devices"}' => 0,
     'scep_nonces_evicted_total{zone="devices"}' => 0,
     'scep_decode_seconds_count{}' => 3,
+    'scep_upstream_response_seconds_count{operation="GetCACert"}' => 3,
+    'scep_upstream_response_seconds_count{operation="GetCACaps"}' => 3,
+    'scep_upstream_response_seconds_count{operation="PKIOperation"}' => 2,
+    'scep_upstream_response_seconds_count{operation="unknown"}' => 1,
 );
 
 master_on();
@@ -131,7 +135,7 @@ for my $k (sort keys %main::Expected) {
 }
 
 # nothing counted that was not sent
-for my $k (grep { /^scep_(requests|rejects|monitor_rejects|pki_status|upstream_status)_total/ }
+for my $k (grep { /^scep_(requests|rejects|monitor_rejects|pki_status|upstream_status)_total|^scep_upstream_response_seconds_count/ }
            keys %$samples)
 {
     push @problems, "$k: $samples->{$k}, not sent"
@@ -154,9 +158,10 @@ ok
 
 
 
-=== TEST 2: the counters survive a reload
+=== TEST 2: the counters survive a reload, and the certificate gauges
 --- init
-ScepTest::metrics_after_requests();
+my (undef, $before) = ScepTest::metrics_after_requests();
+my @gauges = sort grep { /^scep_certificate_not_after_seconds\{/ } keys %$before;
 
 open my $pidfile, '<', server_root() . '/logs/nginx.pid' or die $!;
 chomp(my $pid = <$pidfile>);
@@ -164,10 +169,17 @@ kill 'HUP', $pid or die "HUP: $!";
 select undef, undef, undef, 1.5;
 
 my ($bad, $samples) = ScepTest::metrics();
-my $k = 'scep_requests_total{operation="GetCACert",status="200"}';
+my $k = 'scep_requests_total{operation="GetCACert",status="200",client="other"}';
 
+my @after = sort grep { /^scep_certificate_not_after_seconds\{/ } keys %$samples;
+
+# the CA and the two RA certificates of NDES's answer, of one upstream
 ScepTest::report(@$bad, ($samples->{$k} // 0) == 3 ? () : "after HUP $k: "
-                                                          . ($samples->{$k} // 0));
+                                                          . ($samples->{$k} // 0),
+                 @gauges == 3 ? () : "certificate gauges: @gauges",
+                 "@after" eq "@gauges" ? () : "after HUP: @after",
+                 (grep { $samples->{$_} != $before->{$_} } @after)
+                 ? "after HUP the notAfter changed" : ());
 --- request
 GET /check
 --- response_body
@@ -217,7 +229,8 @@ my @problems = $r =~ m{^HTTP/1\.1 502 .*\r\n\r\nNDES is down\n\z}s
 my ($bad, $samples) = ScepTest::metrics();
 push @problems, @$bad;
 
-my $k = 'scep_requests_total{operation="GetCACaps",status="502"}';
+# no User-Agent, HTTP/1.0 without a Host: what sscep sends
+my $k = 'scep_requests_total{operation="GetCACaps",status="502",client="sscep"}';
 push @problems, "$k: " . ($samples->{$k} // 0) . ", not 1"
     unless ($samples->{$k} // 0) == 1;
 

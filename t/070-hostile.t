@@ -237,7 +237,7 @@ GET /check
 ok
 --- access_log eval
 [qr{"user_agent":\{"original":"a\\u0001b\xef\xbf\xbd\xef\xbf\xbd"\}.*"transaction_id":"9C\\u0000\xef\xbf\xbd\xef\xbf\xbd\(A8FC4F148942002741E35CEFDE7C69796E".*"reject":\{"reason":"bad_transaction_id"},
- qr{"http":\{"request":\{"method":"POST".*"response":\{"status_code":400,.*"scep":\{"operation":"PKIOperation"\}}]
+ qr{"http":\{"request":\{"method":"POST".*"response":\{"status_code":400,.*"scep":\{"operation":"PKIOperation","client":"other"\}}]
 
 
 

@@ -276,7 +276,7 @@ GET /fwd/mscep.dll?operation=GetCACert&message=ca%0d%0aEvil:%20yes%5cu000d%ff
 [({
     http => { response => { status_code => 403 } },
     scep => ScepTest::exact({
-        operation => 'admin',
+        operation => 'admin', client => 'certmonger',
         reject => {
             reason => 'admin_page',
             detail => 'the path names the NDES admin page',
@@ -332,7 +332,7 @@ GET /check
 --- response_body
 ok
 --- access_log eval
-qr{"response":\{"status_code":403,.*"scep":\{"operation":"PKIOperation"\}\}$}
+qr{"response":\{"status_code":403,.*"scep":\{"operation":"PKIOperation","client":"certmonger"\}\}$}
 --- no_error_log
 scep: reading the request body
 scep: verifying the signature
@@ -363,7 +363,7 @@ GET /check
 --- response_body
 ok
 --- access_log eval
-qr{"response":\{"status_code":401,.*"scep":\{"operation":"PKIOperation"\}\}$}
+qr{"response":\{"status_code":401,.*"scep":\{"operation":"PKIOperation","client":"certmonger"\}\}$}
 --- no_error_log
 scep: reading the request body
 scep: verifying the signature
@@ -740,7 +740,7 @@ busy
 --- record eval
 {
     http => { response => { status_code => 503 } },
-    scep => ScepTest::exact({ operation => 'PKIOperation' }),
+    scep => ScepTest::exact({ operation => 'PKIOperation', client => 'certmonger' }),
 }
 --- no_error_log
 scep: verifying the signature
@@ -862,7 +862,7 @@ ScepTest::pkiop_post(ScepTest::message('bad-signature.der'))
 --- record eval
 {
     http => { response => { status_code => 403 } },
-    scep => ScepTest::exact({ operation => 'PKIOperation' }),
+    scep => ScepTest::exact({ operation => 'PKIOperation', client => 'certmonger' }),
 }
 --- no_access_log
 /ndes/
@@ -887,7 +887,7 @@ scep: rejected
 ScepTest::pkiop_get(ScepTest::message('bad-signature.der'))
 --- error_code: 403
 --- access_log eval
-qr{^ \{.*"scep":\{"operation":"PKIOperation"\}\}$}
+qr{^ \{.*"scep":\{"operation":"PKIOperation","client":"certmonger"\}\}$}
 
 
 

@@ -452,7 +452,7 @@ GET /enrolment
 issued
 --- access_log eval
 [
-qr{"scep":\{"operation":"PKIOperation","message":\{"type":"PKCSReq",[^{}]*"signer":\{"subject":"[^"]*"[^{}]*\},[^{}]*"signature":"valid"\},"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
+qr{"scep":\{"operation":"PKIOperation","client":"other","message":\{"type":"PKCSReq",[^{}]*"signer":\{"subject":"[^"]*"[^{}]*\},[^{}]*"signature":"valid"\},"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
 ]
 --- no_error_log
 [error]
@@ -470,7 +470,7 @@ GET /enrolment
 issued
 --- access_log eval
 [
-qr{"scep":\{"operation":"PKIOperation","message":\{"type":"PKCSReq",[^{}]*"signer":\{"subject":"[^"]*"[^{}]*\},[^{}]*"signature":"valid"\},"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
+qr{"scep":\{"operation":"PKIOperation","client":"other","message":\{"type":"PKCSReq",[^{}]*"signer":\{"subject":"[^"]*"[^{}]*\},[^{}]*"signature":"valid"\},"upstream":\{"addr":"127\.0\.0\.1:\d+","status":200,},
 ]
 --- no_error_log
 [error]

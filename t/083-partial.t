@@ -295,7 +295,7 @@ ScepTest::pkiop_post($main::Req)
 {
     http => { request => { method => 'POST' }, response => { status_code => 413 } },
     scep => ScepTest::exact({
-        operation => 'PKIOperation',
+        operation => 'PKIOperation', client => 'certmonger',
         reject => {
             reason => 'message_too_large',
             detail => 'request body larger than client_max_body_size 1024',
@@ -326,7 +326,7 @@ ScepTest::pkiop_post($main::Req, chunked => 1)
 {
     http => { request => { method => 'POST' }, response => { status_code => 413 } },
     scep => ScepTest::exact({
-        operation => 'PKIOperation',
+        operation => 'PKIOperation', client => 'certmonger',
         reject => {
             reason => 'message_too_large',
             detail => 'request body larger than client_max_body_size 1024',
@@ -374,7 +374,7 @@ my ($exit, $code, @diff) = main::h2_record(
         }),
         url => ScepTest::exact({}),
         scep => ScepTest::exact({
-            operation => 'unknown',
+            operation => 'unknown', client => 'other',
             reject => {
                 reason => 'uri_too_long',
                 detail => 'HTTP/2 :path longer than '
@@ -427,7 +427,7 @@ my @problems;
 my ($exit, $code, @diff) = main::h2_record(
     "/certsrv/mscep/mscep.dll?operation=GetCACaps&message=" . ("A" x 500),
     { http => { response => { status_code => 200 } },
-      scep => { operation => 'GetCACaps', reject => ScepTest::absent } });
+      scep => { operation => 'GetCACaps', client => 'other', reject => ScepTest::absent } });
 push @problems, "curl exited $exit, http_code $code" unless $exit == 0 && $code eq '200';
 push @problems, @diff;
 # the connection ends the same, but the field was not :path; from 1.31.3
@@ -440,8 +440,8 @@ my $line = ScepTest::nginx_version() >= 1031003;
     { url => $line ? { path => '/certsrv/mscep/mscep.dll' }
                    : { path => ScepTest::absent },
       scep => ScepTest::exact({
-          $line ? (operation => 'GetCACaps', ca_ident => 'ca')
-                : (operation => 'none') }) },
+          $line ? (operation => 'GetCACaps', client => 'other', ca_ident => 'ca')
+                : (operation => 'none', client => 'other') }) },
     '-H', 'X-Long:' . ("A" x 2000));
 push @problems, "X-Long: curl exited $exit, http_code $code" unless $exit != 0 && $code eq '000';
 push @problems, map { "X-Long: $_" } @diff;

@@ -591,4 +591,42 @@ typedef enum {
 extern const char  *scep_joins[SCEP_JOIN_COUNT];
 
 
+/*
+ * The client family of a request (the record's scep.client, the client
+ * label of scep_requests_total), from its User-Agent by the first
+ * pattern of scep_client_patterns that matches; without one, from what
+ * the request line says (SCEP_CLIENT_HTTP10, SCEP_CLIENT_HOST).
+ */
+
+typedef enum {
+    SCEP_CLIENT_OTHER = 0,
+    SCEP_CLIENT_IOS,
+    SCEP_CLIENT_MACOS,
+    SCEP_CLIENT_ANDROID,
+    SCEP_CLIENT_WINDOWS,
+    SCEP_CLIENT_NETWORK,
+    SCEP_CLIENT_CERTMONGER,
+    SCEP_CLIENT_SSCEP,
+    SCEP_CLIENT_COUNT
+} scep_client_e;
+
+#define SCEP_CLIENT_HTTP10      0x01    /* the request line says HTTP/1.0 */
+#define SCEP_CLIENT_HOST        0x02    /* the request has a Host */
+
+/* only the start of a User-Agent is read: the patterns are near it */
+#define SCEP_CLIENT_UA_MAX      512
+
+typedef struct {
+    const char                *has;      /* in the User-Agent, case kept */
+    const char                *and_has;  /* and this too, or NULL */
+    scep_client_e              client;
+} scep_client_pattern_t;
+
+extern const char  *scep_clients[SCEP_CLIENT_COUNT];
+extern const scep_client_pattern_t  scep_client_patterns[];
+
+scep_client_e scep_client_match(const unsigned char *ua, size_t len,
+    unsigned flags);
+
+
 #endif /* _SCEP_H_INCLUDED_ */

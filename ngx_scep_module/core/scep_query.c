@@ -17,6 +17,8 @@
 #define SCEP_PARAM_NAME_MAX  (3 * (sizeof("operation") - 1))
 
 
+static int scep_client_has(const unsigned char *p, size_t len,
+    const char *s);
 static int scep_query_name_is(const unsigned char *p, size_t len,
     const char *name);
 static int scep_query_param_is(const unsigned char *p, size_t len,
@@ -166,4 +168,58 @@ scep_query_name_is(const unsigned char *p, size_t len, const char *name)
 {
     return strlen(name) == len
            && strncasecmp((const char *) p, name, len) == 0;
+}
+
+
+/*
+ * Without a User-Agent: HTTP/1.0 is network gear (Cisco IOS sends a
+ * Host) or sscep (its requests have none); HTTP/1.1 is certmonger's
+ * scep-submit (libcurl without a User-Agent), or any other client so
+ * written: the family is a guess there, and says so in the docs.
+ */
+
+scep_client_e
+scep_client_match(const unsigned char *ua, size_t len, unsigned flags)
+{
+    const scep_client_pattern_t  *pt;
+
+    if (ua == NULL) {
+        if (!(flags & SCEP_CLIENT_HTTP10)) {
+            return SCEP_CLIENT_CERTMONGER;
+        }
+
+        return (flags & SCEP_CLIENT_HOST) ? SCEP_CLIENT_NETWORK
+                                          : SCEP_CLIENT_SSCEP;
+    }
+
+    if (len > SCEP_CLIENT_UA_MAX) {
+        len = SCEP_CLIENT_UA_MAX;
+    }
+
+    for (pt = scep_client_patterns; pt->has; pt++) {
+        if (scep_client_has(ua, len, pt->has)
+            && (pt->and_has == NULL || scep_client_has(ua, len, pt->and_has)))
+        {
+            return pt->client;
+        }
+    }
+
+    return SCEP_CLIENT_OTHER;
+}
+
+
+static int
+scep_client_has(const unsigned char *p, size_t len, const char *s)
+{
+    size_t  n, i;
+
+    n = strlen(s);
+
+    for (i = 0; n <= len && i <= len - n; i++) {
+        if (p[i] == (unsigned char) s[0] && memcmp(p + i, s, n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }

@@ -704,3 +704,36 @@ const char  *scep_outcomes[SCEP_OUTCOME_COUNT] = {
 const char  *scep_joins[SCEP_JOIN_COUNT] = {
     "new", "transaction", "connection", "address"
 };
+
+
+const char  *scep_clients[SCEP_CLIENT_COUNT] = {
+    "other", "ios", "macos", "android", "windows", "network", "certmonger",
+    "sscep"
+};
+
+
+/*
+ * In order, the first that matches (NDES-NOTES.md has the real ones):
+ * the names that say themselves first; then macOS's, before the
+ * CFNetwork and Darwin that macOS's mdmclient shares with iOS's
+ * profiled; a NULL has ends the table.
+ */
+
+const scep_client_pattern_t  scep_client_patterns[] = {
+    { "profiled/", NULL, SCEP_CLIENT_IOS },
+    { "iPhone", NULL, SCEP_CLIENT_IOS },
+    { "iPad", NULL, SCEP_CLIENT_IOS },
+    { "NDES client", NULL, SCEP_CLIENT_WINDOWS },
+    { "Dalvik/", NULL, SCEP_CLIENT_ANDROID },
+    { "Android", NULL, SCEP_CLIENT_ANDROID },
+    { "certmonger", NULL, SCEP_CLIENT_CERTMONGER },
+    { "sscep", NULL, SCEP_CLIENT_SSCEP },
+    { "Cisco", NULL, SCEP_CLIENT_NETWORK },
+    { "Juniper", NULL, SCEP_CLIENT_NETWORK },
+    { "Macintosh", NULL, SCEP_CLIENT_MACOS },
+    { "Mac OS X", NULL, SCEP_CLIENT_MACOS },
+    { "macOS", NULL, SCEP_CLIENT_MACOS },
+    { "mdmclient/", NULL, SCEP_CLIENT_MACOS },
+    { "CFNetwork/", "Darwin/", SCEP_CLIENT_IOS },
+    { NULL, NULL, SCEP_CLIENT_OTHER }
+};

@@ -525,14 +525,17 @@ sub prometheus {
             }
 
             $seen{$base} = 1;
-            push @bad, "line $n: duplicate sample" if exists $samples{"$name\{$labels\}"};
+            push @bad, "line $n: duplicate sample $name\{$labels\}" if exists $samples{"$name\{$labels\}"};
             $samples{"$name\{$labels\}"} = $value;
 
             if ($name =~ /_bucket$/) {
                 if ($labels !~ /(?:^|,)le="([^"]+)"/) {
                     push @bad, "line $n: a bucket without le";
                 } else {
-                    push @{ $buckets{$base} }, [$1, $value];
+                    my $le = $1;
+                    (my $rest = $labels) =~ s/(?:^|,)le="[^"]+"//;
+                    $rest =~ s/^,//;
+                    push @{ $buckets{$base}{$rest} }, [$le, $value];
                 }
             }
             next;
@@ -541,20 +544,26 @@ sub prometheus {
         push @bad, "line $n: not a HELP, TYPE or sample line: $line";
     }
 
+    # a histogram's series by their labels other than le: a labelled one
+    # may have none yet
     for my $h (grep { $type{$_} eq 'histogram' } keys %type) {
-        my $b = $buckets{$h} || [];
-        push @bad, "$h: no buckets" unless @$b;
-        for my $i (1 .. $#$b) {
-            my ($le0, $v0) = @{ $b->[$i - 1] };
-            my ($le1, $v1) = @{ $b->[$i] };
-            push @bad, "$h: le $le1 after $le0" unless $le1 eq '+Inf' || $le1 > $le0;
-            push @bad, "$h: bucket $le1 ($v1) below bucket $le0 ($v0)" if $v1 < $v0;
+        for my $rest (sort keys %{ $buckets{$h} || {} }) {
+            my $b = $buckets{$h}{$rest};
+            my $s = "$h\{$rest\}";
+            for my $i (1 .. $#$b) {
+                my ($le0, $v0) = @{ $b->[$i - 1] };
+                my ($le1, $v1) = @{ $b->[$i] };
+                push @bad, "$s: le $le1 after $le0" unless $le1 eq '+Inf' || $le1 > $le0;
+                push @bad, "$s: bucket $le1 ($v1) below bucket $le0 ($v0)" if $v1 < $v0;
+            }
+            push @bad, "$s: the last bucket is not +Inf"
+                unless $b->[-1][0] eq '+Inf';
+            push @bad, "$s: no ${h}_sum" unless exists $samples{"${h}_sum\{$rest\}"};
+            push @bad, "$s: ${h}_count differs from the +Inf bucket"
+                unless ($samples{"${h}_count\{$rest\}"} // -1) == $b->[-1][1];
         }
-        push @bad, "$h: the last bucket is not +Inf"
-            unless @$b && $b->[-1][0] eq '+Inf';
-        push @bad, "$h: no ${h}_sum" unless exists $samples{"${h}_sum{}"};
-        push @bad, "$h: ${h}_count differs from the +Inf bucket"
-            unless @$b && ($samples{"${h}_count{}"} // -1) == $b->[-1][1];
+        push @bad, "$h: a sum or count without buckets"
+            if grep { /^\Q$h\E_(?:sum|count)\{(.*)\}$/ && !$buckets{$h}{$1} } keys %samples;
     }
 
     for my $t (keys %type) {

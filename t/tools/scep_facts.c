@@ -89,6 +89,12 @@ main(int argc, char **argv)
         printf("%s\"%s\"", i > 1 ? "," : "", scep_undecoded_names[i]);
     }
 
+    printf("],\"clients\":[");
+
+    for (i = 0; i < SCEP_CLIENT_COUNT; i++) {
+        printf("%s\"%s\"", i ? "," : "", scep_clients[i]);
+    }
+
     printf("],\"outcomes\":[");
 
     for (i = SCEP_OUTCOME_NONE + 1; i < SCEP_OUTCOME_COUNT; i++) {
