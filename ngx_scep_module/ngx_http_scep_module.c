@@ -623,7 +623,7 @@ ngx_http_scep_observer_name(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_scep_main_conf_t *smcf = conf;
 
-    u_char     *p, *last;
+    u_char     *p, *last, *buf;
     ngx_str_t  *value;
 
     if (smcf->observer_name.data) {
@@ -637,6 +637,22 @@ ngx_http_scep_observer_name(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            "scep_observer_name must be 1 to %d bytes",
                            NGX_HTTP_SCEP_OBSERVER_NAME_MAX);
         return NGX_CONF_ERROR;
+    }
+
+    /*
+     * ngx_utf8_decode() takes surrogates and any byte of 0x80 or more as
+     * a continuation: the name is valid UTF-8 if the core leaves it as is
+     */
+
+    buf = ngx_pnalloc(cf->temp_pool, 3 * value[1].len);
+    if (buf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (scep_utf8_sanitize(buf, value[1].data, value[1].len) != value[1].len
+        || ngx_memcmp(buf, value[1].data, value[1].len) != 0)
+    {
+        goto invalid;
     }
 
     p = value[1].data;
@@ -653,9 +669,9 @@ ngx_http_scep_observer_name(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        /* past the character, or past a bad byte: test what it returned */
+        /* the C1 controls, U+0080 .. U+009F: NEL ends a line for some */
 
-        if (ngx_utf8_decode(&p, last - p) > 0x10ffff) {
+        if (ngx_utf8_decode(&p, last - p) < 0xa0) {
             goto invalid;
         }
     }
