@@ -54,6 +54,7 @@ typedef struct {
 typedef struct {
     ngx_http_scep_ra_shctx_t  *sh;
     ngx_slab_pool_t           *shpool;
+    ngx_array_t               *servers;        /* ngx_str_t, configured */
 } ngx_http_scep_ra_ctx_t;
 
 
@@ -63,6 +64,10 @@ static void ngx_http_scep_ra_state(ngx_str_t *addr, time_t *not_after,
 static ngx_int_t ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static u_char *ngx_http_scep_label(u_char *p, u_char *s, size_t len);
+
+
+static void ngx_http_scep_ra_prune(ngx_http_scep_ra_ctx_t *rctx);
+static ngx_array_t *ngx_http_scep_ra_servers(ngx_conf_t *cf);
 
 
 static ngx_shm_zone_t  *ngx_http_scep_ra_zone;
@@ -96,7 +101,59 @@ ngx_http_scep_diagnosis_init(ngx_conf_t *cf)
         }
     }
 
+    ((ngx_http_scep_ra_ctx_t *) ngx_http_scep_ra_zone->data)->servers =
+                                                  ngx_http_scep_ra_servers(cf);
+
     return NGX_OK;
+}
+
+
+/*
+ * The addresses of the upstream servers this configuration names, as
+ * nginx names its peers ($upstream_addr): the upstream{} blocks' servers
+ * and the single addresses of proxy_pass.  NULL if none could be listed.
+ */
+
+static ngx_array_t *
+ngx_http_scep_ra_servers(ngx_conf_t *cf)
+{
+    ngx_str_t                      *name;
+    ngx_uint_t                      i, j, k;
+    ngx_array_t                    *a;
+    ngx_http_upstream_server_t     *server;
+    ngx_http_upstream_srv_conf_t  **uscfp;
+    ngx_http_upstream_main_conf_t  *umcf;
+
+    umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
+
+    a = ngx_array_create(cf->pool, 8, sizeof(ngx_str_t));
+    if (a == NULL) {
+        return NULL;
+    }
+
+    uscfp = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+
+        if (uscfp[i]->servers == NULL) {
+            continue;
+        }
+
+        server = uscfp[i]->servers->elts;
+
+        for (j = 0; j < uscfp[i]->servers->nelts; j++) {
+            for (k = 0; k < server[j].naddrs; k++) {
+                name = ngx_array_push(a);
+                if (name == NULL) {
+                    return NULL;
+                }
+
+                *name = server[j].addrs[k].name;
+            }
+        }
+    }
+
+    return a;
 }
 
 
@@ -644,9 +701,10 @@ ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     rctx = shm_zone->data;
 
     if (octx) {
-        /* a reload keeps what the workers learned */
+        /* a reload keeps what the workers learned, of its servers */
         rctx->sh = octx->sh;
         rctx->shpool = octx->shpool;
+        ngx_http_scep_ra_prune(rctx);
         return NGX_OK;
     }
 
@@ -666,4 +724,73 @@ ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     rctx->shpool->data = rctx->sh;
 
     return NGX_OK;
+}
+
+
+/*
+ * A reload forgets the upstreams the new configuration no longer names:
+ * an NDES taken out, or moved, must not keep its certificate gauges (nor
+ * fire their alerts) until a restart.  An address resolved at run time
+ * (proxy_pass with variables, "resolve") is not named either: it is
+ * learned again from its next GetCACert.  The nodes kept are inserted
+ * anew, so that no hole breaks a probe.  Old workers may still store
+ * while they drain: under the lock.
+ */
+
+static void
+ngx_http_scep_ra_prune(ngx_http_scep_ra_ctx_t *rctx)
+{
+    ngx_str_t                *name;
+    ngx_uint_t                i, j, n, kept;
+    ngx_http_scep_ra_node_t  *node, *save, *slot;
+
+    if (rctx->servers == NULL) {
+        return;
+    }
+
+    save = ngx_alloc(sizeof(ngx_http_scep_ra_shctx_t), ngx_cycle->log);
+    if (save == NULL) {
+        return;
+    }
+
+    name = rctx->servers->elts;
+    n = rctx->servers->nelts;
+    kept = 0;
+
+    ngx_shmtx_lock(&rctx->shpool->mutex);
+
+    for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
+        node = &rctx->sh->nodes[i];
+
+        if (node->len == 0) {
+            continue;
+        }
+
+        for (j = 0; j < n; j++) {
+            if (name[j].len == node->len
+                && ngx_memcmp(name[j].data, node->addr, node->len) == 0)
+            {
+                save[kept++] = *node;
+                break;
+            }
+        }
+    }
+
+    ngx_memzero(rctx->sh, sizeof(ngx_http_scep_ra_shctx_t));
+
+    for (i = 0; i < kept; i++) {
+        for (j = 0; j < NGX_HTTP_SCEP_RA_NODES; j++) {
+            slot = &rctx->sh->nodes[(save[i].hash + j)
+                                    % NGX_HTTP_SCEP_RA_NODES];
+
+            if (slot->len == 0) {
+                *slot = save[i];
+                break;
+            }
+        }
+    }
+
+    ngx_shmtx_unlock(&rctx->shpool->mutex);
+
+    ngx_free(save);
 }
