@@ -609,15 +609,6 @@ ngx_http_scep_warn(ngx_http_request_t *r, ngx_str_t *addr,
     scep_cert_t  *c;
     u_char        date[sizeof("1970-01-01T00:00:00Z")];
 
-    static const char  *says[SCEP_WARN_COUNT] = {
-        "expired on",
-        "expires on",
-        "has no keyEncipherment, which encrypting to it needs",
-        "has no digitalSignature, which signing CertReps needs",
-        "is issued by no CA certificate of the answer",
-        "",
-    };
-
     for (k = 0; k < SCEP_WARN_COUNT; k++) {
 
         if (!(warnings & ((ngx_uint_t) 1 << k))) {
@@ -626,8 +617,8 @@ ngx_http_scep_warn(ngx_http_request_t *r, ngx_str_t *addr,
 
         if (w->cert[k] < 0) {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "scep: the CA/RA answer holds no CA certificate "
-                          "(%s), upstream %V", scep_warnings[k].code, addr);
+                          "scep: the CA/RA answer %s (%s), upstream %V",
+                          scep_warnings[k].says, scep_warnings[k].code, addr);
             continue;
         }
 
@@ -639,14 +630,15 @@ ngx_http_scep_warn(ngx_http_request_t *r, ngx_str_t *addr,
 
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "scep: ra certificate \"%s\" %s %s (%s), "
-                          "upstream %V", c->subject, says[k], date,
-                          scep_warnings[k].code, addr);
+                          "upstream %V", c->subject, scep_warnings[k].says,
+                          date, scep_warnings[k].code, addr);
             continue;
         }
 
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "scep: ra certificate \"%s\" %s (%s), upstream %V",
-                      c->subject, says[k], scep_warnings[k].code, addr);
+                      c->subject, scep_warnings[k].says, scep_warnings[k].code,
+                      addr);
     }
 }
 

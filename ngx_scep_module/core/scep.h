@@ -489,6 +489,7 @@ typedef enum {
 
 typedef struct {
     const char                *code;
+    const char                *says;           /* in the error log */
     scep_diag_e                diagnosis;
     unsigned                   explains_failure:1;
 } scep_warning_def_t;

@@ -461,14 +461,21 @@ const char  *scep_upstream_errors[SCEP_UPSTREAM_ERROR_COUNT] = {
 
 
 const scep_warning_def_t  scep_warnings[SCEP_WARN_COUNT] = {
-    { "ra_cert_expired", SCEP_DIAG_NDES_RA_CERT_EXPIRED, 1 },
-    { "ra_cert_expiring", SCEP_DIAG_RA_CERT_EXPIRING, 0 },
-    { "ra_cert_no_key_encipherment", SCEP_DIAG_RA_CERT_NO_KEY_ENCIPHERMENT,
-      1 },
+    { "ra_cert_expired", "expired on",
+      SCEP_DIAG_NDES_RA_CERT_EXPIRED, 1 },
+    { "ra_cert_expiring", "expires on",
+      SCEP_DIAG_RA_CERT_EXPIRING, 0 },
+    { "ra_cert_no_key_encipherment",
+      "has no keyEncipherment, which encrypting to it needs",
+      SCEP_DIAG_RA_CERT_NO_KEY_ENCIPHERMENT, 1 },
     { "ra_cert_no_digital_signature",
+      "has no digitalSignature, which signing CertReps needs",
       SCEP_DIAG_RA_CERT_NO_DIGITAL_SIGNATURE, 1 },
-    { "ra_cert_not_issued_by_ca", SCEP_DIAG_RA_CERT_NOT_ISSUED_BY_CA, 1 },
-    { "no_ca_cert", SCEP_DIAG_NO_CA_CERT, 1 },
+    { "ra_cert_not_issued_by_ca",
+      "is issued by no CA certificate of the answer",
+      SCEP_DIAG_RA_CERT_NOT_ISSUED_BY_CA, 1 },
+    { "no_ca_cert", "holds no CA certificate",
+      SCEP_DIAG_NO_CA_CERT, 1 },
 };
 
 
