@@ -161,10 +161,7 @@ check_records();
 
 # No record is longer than 8 KB, and the longest are those built for it.
 
-my @records = do {
-    open my $in, '<:raw', $ScepTest::Records or die "$ScepTest::Records: $!";
-    map { chomp; $_ } <$in>;
-};
+my @records = ScepTest::file_records();
 
 my ($longest) = sort { length $b <=> length $a } @records;
 

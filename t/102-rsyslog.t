@@ -181,10 +181,7 @@ no_shuffle();
 run_tests();
 check_records();
 
-my @records = do {
-    open my $in, '<:raw', $ScepTest::Records or die "$ScepTest::Records: $!";
-    map { chomp; $_ } <$in>;
-};
+my @records = ScepTest::file_records();
 
 my ($longest) = sort { length $b <=> length $a } @records;
 

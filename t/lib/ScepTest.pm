@@ -437,6 +437,14 @@ sub http2_listen {
 # Every record of this test file: valid UTF-8, one JSON object a line,
 # valid against the schema.
 
+# The records this file's blocks wrote (t/records/<test>.jsonl), a line
+# each.
+
+sub file_records {
+    open my $in, '<:raw', $Records or die "$Records: $!";
+    return map { chomp; $_ } <$in>;
+}
+
 sub check_records {
     my %opts = @_;
 
