@@ -66,6 +66,8 @@ static ngx_int_t ngx_http_scep_ra_init_zone(ngx_shm_zone_t *shm_zone,
 static u_char *ngx_http_scep_label(u_char *p, u_char *s, size_t len);
 
 
+static ngx_http_scep_ra_node_t *ngx_http_scep_ra_slot(
+    ngx_http_scep_ra_ctx_t *rctx, ngx_uint_t hash);
 static void ngx_http_scep_ra_prune(ngx_http_scep_ra_ctx_t *rctx);
 static ngx_array_t *ngx_http_scep_ra_servers(ngx_conf_t *cf);
 
@@ -460,6 +462,32 @@ ngx_http_scep_ra_lookup(ngx_http_scep_ra_ctx_t *rctx, ngx_str_t *addr,
 }
 
 
+/* for a node not in the table: a free one on its probe path, or the oldest */
+
+static ngx_http_scep_ra_node_t *
+ngx_http_scep_ra_slot(ngx_http_scep_ra_ctx_t *rctx, ngx_uint_t hash)
+{
+    ngx_uint_t                i;
+    ngx_http_scep_ra_node_t  *node, *oldest;
+
+    oldest = NULL;
+
+    for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
+        node = &rctx->sh->nodes[(hash + i) % NGX_HTTP_SCEP_RA_NODES];
+
+        if (node->len == 0) {
+            return node;
+        }
+
+        if (oldest == NULL || node->seen < oldest->seen) {
+            oldest = node;
+        }
+    }
+
+    return oldest;
+}
+
+
 /*
  * Stores what a fresh GetCACert answer of that upstream said, and returns
  * the warnings its last one had, or -1 when nothing is stored.  Under the
@@ -475,7 +503,7 @@ ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
     ngx_uint_t                i, k, hash;
     ngx_http_scep_ra_cert_t  *rc;
     ngx_http_scep_ra_ctx_t   *rctx;
-    ngx_http_scep_ra_node_t  *node, *oldest;
+    ngx_http_scep_ra_node_t  *node;
 
     if (addr->len > NGX_SOCKADDR_STRLEN) {
         return -1;
@@ -489,26 +517,7 @@ ngx_http_scep_ra_store(ngx_http_request_t *r, ngx_str_t *addr,
     node = ngx_http_scep_ra_lookup(rctx, addr, hash);
 
     if (node == NULL) {
-
-        /* a free node on the probe path, or else the oldest */
-
-        oldest = NULL;
-
-        for (i = 0; i < NGX_HTTP_SCEP_RA_NODES; i++) {
-            node = &rctx->sh->nodes[(hash + i) % NGX_HTTP_SCEP_RA_NODES];
-
-            if (node->len == 0) {
-                break;
-            }
-
-            if (oldest == NULL || node->seen < oldest->seen) {
-                oldest = node;
-            }
-        }
-
-        if (i == NGX_HTTP_SCEP_RA_NODES) {
-            node = oldest;
-        }
+        node = ngx_http_scep_ra_slot(rctx, hash);
 
         node->hash = hash;
         node->len = (u_char) addr->len;
@@ -742,7 +751,7 @@ ngx_http_scep_ra_prune(ngx_http_scep_ra_ctx_t *rctx)
 {
     ngx_str_t                *name;
     ngx_uint_t                i, j, n, kept;
-    ngx_http_scep_ra_node_t  *node, *save, *slot;
+    ngx_http_scep_ra_node_t  *node, *save;
 
     if (rctx->servers == NULL) {
         return;
@@ -778,16 +787,10 @@ ngx_http_scep_ra_prune(ngx_http_scep_ra_ctx_t *rctx)
 
     ngx_memzero(rctx->sh, sizeof(ngx_http_scep_ra_shctx_t));
 
-    for (i = 0; i < kept; i++) {
-        for (j = 0; j < NGX_HTTP_SCEP_RA_NODES; j++) {
-            slot = &rctx->sh->nodes[(save[i].hash + j)
-                                    % NGX_HTTP_SCEP_RA_NODES];
+    /* the table is empty: each finds a free node on its probe path */
 
-            if (slot->len == 0) {
-                *slot = save[i];
-                break;
-            }
-        }
+    for (i = 0; i < kept; i++) {
+        *ngx_http_scep_ra_slot(rctx, save[i].hash) = save[i];
     }
 
     ngx_shmtx_unlock(&rctx->shpool->mutex);
